@@ -1,0 +1,7 @@
+import { runApp } from './src/index.js';
+import { production, staging, shopStack } from './presets/index.js';
+
+// The repo's own app: every example stack in every environment it ships for.
+runApp((app) => {
+  for (const env of [staging, production]) shopStack(app, env);
+});

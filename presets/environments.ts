@@ -1,0 +1,49 @@
+import type { EnvironmentProfile } from '../src/core/environment.js';
+
+/** Local and preview clusters: one small replica, no autoscaling, no disruption budgets. */
+export const dev: EnvironmentProfile = Object.freeze({
+  name: 'dev',
+  replicas: 1,
+  autoscaling: Object.freeze({ enabled: false }),
+  defaultSize: 'small',
+  sizeShift: -1,
+  podDisruptionBudgets: false,
+  topologySpread: false,
+  preStopSeconds: 0,
+  ingressClassName: 'nginx',
+  certIssuer: 'letsencrypt-staging',
+  allowLatestTag: true,
+});
+
+/** Pre-production: production's shape at lower cost (autoscalers capped at 5 replicas). */
+export const staging: EnvironmentProfile = Object.freeze({
+  name: 'staging',
+  replicas: 2,
+  autoscaling: Object.freeze({ enabled: true, maxReplicasCap: 5 }),
+  defaultSize: 'small',
+  sizeShift: 0,
+  podDisruptionBudgets: true,
+  topologySpread: false,
+  preStopSeconds: 0,
+  ingressClassName: 'nginx',
+  certIssuer: 'letsencrypt-staging',
+  allowLatestTag: false,
+});
+
+/** Production: at least two replicas, spread over zones and nodes, drained gracefully. */
+export const production: EnvironmentProfile = Object.freeze({
+  name: 'production',
+  replicas: 3,
+  autoscaling: Object.freeze({ enabled: true, minReplicasFloor: 2 }),
+  defaultSize: 'small',
+  sizeShift: 0,
+  podDisruptionBudgets: true,
+  topologySpread: true,
+  preStopSeconds: 5,
+  ingressClassName: 'nginx',
+  certIssuer: 'letsencrypt-prod',
+  allowLatestTag: false,
+});
+
+/** The built-in environments, by name. */
+export const environments = { dev, staging, production } as const;

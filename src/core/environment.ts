@@ -1,0 +1,60 @@
+import type { SizeName } from '../../presets/sizes.js';
+
+/** Autoscaling policy of an environment. */
+export interface AutoscalingPolicy {
+  /** Whether a workload's `autoscale` props produce a HorizontalPodAutoscaler here. */
+  readonly enabled: boolean;
+  /** Raise every autoscaler's minimum to at least this many replicas. @default - no floor */
+  readonly minReplicasFloor?: number;
+  /** Cap every autoscaler's maximum at this many replicas. @default - no cap */
+  readonly maxReplicasCap?: number;
+}
+
+/**
+ * How an environment runs what the code describes. Props on a construct override
+ * the profile; the profile overrides built-in defaults.
+ */
+export interface EnvironmentProfile {
+  /** Short name, used in folder names and labels, e.g. `staging`. */
+  readonly name: string;
+  /** Replicas of a workload that does not say otherwise (or when autoscaling is off). */
+  readonly replicas: number;
+  /** Autoscaling on or off, and its bounds. */
+  readonly autoscaling: AutoscalingPolicy;
+  /** Size preset of a workload that names none. */
+  readonly defaultSize: SizeName;
+  /** Shift every size preset by this many steps (e.g. -1 runs `medium` as `small` in dev). */
+  readonly sizeShift: number;
+  /** Emit a PodDisruptionBudget for workloads that can run more than one replica. */
+  readonly podDisruptionBudgets: boolean;
+  /** Spread replicas across zones and nodes with topologySpreadConstraints. */
+  readonly topologySpread: boolean;
+  /**
+   * Seconds a container sleeps in its preStop hook so load balancers drain it
+   * before it stops; 0 turns the hook off.
+   */
+  readonly preStopSeconds: number;
+  /** IngressClass for Ingresses that name none. */
+  readonly ingressClassName: string;
+  /** cert-manager ClusterIssuer used for Ingress TLS. */
+  readonly certIssuer: string;
+  /** Allow images tagged `latest` or untagged (never in production). */
+  readonly allowLatestTag: boolean;
+}
+
+/** A deep-partial override of a profile, for `defineEnvironment`. */
+export type EnvironmentOverrides = Partial<Omit<EnvironmentProfile, 'autoscaling'>> & {
+  readonly autoscaling?: Partial<AutoscalingPolicy>;
+};
+
+/**
+ * Derives a new environment from an existing one:
+ * `defineEnvironment(production, { name: 'prod-eu', replicas: 4 })`.
+ */
+export function defineEnvironment(base: EnvironmentProfile, overrides: EnvironmentOverrides & { name: string }): EnvironmentProfile {
+  return Object.freeze({
+    ...base,
+    ...overrides,
+    autoscaling: Object.freeze({ ...base.autoscaling, ...overrides.autoscaling }),
+  });
+}

@@ -1,0 +1,169 @@
+import { ApiObject, Chart } from 'cdk8s';
+import type { IConstruct } from 'constructs';
+import { KeelsonError, KeelsonErrors } from './errors.js';
+import { Stack } from './stack.js';
+
+/** One Kubernetes object as synthesized, with where it came from. */
+export interface ManifestObject {
+  /** The object as plain JSON. */
+  readonly json: Record<string, any>;
+  /** Path of the construct that made it. */
+  readonly path: string;
+  /** File (relative to the stack folder) it is written to. */
+  readonly file: string;
+}
+
+/** All objects of one Stack (or plain cdk8s Chart), in apply order. */
+export interface StackManifest {
+  /** Folder under the output directory. */
+  readonly dir: string;
+  /** The chart. */
+  readonly chart: Chart;
+  /** Objects in apply order. */
+  readonly objects: ManifestObject[];
+}
+
+/** Apply order: what must exist before what uses it. Unknown kinds go last. */
+const KIND_ORDER: Record<string, number> = {
+  Namespace: 0,
+  CustomResourceDefinition: 1,
+  ResourceQuota: 5,
+  LimitRange: 6,
+  PriorityClass: 7,
+  StorageClass: 8,
+  ServiceAccount: 10,
+  ClusterRole: 11,
+  Role: 12,
+  ClusterRoleBinding: 13,
+  RoleBinding: 14,
+  SecretStore: 18,
+  ClusterSecretStore: 18,
+  ExternalSecret: 20,
+  SealedSecret: 20,
+  Secret: 21,
+  ConfigMap: 22,
+  PersistentVolumeClaim: 23,
+  Service: 30,
+  Deployment: 40,
+  StatefulSet: 41,
+  DaemonSet: 42,
+  Job: 43,
+  CronJob: 44,
+  HorizontalPodAutoscaler: 50,
+  VerticalPodAutoscaler: 51,
+  PodDisruptionBudget: 52,
+  NetworkPolicy: 60,
+};
+
+/** Kinds without a namespace; `metadata.namespace` is removed from them. */
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'CustomResourceDefinition',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'PriorityClass',
+  'StorageClass',
+  'PersistentVolume',
+  'IngressClass',
+  'ClusterSecretStore',
+  'ClusterIssuer',
+  'ValidatingWebhookConfiguration',
+  'MutatingWebhookConfiguration',
+  'ClusterQueue',
+  'ResourceFlavor',
+]);
+
+/** Files every stack folder starts with, so `kubectl apply -R -f` creates namespaces and CRDs first. */
+const SETUP_FILES: Record<string, string> = { Namespace: '00-namespace.yaml', CustomResourceDefinition: '01-crds.yaml' };
+
+/** The apply-order rank of a kind. */
+export function kindRank(kind: string): number {
+  return KIND_ORDER[kind] ?? 100;
+}
+
+/**
+ * Walks the construct tree once, runs construct validations, and returns every
+ * object grouped by stack, in apply order. Linear in the number of constructs.
+ * Throws {@link KeelsonErrors} listing every validation error and duplicate object.
+ */
+export function collectManifests(root: IConstruct): StackManifest[] {
+  const errors: KeelsonError[] = [];
+  const stacks = new Map<Chart, StackManifest>();
+  const seen = new Map<string, string>();
+  const stackDirs = new Map<string, string>();
+
+  // Iterative depth-first walk; children are visited in creation order.
+  const stack: { node: IConstruct; chart?: Chart; top?: string }[] = [{ node: root }];
+  while (stack.length) {
+    const { node, chart, top } = stack.pop()!;
+    for (const message of node.node.validate()) {
+      errors.push(new KeelsonError({ path: node.node.path, field: 'construct', value: node.node.id, rule: message }));
+    }
+    let currentChart = chart;
+    let currentTop = top;
+    if (node instanceof Chart) {
+      currentChart = node;
+      currentTop = undefined;
+      if (!stacks.has(node)) {
+        const dir = node instanceof Stack ? node.outputDir : node.node.id;
+        const other = stackDirs.get(dir);
+        if (other) errors.push(new KeelsonError({ path: node.node.path, field: 'outputDir', value: dir, rule: `is also the folder of ${other}`, hint: 'Give each stack its own id or outputDir' }));
+        stackDirs.set(dir, node.node.path);
+        stacks.set(node, { dir, chart: node, objects: [] });
+      }
+    } else if (currentChart && node.node.scope === currentChart) {
+      currentTop = node.node.id;
+    }
+    if (node instanceof ApiObject && currentChart) {
+      const json = toJsonChecked(node, errors);
+      if (json) {
+        if (CLUSTER_SCOPED.has(json.kind) && json.metadata) delete json.metadata.namespace;
+        const key = `${json.apiVersion.includes('/') ? json.apiVersion.split('/')[0] : ''}|${json.kind}|${json.metadata?.namespace ?? ''}|${json.metadata?.name}`;
+        const first = seen.get(key);
+        if (first) {
+          errors.push(
+            new KeelsonError({
+              path: node.node.path,
+              field: 'metadata.name',
+              value: json.metadata?.name,
+              rule: `is also the name of the ${json.kind} made by ${first} in namespace ${JSON.stringify(json.metadata?.namespace ?? '')}`,
+              hint: 'Give one of them another id or name',
+            }),
+          );
+        } else seen.set(key, node.node.path);
+        const file = SETUP_FILES[json.kind] ?? `${currentTop ?? json.kind.toLowerCase()}.yaml`;
+        stacks.get(currentChart)!.objects.push({ json, path: node.node.path, file });
+      }
+    }
+    const children = node.node.children;
+    for (let i = children.length - 1; i >= 0; i--) stack.push({ node: children[i]!, chart: currentChart, top: currentTop });
+  }
+  if (errors.length) throw new KeelsonErrors(errors);
+  const result = [...stacks.values()].filter((s) => s.objects.length > 0);
+  for (const s of result) s.objects.sort(compareObjects);
+  return result.sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
+}
+
+function toJsonChecked(obj: ApiObject, errors: KeelsonError[]): Record<string, any> | undefined {
+  try {
+    return obj.toJson();
+  } catch (e) {
+    const err = e instanceof KeelsonError ? e : undefined;
+    errors.push(err ?? new KeelsonError({ path: obj.node.path, field: 'object', value: obj.name, rule: `could not be serialized: ${(e as Error).message}` }));
+    return undefined;
+  }
+}
+
+function compareObjects(a: ManifestObject, b: ManifestObject): number {
+  return (
+    cmp(a.file, b.file) ||
+    kindRank(a.json.kind) - kindRank(b.json.kind) ||
+    cmp(a.json.kind, b.json.kind) ||
+    cmp(a.json.metadata?.namespace ?? '', b.json.metadata?.namespace ?? '') ||
+    cmp(a.json.metadata?.name ?? '', b.json.metadata?.name ?? '')
+  );
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

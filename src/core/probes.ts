@@ -1,0 +1,173 @@
+import { k8s } from 'cdk8s-plus-28';
+import { parseDuration, type Duration } from './duration.js';
+import { ErrorContext } from './errors.js';
+
+/** Timing shared by every probe kind; the defaults depend on the probe's role. */
+export interface ProbeTiming {
+  /** Wait before the first probe. @default 0 (use a startup probe for slow starters) */
+  readonly initialDelay?: Duration;
+  /** How often to probe. @default 5s for readiness and startup, 10s for liveness */
+  readonly period?: Duration;
+  /** How long one probe may take. @default 2s for readiness, 3s for liveness and startup */
+  readonly timeout?: Duration;
+  /** Failures in a row before acting. @default 3 for readiness, 6 for liveness */
+  readonly failureThreshold?: number;
+}
+
+/** An HTTP GET probe; 2xx and 3xx count as healthy. */
+export interface HttpProbe extends ProbeTiming {
+  /** Path to GET, e.g. `/health`. */
+  readonly http: string;
+  /** Port number or container port name. @default - the workload's main port */
+  readonly port?: number | string;
+  /** HTTP or HTTPS. @default 'HTTP' */
+  readonly scheme?: 'HTTP' | 'HTTPS';
+}
+
+/** A TCP connect probe. */
+export interface TcpProbe extends ProbeTiming {
+  /** Port number or container port name; `true` for the main port. */
+  readonly tcp: number | string | true;
+}
+
+/** A gRPC health-checking-protocol probe. */
+export interface GrpcProbe extends ProbeTiming {
+  /** Service name for the health check; `true` for the server's overall health. */
+  readonly grpc: string | true;
+  /** Port number. @default - the workload's main port */
+  readonly port?: number;
+}
+
+/** A command run in the container; exit code 0 counts as healthy. */
+export interface ExecProbe extends ProbeTiming {
+  /** Command and arguments (no shell unless you call one). */
+  readonly exec: readonly string[];
+}
+
+/** A probe: a path string is shorthand for an HTTP GET on the main port. */
+export type Probe = string | HttpProbe | TcpProbe | GrpcProbe | ExecProbe;
+
+/** Health checks of a container. */
+export interface HealthChecks {
+  /** Liveness: failing it restarts the container. `false` for none. @default - TCP connect to the main port */
+  readonly live?: Probe | false;
+  /** Readiness: failing it takes the pod out of the Service. `false` for none. @default - TCP connect to the main port (gRPC health for gRPC services) */
+  readonly ready?: Probe | false;
+  /** Startup: holds off liveness until the app has started. @default - none, or the liveness check when `slowStart` is set */
+  readonly startup?: Probe;
+  /** The longest the app may take to start; adds a startup probe that allows that much time. @default - no startup probe */
+  readonly slowStart?: Duration;
+}
+
+type Role = 'live' | 'ready' | 'startup';
+const DEFAULTS: Record<Role, { period: number; timeout: number; failureThreshold: number }> = {
+  ready: { period: 5, timeout: 2, failureThreshold: 3 },
+  live: { period: 10, timeout: 3, failureThreshold: 6 },
+  startup: { period: 5, timeout: 3, failureThreshold: 24 },
+};
+
+/** The main port of the container a probe defaults to. */
+export interface ProbeTarget {
+  /** Container port number. */
+  readonly port: number;
+  /** Container port name. */
+  readonly portName: string;
+  /** Whether the main port speaks gRPC. */
+  readonly grpc: boolean;
+}
+
+/** The liveness, readiness and startup probes of a container, checked and with role defaults. */
+export interface ContainerProbes {
+  readonly livenessProbe?: k8s.Probe;
+  readonly readinessProbe?: k8s.Probe;
+  readonly startupProbe?: k8s.Probe;
+}
+
+/** Builds the container probes from `health`; readiness must differ from liveness. */
+export function buildProbes(ctx: ErrorContext, health: HealthChecks | undefined, target: ProbeTarget | undefined): ContainerProbes {
+  const fallback: Probe | undefined = target ? (target.grpc ? { grpc: true } : { tcp: true }) : undefined;
+  const live = health?.live === false ? undefined : (health?.live ?? (target ? { tcp: true } : undefined));
+  const ready = health?.ready === false ? undefined : (health?.ready ?? fallback);
+  const livenessProbe = live === undefined ? undefined : buildProbe(ctx, 'health.live', live, 'live', target);
+  const readinessProbe = ready === undefined ? undefined : buildProbe(ctx, 'health.ready', ready, 'ready', target);
+  if (health?.live !== undefined && health.live !== false && health?.ready !== undefined && health.ready !== false) {
+    if (sameHandler(livenessProbe, readinessProbe)) {
+      throw ctx.error(
+        'health.ready',
+        health.ready,
+        'is the same check as health.live',
+        'Readiness should report "can serve now" (dependencies up) and liveness "process is not stuck"; use separate endpoints such as /ready and /health',
+      );
+    }
+  }
+  let startupProbe: k8s.Probe | undefined;
+  if (health?.startup !== undefined) {
+    startupProbe = buildProbe(ctx, 'health.startup', health.startup, 'startup', target);
+  } else if (health?.slowStart !== undefined) {
+    const seconds = parseDuration(ctx, 'health.slowStart', health.slowStart, 1);
+    const base = live ?? ready;
+    if (base === undefined) throw ctx.error('health.slowStart', health.slowStart, 'needs a liveness or readiness check to repeat at startup');
+    const period = DEFAULTS.startup.period;
+    startupProbe = buildProbe(ctx, 'health.slowStart', withTiming(base, { period, failureThreshold: Math.max(1, Math.ceil(seconds / period)) }), 'startup', target);
+  }
+  return { livenessProbe, readinessProbe, startupProbe };
+}
+
+function withTiming(probe: Probe, timing: ProbeTiming): Probe {
+  return typeof probe === 'string' ? { http: probe, ...timing } : { ...probe, ...timing };
+}
+
+function sameHandler(a: k8s.Probe | undefined, b: k8s.Probe | undefined): boolean {
+  if (!a || !b) return false;
+  const handler = (p: k8s.Probe) => JSON.stringify([p.httpGet?.path, p.httpGet?.port?.value, p.tcpSocket?.port?.value, p.grpc?.port, p.grpc?.service, p.exec?.command]);
+  return handler(a) === handler(b);
+}
+
+function buildProbe(ctx: ErrorContext, field: string, probe: Probe, role: Role, target: ProbeTarget | undefined): k8s.Probe {
+  const spec: Exclude<Probe, string> = typeof probe === 'string' ? { http: probe } : probe;
+  if (spec === null || typeof spec !== 'object') {
+    throw ctx.error(field, probe, 'is not a probe', 'Use a path ("/health"), { http }, { tcp }, { grpc } or { exec }');
+  }
+  const d = DEFAULTS[role];
+  const period = spec.period === undefined ? d.period : parseDuration(ctx, `${field}.period`, spec.period, 1);
+  const timeout = spec.timeout === undefined ? d.timeout : parseDuration(ctx, `${field}.timeout`, spec.timeout, 1);
+  const initialDelay = spec.initialDelay === undefined ? undefined : parseDuration(ctx, `${field}.initialDelay`, spec.initialDelay, 0);
+  const failureThreshold = spec.failureThreshold ?? d.failureThreshold;
+  ctx.check(Number.isInteger(failureThreshold) && failureThreshold >= 1, `${field}.failureThreshold`, failureThreshold, 'must be a whole number of at least 1');
+  ctx.check(timeout <= period, `${field}.timeout`, spec.timeout ?? timeout, `must not exceed the period (${period}s)`, 'A probe that can run longer than its period overlaps itself');
+  const timing = {
+    periodSeconds: period,
+    timeoutSeconds: timeout,
+    failureThreshold,
+    ...(initialDelay ? { initialDelaySeconds: initialDelay } : {}),
+  };
+  const mainPort = (): k8s.IntOrString => {
+    if (!target) throw ctx.error(`${field}.port`, undefined, 'is required because the workload declares no port');
+    return k8s.IntOrString.fromString(target.portName);
+  };
+  const port = (value: number | string | true | undefined, f: string): k8s.IntOrString => {
+    if (value === undefined || value === true) return mainPort();
+    if (typeof value === 'number') {
+      ctx.check(Number.isInteger(value) && value >= 1 && value <= 65535, f, value, 'is not a valid port (1-65535)');
+      return k8s.IntOrString.fromNumber(value);
+    }
+    ctx.check(typeof value === 'string' && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value) && value.length <= 15, f, value, 'is not a valid port name (IANA_SVC_NAME, at most 15 characters)');
+    return k8s.IntOrString.fromString(value);
+  };
+  if ('http' in spec) {
+    ctx.check(typeof spec.http === 'string' && spec.http.startsWith('/'), `${field}.http`, spec.http, 'must be an absolute path starting with "/"', 'e.g. "/health"');
+    return { httpGet: { path: spec.http, port: port(spec.port, `${field}.port`), scheme: spec.scheme ?? 'HTTP' }, ...timing };
+  }
+  if ('tcp' in spec) return { tcpSocket: { port: port(spec.tcp, `${field}.tcp`) }, ...timing };
+  if ('grpc' in spec) {
+    const grpcPort = spec.port ?? target?.port;
+    if (grpcPort === undefined) throw ctx.error(`${field}.port`, undefined, 'is required because the workload declares no port');
+    ctx.check(Number.isInteger(grpcPort) && grpcPort >= 1 && grpcPort <= 65535, `${field}.port`, grpcPort, 'is not a valid port (1-65535)');
+    return { grpc: { port: grpcPort, ...(spec.grpc === true ? {} : { service: spec.grpc }) }, ...timing };
+  }
+  if ('exec' in spec) {
+    ctx.check(Array.isArray(spec.exec) && spec.exec.length > 0 && spec.exec.every((a) => typeof a === 'string'), `${field}.exec`, spec.exec, 'must be a non-empty list of strings');
+    return { exec: { command: [...spec.exec] }, ...timing };
+  }
+  throw ctx.error(field, probe, 'is not a probe', 'Use a path ("/health"), { http }, { tcp }, { grpc } or { exec }');
+}

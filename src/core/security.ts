@@ -1,0 +1,88 @@
+import { k8s } from 'cdk8s-plus-28';
+import { ErrorContext } from './errors.js';
+
+/** Who the container runs as and what it may write. Defaults pass Pod Security "restricted". */
+export interface SecurityProps {
+  /**
+   * UID of the container process. Must not be 0; set the image's own UID when
+   * it needs one (e.g. 999 for official database images).
+   * @default 10001
+   */
+  readonly runAsUser?: number;
+  /** GID of the container process. @default - same as runAsUser */
+  readonly runAsGroup?: number;
+  /** Group that owns mounted volumes, so the process can write them. @default - same as runAsGroup */
+  readonly fsGroup?: number;
+  /** Writable emptyDir mounts on an otherwise read-only root filesystem. @default ['/tmp'] */
+  readonly writablePaths?: readonly string[];
+  /**
+   * Opt out of the read-only root filesystem, with the reason (kept as an
+   * annotation on the pod so reviewers and `keelson check` see it).
+   * @default - root filesystem is read-only
+   */
+  readonly writableRootFilesystem?: { readonly reason: string };
+  /** Add NET_BIND_SERVICE so a non-root process can bind ports below 1024. @default false */
+  readonly bindLowPorts?: boolean;
+}
+
+/** The annotation that records why a pod opts out of a security default. */
+export const OPT_OUT_ANNOTATION_PREFIX = 'keelson.dev/opt-out-';
+
+/** Resolved security settings of one pod. */
+export interface ResolvedSecurity {
+  readonly pod: k8s.PodSecurityContext;
+  readonly container: k8s.SecurityContext;
+  readonly volumes: k8s.Volume[];
+  readonly mounts: k8s.VolumeMount[];
+  readonly annotations: Record<string, string>;
+}
+
+/** Checks security props and returns the pod and container security contexts. */
+export function resolveSecurity(ctx: ErrorContext, props: SecurityProps | undefined): ResolvedSecurity {
+  const id = (field: string, value: number | undefined, fallback: number): number => {
+    const v = value ?? fallback;
+    ctx.check(Number.isInteger(v) && v > 0 && v <= 2147483647, `security.${field}`, value, 'must be a non-root id (1-2147483647)', 'Pod Security "restricted" forbids running as root (0)');
+    return v;
+  };
+  const runAsUser = id('runAsUser', props?.runAsUser, 10001);
+  const runAsGroup = id('runAsGroup', props?.runAsGroup, runAsUser);
+  const fsGroup = id('fsGroup', props?.fsGroup, runAsGroup);
+  const writable = props?.writablePaths ?? ['/tmp'];
+  const volumes: k8s.Volume[] = [];
+  const mounts: k8s.VolumeMount[] = [];
+  writable.forEach((path, i) => {
+    ctx.check(typeof path === 'string' && path.startsWith('/') && !path.includes('..'), `security.writablePaths[${i}]`, path, 'must be an absolute path without ".."');
+    const name = i === 0 && path === '/tmp' ? 'tmp' : `writable-${i}`;
+    volumes.push({ name, emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } });
+    mounts.push({ name, mountPath: path });
+  });
+  const annotations: Record<string, string> = {};
+  if (props?.writableRootFilesystem) {
+    const reason = props.writableRootFilesystem.reason;
+    ctx.check(typeof reason === 'string' && reason.trim().length >= 10, 'security.writableRootFilesystem.reason', reason, 'must explain the opt-out (at least 10 characters)');
+    annotations[`${OPT_OUT_ANNOTATION_PREFIX}read-only-root-filesystem`] = reason.trim();
+  }
+  return {
+    pod: {
+      runAsNonRoot: true,
+      runAsUser,
+      runAsGroup,
+      fsGroup,
+      fsGroupChangePolicy: 'OnRootMismatch',
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    container: {
+      runAsNonRoot: true,
+      runAsUser,
+      runAsGroup,
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem: !props?.writableRootFilesystem,
+      capabilities: { drop: ['ALL'], ...(props?.bindLowPorts ? { add: ['NET_BIND_SERVICE'] } : {}) },
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    volumes,
+    mounts,
+    annotations,
+  };
+}

@@ -1,0 +1,100 @@
+import { Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct, type IConstruct } from 'constructs';
+import type { EnvironmentProfile } from './environment.js';
+import { ErrorContext } from './errors.js';
+import { LABEL } from './labels.js';
+import { checkDnsLabel } from './names.js';
+
+const STACK_BRAND = Symbol.for('keelson.Stack');
+
+/** Props of a {@link Stack}. */
+export interface StackProps {
+  /** The environment profile that decides replicas, sizes and policies. */
+  readonly env: EnvironmentProfile;
+  /** Namespace of every namespaced object in the stack. @default - the stack id */
+  readonly namespace?: string;
+  /** The application this stack is part of (`app.kubernetes.io/part-of`). @default - the namespace */
+  readonly partOf?: string;
+  /**
+   * Emit the Namespace object, labelled to enforce Pod Security "restricted".
+   * Turn off when the namespace is managed elsewhere.
+   * @default true
+   */
+  readonly createNamespace?: boolean;
+  /** Folder under the output directory. @default - the stack id */
+  readonly outputDir?: string;
+}
+
+/**
+ * A cdk8s Chart that carries an environment profile and a namespace. One Stack
+ * synthesizes into one folder of `dist/`; constructs read the profile through
+ * `Stack.of(this).env`.
+ */
+export class Stack extends Chart {
+  /** True when `x` is a Stack (Chart's own `instanceof` check would accept any Chart). */
+  public static isStack(x: unknown): x is Stack {
+    return typeof x === 'object' && x !== null && STACK_BRAND in x;
+  }
+
+  /** Makes `instanceof Stack` true only for Stacks, not for every Chart. */
+  public static override [Symbol.hasInstance](x: unknown): x is Stack {
+    return Stack.isStack(x);
+  }
+
+  /** Finds the Stack that contains `construct`; throws when there is none. */
+  public static override of(construct: IConstruct): Stack {
+    for (let scope: IConstruct | undefined = construct; scope; scope = scope.node.scope) {
+      if (scope instanceof Stack) return scope;
+    }
+    throw new Error(`${construct.node.path}: is not inside a keelson Stack. Create it as new X(stack, ...) with stack = new Stack(app, 'name', { env })`);
+  }
+
+  /** True when `construct` lives in a Stack. */
+  public static isInStack(construct: IConstruct): boolean {
+    for (let scope: IConstruct | undefined = construct; scope; scope = scope.node.scope) {
+      if (scope instanceof Stack) return true;
+    }
+    return false;
+  }
+
+  /** The environment profile. */
+  public readonly env: EnvironmentProfile;
+  /** The namespace of the stack's objects. */
+  public readonly namespaceName: string;
+  /** The `app.kubernetes.io/part-of` value of the stack's objects. */
+  public readonly partOf: string;
+  /** The folder under the output directory. */
+  public readonly outputDir: string;
+  /** The Namespace object, when the stack creates it. */
+  public readonly namespaceObject?: k8s.KubeNamespace;
+
+  constructor(scope: Construct, id: string, props: StackProps) {
+    const ctx = new ErrorContext(scope.node.path ? `${scope.node.path}/${id}` : id);
+    if (!props || typeof props.env !== 'object' || props.env === null) {
+      throw ctx.error('env', props?.env, 'is required', 'Pass an environment profile, e.g. { env: staging } from keelson/presets');
+    }
+    const namespace = checkDnsLabel(ctx, 'namespace', props.namespace ?? id);
+    super(scope, id, { namespace });
+    Object.defineProperty(this, STACK_BRAND, { value: true });
+    this.env = props.env;
+    this.namespaceName = namespace;
+    this.partOf = checkDnsLabel(ctx, 'partOf', props.partOf ?? namespace);
+    this.outputDir = checkDnsLabel(ctx, 'outputDir', props.outputDir ?? id);
+    if (props.createNamespace ?? true) {
+      this.namespaceObject = new k8s.KubeNamespace(this, 'namespace', {
+        metadata: {
+          name: namespace,
+          labels: {
+            [LABEL.partOf]: this.partOf,
+            [LABEL.managedBy]: 'keelson',
+            'pod-security.kubernetes.io/enforce': 'restricted',
+            'pod-security.kubernetes.io/enforce-version': 'v1.28',
+            'pod-security.kubernetes.io/warn': 'restricted',
+            'pod-security.kubernetes.io/audit': 'restricted',
+          },
+        },
+      });
+    }
+  }
+}
