@@ -1,7 +1,11 @@
 import { runApp } from './src/index.js';
 import { production, staging, shopStack } from './presets/index.js';
+import { ordersStack } from './presets/stacks/orders.js';
 
 // The repo's own app: every example stack in every environment it ships for.
 runApp((app) => {
-  for (const env of [staging, production]) shopStack(app, env);
+  for (const env of [staging, production]) {
+    shopStack(app, env);
+    ordersStack(app, env);
+  }
 });

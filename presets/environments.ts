@@ -13,9 +13,10 @@ export const dev: EnvironmentProfile = Object.freeze({
   ingressClassName: 'nginx',
   certIssuer: 'letsencrypt-staging',
   allowLatestTag: true,
+  networkPolicies: Object.freeze({ defaultDeny: false, ingressControllerNamespace: 'ingress-nginx', monitoringNamespace: 'monitoring' }),
 });
 
-/** Pre-production: production's shape at lower cost (autoscalers capped at 5 replicas). */
+/** Pre-production: production's shape at lower cost (autoscalers capped at 5 replicas, no preStop drain). */
 export const staging: EnvironmentProfile = Object.freeze({
   name: 'staging',
   replicas: 2,
@@ -23,11 +24,12 @@ export const staging: EnvironmentProfile = Object.freeze({
   defaultSize: 'small',
   sizeShift: 0,
   podDisruptionBudgets: true,
-  topologySpread: false,
+  topologySpread: true,
   preStopSeconds: 0,
   ingressClassName: 'nginx',
   certIssuer: 'letsencrypt-staging',
   allowLatestTag: false,
+  networkPolicies: Object.freeze({ defaultDeny: true, ingressControllerNamespace: 'ingress-nginx', monitoringNamespace: 'monitoring' }),
 });
 
 /** Production: at least two replicas, spread over zones and nodes, drained gracefully. */
@@ -43,6 +45,7 @@ export const production: EnvironmentProfile = Object.freeze({
   ingressClassName: 'nginx',
   certIssuer: 'letsencrypt-prod',
   allowLatestTag: false,
+  networkPolicies: Object.freeze({ defaultDeny: true, ingressControllerNamespace: 'ingress-nginx', monitoringNamespace: 'monitoring' }),
 });
 
 /** The built-in environments, by name. */

@@ -1,6 +1,6 @@
 import type { IConstruct } from 'constructs';
 import { collectManifests } from './core/manifest.js';
-import { toYaml } from './core/synth.js';
+import { renderFiles, toYaml } from './core/synth.js';
 
 /** A synthesized object as plain JSON. */
 export type K8sObject = Record<string, any> & { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [k: string]: any } };
@@ -16,6 +16,14 @@ export function synthObjects(scope: IConstruct): K8sObject[] {
 /** Like {@link synthObjects}, as the YAML stream `synth` would write. */
 export function synthYaml(scope: IConstruct): string {
   return toYaml(synthObjects(scope));
+}
+
+/**
+ * Every file `synth` would write for a Stack (or a whole App), path relative to the
+ * output directory → text: the manifests and the stacks' other files (e.g. `network.md`).
+ */
+export function synthFiles(scope: IConstruct): Map<string, string> {
+  return renderFiles(collectManifests(scope));
 }
 
 /** Finds the one object of `kind` (and `name`, when given); throws a helpful error when there is not exactly one. */

@@ -10,6 +10,19 @@ export interface AutoscalingPolicy {
   readonly maxReplicasCap?: number;
 }
 
+/** How an environment turns the connection graph (`allowFrom` / `allowTo`) into NetworkPolicies. */
+export interface NetworkPolicySettings {
+  /**
+   * Add a namespace-wide NetworkPolicy that denies all ingress and egress except DNS to
+   * kube-dns, so pods that no workload policy selects are isolated too.
+   */
+  readonly defaultDeny: boolean;
+  /** Namespace of the ingress controller; workloads with an Ingress admit traffic from it. */
+  readonly ingressControllerNamespace: string;
+  /** Namespace of Prometheus; workloads with a ServiceMonitor or PodMonitor admit traffic from it. */
+  readonly monitoringNamespace: string;
+}
+
 /**
  * How an environment runs what the code describes. Props on a construct override
  * the profile; the profile overrides built-in defaults.
@@ -40,11 +53,14 @@ export interface EnvironmentProfile {
   readonly certIssuer: string;
   /** Allow images tagged `latest` or untagged (never in production). */
   readonly allowLatestTag: boolean;
+  /** NetworkPolicy generation: default deny and the namespaces of the ingress controller and monitoring. */
+  readonly networkPolicies: NetworkPolicySettings;
 }
 
 /** A deep-partial override of a profile, for `defineEnvironment`. */
-export type EnvironmentOverrides = Partial<Omit<EnvironmentProfile, 'autoscaling'>> & {
+export type EnvironmentOverrides = Partial<Omit<EnvironmentProfile, 'autoscaling' | 'networkPolicies'>> & {
   readonly autoscaling?: Partial<AutoscalingPolicy>;
+  readonly networkPolicies?: Partial<NetworkPolicySettings>;
 };
 
 /**
@@ -56,5 +72,6 @@ export function defineEnvironment(base: EnvironmentProfile, overrides: Environme
     ...base,
     ...overrides,
     autoscaling: Object.freeze({ ...base.autoscaling, ...overrides.autoscaling }),
+    networkPolicies: Object.freeze({ ...base.networkPolicies, ...overrides.networkPolicies }),
   });
 }

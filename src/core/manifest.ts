@@ -21,6 +21,41 @@ export interface StackManifest {
   readonly chart: Chart;
   /** Objects in apply order. */
   readonly objects: ManifestObject[];
+  /** Other files of the stack folder, path relative to it → text (e.g. `network.md`). @default - none */
+  readonly files?: Readonly<Record<string, string>>;
+}
+
+/** What a {@link SynthHook}'s `finish` reports. */
+export interface SynthHookResult {
+  /** Problems found in the output. @default - none */
+  readonly errors?: readonly KeelsonError[];
+  /** Files for the stack folder, path relative to it → text. @default - none */
+  readonly files?: Readonly<Record<string, string>>;
+}
+
+/** Work a stack adds to {@link collectManifests}, for objects and checks that depend on the whole tree. */
+export interface SynthHook {
+  /**
+   * Runs once, when the walk first reaches the stack and before it visits the stack's
+   * children: the place to create objects derived from every construct.
+   * @default - nothing to prepare
+   */
+  readonly prepare?: () => void;
+  /**
+   * Runs after every walk that included the stack, with its objects and those of every
+   * stack in the walk: checks the output and adds files.
+   * @default - nothing to check
+   */
+  readonly finish?: (manifest: StackManifest, all: readonly StackManifest[]) => SynthHookResult;
+}
+
+const HOOKS = new WeakMap<Chart, { readonly hook: SynthHook; prepared: boolean }[]>();
+
+/** Registers `hook` to run whenever `chart` is synthesized. */
+export function addSynthHook(chart: Chart, hook: SynthHook): void {
+  let hooks = HOOKS.get(chart);
+  if (!hooks) HOOKS.set(chart, (hooks = []));
+  hooks.push({ hook, prepared: false });
 }
 
 /** Apply order: what must exist before what uses it. Unknown kinds go last. */
@@ -82,9 +117,10 @@ export function kindRank(kind: string): number {
 }
 
 /**
- * Walks the construct tree once, runs construct validations, and returns every
- * object grouped by stack, in apply order. Linear in the number of constructs.
- * Throws {@link KeelsonErrors} listing every validation error and duplicate object.
+ * Walks the construct tree once, runs construct validations and the stacks' synth
+ * hooks, and returns every object grouped by stack, in apply order. Linear in the
+ * number of constructs. Throws {@link KeelsonErrors} listing every validation error,
+ * duplicate object and error a hook found.
  */
 export function collectManifests(root: IConstruct): StackManifest[] {
   const errors: KeelsonError[] = [];
@@ -102,6 +138,11 @@ export function collectManifests(root: IConstruct): StackManifest[] {
     let currentChart = chart;
     let currentTop = top;
     if (node instanceof Chart) {
+      for (const entry of HOOKS.get(node) ?? []) {
+        if (entry.prepared) continue;
+        entry.prepared = true;
+        entry.hook.prepare?.();
+      }
       currentChart = node;
       currentTop = undefined;
       if (!stacks.has(node)) {
@@ -139,9 +180,20 @@ export function collectManifests(root: IConstruct): StackManifest[] {
     for (let i = children.length - 1; i >= 0; i--) stack.push({ node: children[i]!, chart: currentChart, top: currentTop });
   }
   if (errors.length) throw new KeelsonErrors(errors);
-  const result = [...stacks.values()].filter((s) => s.objects.length > 0);
-  for (const s of result) s.objects.sort(compareObjects);
-  return result.sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
+  const sorted = [...stacks.values()].filter((s) => s.objects.length > 0);
+  for (const s of sorted) s.objects.sort(compareObjects);
+  sorted.sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
+  const result = sorted.map((s) => {
+    let files: Record<string, string> | undefined;
+    for (const { hook } of HOOKS.get(s.chart) ?? []) {
+      const finished = hook.finish?.(s, sorted);
+      errors.push(...(finished?.errors ?? []));
+      if (finished?.files) files = { ...files, ...finished.files };
+    }
+    return files ? { ...s, files } : s;
+  });
+  if (errors.length) throw new KeelsonErrors(errors);
+  return result;
 }
 
 function toJsonChecked(obj: ApiObject, errors: KeelsonError[]): Record<string, any> | undefined {

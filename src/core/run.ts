@@ -1,22 +1,88 @@
 import { App } from 'cdk8s';
+import { ChecksFailedError, formatFinding, type Finding } from './checks/finding.js';
 import { KeelsonError, KeelsonErrors } from './errors.js';
+import { Stack } from './stack.js';
 import { synth, type SynthOptions, type SynthResult } from './synth.js';
+
+/**
+ * Environment variables through which `keelson synth` and `keelson diff` pass
+ * their options to the app they run.
+ */
+export const RUN_ENV = {
+  /** Output directory (overrides `outdir`). */
+  outdir: 'KEELSON_OUTDIR',
+  /** Comma-separated stack folders to write; the others keep their files. */
+  stacks: 'KEELSON_STACKS',
+  /** Comma-separated environment profile names; only their stacks are written. */
+  envs: 'KEELSON_ENVS',
+  /** Set to print stack traces. */
+  debug: 'KEELSON_DEBUG',
+} as const;
+
+function listFromEnv(name: string): string[] | undefined {
+  const value = process.env[name]?.trim();
+  return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+}
+
+/** The stack folders to write given KEELSON_STACKS / KEELSON_ENVS, or `options.only`. */
+function selectStacks(app: App, only: readonly string[] | undefined): readonly string[] | undefined {
+  const stacks = listFromEnv(RUN_ENV.stacks);
+  const envs = listFromEnv(RUN_ENV.envs);
+  if (!stacks && !envs) return only;
+  const all = app.node.children.filter((c): c is Stack => Stack.isStack(c));
+  if (envs) {
+    const known = [...new Set(all.map((s) => s.env.name))].sort();
+    const unknown = envs.filter((e) => !known.includes(e));
+    if (unknown.length) throw new Error(`no stack has the environment ${unknown.map((e) => JSON.stringify(e)).join(', ')} (environments: ${known.join(', ') || 'none'})`);
+  }
+  const dirs = all.filter((s) => !envs || envs.includes(s.env.name)).map((s) => s.outputDir);
+  return stacks ? stacks.filter((d) => !envs || dirs.includes(d) || !all.some((s) => s.outputDir === d)) : dirs;
+}
+
+/** The lines `runApp` and the CLI print for findings: warnings and waived findings. */
+export function formatFindings(findings: readonly Finding[]): string {
+  if (!findings.length) return '';
+  const warnings = findings.filter((f) => f.severity === 'warning' && f.waived === undefined).length;
+  const waived = findings.filter((f) => f.waived !== undefined).length;
+  const head = `${warnings} warning${warnings === 1 ? '' : 's'}${waived ? `, ${waived} waived` : ''}:`;
+  return [head, ...findings.map((f) => `  ${formatFinding(f)}`)].join('\n');
+}
+
+/** A short summary of a synth: objects per kind, files, time. */
+export function formatSummary(result: SynthResult, millis: number): string {
+  const objects = Object.values(result.kinds).reduce((a, b) => a + b, 0);
+  const kinds = Object.entries(result.kinds)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  const lines = [
+    `keelson: ${objects} objects in ${result.stacks.length} stack${result.stacks.length === 1 ? '' : 's'} → ${result.outdir} in ${(millis / 1000).toFixed(1)}s`,
+    `  kinds: ${kinds || 'none'}`,
+    `  files: ${result.fileCount} written (${result.added.length} added, ${result.changed.length} changed, ${result.pruned.length} pruned)`,
+  ];
+  for (const [label, list] of [['added', result.added], ['changed', result.changed], ['pruned', result.pruned]] as const) {
+    if (list.length) lines.push(`  ${label}: ${list.join(', ')}`);
+  }
+  return lines.join('\n');
+}
 
 /**
  * Builds the app with `build`, synthesizes it, and reports errors as clear
  * lines instead of stack traces (set KEELSON_DEBUG=1 for the trace). Sets the
  * exit code to 1 on failure; the output directory is then left as it was.
+ * KEELSON_OUTDIR, KEELSON_STACKS and KEELSON_ENVS (set by `keelson synth`)
+ * override the output directory and choose the stacks to write.
  */
 export function runApp(build: (app: App) => void, options: SynthOptions = {}): SynthResult | undefined {
+  const started = performance.now();
   try {
-    const app = new App({ outdir: options.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist' });
+    const outdir = process.env[RUN_ENV.outdir] || options.outdir || process.env.CDK8S_OUTDIR || 'dist';
+    const app = new App({ outdir });
     build(app);
-    const result = synth(app, options);
-    const objects = Object.values(result.kinds).reduce((a, b) => a + b, 0);
-    console.log(
-      `keelson: ${objects} objects in ${result.stacks.length} stack${result.stacks.length === 1 ? '' : 's'} → ${result.outdir} ` +
-        `(${result.added.length} added, ${result.changed.length} changed, ${result.pruned.length} pruned)`,
-    );
+    const result = synth(app, { ...options, outdir, only: selectStacks(app, options.only) });
+    console.log(formatSummary(result, performance.now() - started));
+    const findings = formatFindings(result.findings);
+    if (findings) console.log(findings);
     return result;
   } catch (e) {
     process.exitCode = 1;
@@ -27,9 +93,13 @@ export function runApp(build: (app: App) => void, options: SynthOptions = {}): S
 
 /** One readable message for any error; the stack trace only with KEELSON_DEBUG=1. */
 export function formatError(e: unknown): string {
-  if (process.env.KEELSON_DEBUG) return `error: ${(e as Error)?.stack ?? String(e)}`;
+  if (process.env[RUN_ENV.debug]) return `error: ${(e as Error)?.stack ?? String(e)}`;
+  if (e instanceof ChecksFailedError) {
+    const rest = e.findings.filter((f) => f.severity === 'warning' || f.waived !== undefined);
+    return `error: ${e.message}${rest.length ? `\n${formatFindings(rest)}` : ''}`;
+  }
   if (e instanceof KeelsonErrors) return `error: ${e.message}`;
   if (e instanceof KeelsonError) return `error: ${e.message}`;
-  if (e instanceof Error) return `error: ${e.message}\n(set KEELSON_DEBUG=1 for the stack trace)`;
+  if (e instanceof Error) return `error: ${e.message}\n(set KEELSON_DEBUG=1 or pass --debug for the stack trace)`;
   return `error: ${String(e)}`;
 }

@@ -1,8 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { IConstruct } from 'constructs';
-import { stringify } from 'yaml';
+import { activeErrors, ChecksFailedError, type Finding } from './checks/finding.js';
+import { runChecks } from './checks/index.js';
+import { waiversOf } from './checks/waivers.js';
 import { collectManifests, type StackManifest } from './manifest.js';
+import { toYamlDocument } from './yaml.js';
 
 /** Options of {@link synth}. */
 export interface SynthOptions {
@@ -30,6 +33,8 @@ export interface SynthResult {
   readonly pruned: readonly string[];
   /** Number of files written. */
   readonly fileCount: number;
+  /** Check findings of every stack: warnings, and waived errors. */
+  readonly findings: readonly Finding[];
 }
 
 /** The file that marks a folder as written by keelson, so synth never replaces a folder it does not own. */
@@ -38,10 +43,10 @@ const MARKER_TEXT = 'Written by `keelson synth`. Do not edit: every synth replac
 
 /** Serializes objects to one YAML stream, `---` between documents. */
 export function toYaml(objects: readonly Record<string, unknown>[]): string {
-  return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
+  return objects.map(toYamlDocument).join('---\n');
 }
 
-/** Renders the stacks into file contents keyed by path relative to the output directory. */
+/** Renders the stacks (objects as YAML, plus their extra files) into file contents keyed by path relative to the output directory. */
 export function renderFiles(stacks: readonly StackManifest[]): Map<string, string> {
   const files = new Map<string, Record<string, unknown>[]>();
   for (const s of stacks) {
@@ -52,14 +57,17 @@ export function renderFiles(stacks: readonly StackManifest[]): Map<string, strin
       list.push(o.json);
     }
   }
+  const texts = new Map<string, string>();
+  for (const [key, objects] of files) texts.set(key, toYaml(objects));
+  for (const s of stacks) for (const [name, text] of Object.entries(s.files ?? {})) texts.set(`${s.dir}/${name}`, text);
   const out = new Map<string, string>();
-  for (const key of [...files.keys()].sort()) out.set(key, toYaml(files.get(key)!));
+  for (const key of [...texts.keys()].sort()) out.set(key, texts.get(key)!);
   return out;
 }
 
 /**
  * Synthesizes every Stack under `root` into the output directory: one walk of the
- * tree, validation, apply order, YAML. Files are written to a temporary folder
+ * tree, validation, checks (an error stops synth), apply order, YAML. Files are written to a temporary folder
  * that then replaces the output directory, so a failure leaves the previous
  * output untouched and files nothing produces any more disappear.
  */
@@ -71,6 +79,8 @@ export function synth(root: IConstruct, options: SynthOptions = {}): SynthResult
     const missing = options.only.filter((d) => !stacks.some((s) => s.dir === d));
     if (missing.length) throw new Error(`no stack writes the folder ${missing.map((m) => JSON.stringify(m)).join(', ')} (stacks: ${stacks.map((s) => s.dir).join(', ')})`);
   }
+  const findings = runChecks(stacks.flatMap((s) => s.objects), waiversOf(root));
+  if (activeErrors(findings).length) throw new ChecksFailedError(findings);
   const files = renderFiles(selected);
   for (const [name, text] of Object.entries(options.extraFiles ?? {})) files.set(name, text);
   files.set(MARKER_FILE, MARKER_TEXT);
@@ -99,7 +109,7 @@ export function synth(root: IConstruct, options: SynthOptions = {}): SynthResult
     else if (old !== text) changed.push(name);
   }
   const pruned = previous ? [...previous.keys()].filter((n) => !files.has(n)).sort() : [];
-  return { outdir, stacks: selected, kinds, added, changed, pruned, fileCount: files.size - 1 };
+  return { outdir, stacks: selected, kinds, added, changed, pruned, fileCount: files.size - 1, findings };
 }
 
 /** Reads every file under `dir` (relative path → content); undefined when `dir` does not exist. */

@@ -1,4 +1,6 @@
 import { Construct } from 'constructs';
+import { ConnectionGraph } from '../network/connection-graph.js';
+import type { ConnectionOptions, NetworkPeer } from '../network/peer.js';
 import { ErrorContext } from './errors.js';
 import { Stack } from './stack.js';
 
@@ -16,7 +18,10 @@ export interface WorkloadPort {
 
 /**
  * Base of every construct that runs pods (WebService, databases, workers): what
- * peers need to know to reach it — its name, namespace, pod selector and ports.
+ * peers need to know to reach it — its name, namespace, pod selector and ports — and
+ * who may reach it. Every workload gets a NetworkPolicy that admits exactly the peers
+ * declared with {@link allowFrom} and reaches exactly the targets declared with
+ * {@link allowTo} (plus DNS).
  */
 export abstract class Workload extends Construct {
   /** `metadata.name` of the workload's objects. */
@@ -34,6 +39,27 @@ export abstract class Workload extends Construct {
     super(scope, id);
     this.stack = Stack.of(this);
     this.ctx = new ErrorContext(this.node.path);
+    ConnectionGraph.of(this.stack).add(this);
+  }
+
+  /**
+   * Lets `peer` open connections to this workload: its NetworkPolicy admits the peer on
+   * this workload's ports (or `options.port`), and a peer workload gets the egress to match.
+   * `api.allowFrom(frontend)`, `api.allowFrom(Peer.namespace('batch'), { port: 'http' })`.
+   */
+  public allowFrom(peer: NetworkPeer, options: ConnectionOptions = {}): this {
+    ConnectionGraph.declare({ source: peer, target: this, options, declaredBy: this, method: 'allowFrom' });
+    return this;
+  }
+
+  /**
+   * Lets this workload open connections to `peer`: its NetworkPolicy allows the egress on
+   * the peer's ports (or `options.port`), and a peer workload admits it.
+   * `api.allowTo(payments)`, `api.allowTo(Peer.cidr('203.0.113.0/24'), { port: 443 })`.
+   */
+  public allowTo(peer: NetworkPeer, options: ConnectionOptions = {}): this {
+    ConnectionGraph.declare({ source: this, target: peer, options, declaredBy: this, method: 'allowTo' });
+    return this;
   }
 
   /** The namespace the workload runs in. */

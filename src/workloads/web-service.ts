@@ -1,4 +1,4 @@
-import { Lazy } from 'cdk8s';
+import { JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import type { SizeName } from '../../presets/sizes.js';
@@ -167,7 +167,7 @@ export class WebService extends Workload {
       image: image.ref,
       imagePullPolicy: props.imagePullPolicy ?? (image.digest ? 'IfNotPresent' : 'Always'),
       ports: [{ name: this.portName, port: this.containerPort }],
-      env: Lazy.any({ produce: () => (this.envVars.length ? this.envVars : undefined) }) as unknown as k8s.EnvVar[],
+      env: this.envVars,
       probes: buildProbes(ctx, props.health, { port: this.containerPort, portName: this.portName, grpc: protocol === 'grpc' }),
       resources: resolveResources(ctx, env, props.size, props.resources),
       security,
@@ -219,7 +219,11 @@ export class WebService extends Workload {
   /** Adds an environment variable after construction, e.g. `api.env('DATABASE_URL', db.url)`. */
   public env(name: string, value: EnvValue): this {
     if (this.envVars.some((e) => e.name === name)) throw this.ctx.error(`env.${name}`, name, 'is already set', 'Each variable may be set once');
-    this.envVars.push(...toEnvVars(this.ctx, 'env', { [name]: value }));
+    const added = toEnvVars(this.ctx, 'env', { [name]: value });
+    // The Deployment holds this array by reference and serializes it at synth; when it
+    // was created without env, the first addition attaches the array with a patch.
+    if (this.envVars.length === 0) this.deployment.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/env', this.envVars));
+    this.envVars.push(...added);
     return this;
   }
 

@@ -1,0 +1,56 @@
+import * as path from 'node:path';
+import { Option, type Command } from 'commander';
+import { activeErrors, formatFinding, type CheckedObject, type Finding } from '../core/checks/finding.js';
+import { loadManifestFolder, runChecks } from '../core/checks/index.js';
+import type { CliIo } from './io.js';
+
+/** The findings of a folder of YAML and what was read. */
+export interface CheckReport {
+  readonly files: number;
+  readonly objects: number;
+  readonly findings: readonly Finding[];
+}
+
+/**
+ * Checks every YAML file under `target`. References (selectors, targets,
+ * duplicates) resolve among the files of one folder, as one folder is applied
+ * together (like `dist/<stack>/`).
+ */
+export function checkFolder(target: string): CheckReport {
+  const loaded = loadManifestFolder(target);
+  const groups = new Map<string, CheckedObject[]>();
+  for (const obj of loaded.objects) {
+    const dir = path.posix.dirname(obj.path.slice(0, obj.path.indexOf('#')));
+    let list = groups.get(dir);
+    if (!list) groups.set(dir, (list = []));
+    list.push(obj);
+  }
+  const findings = [...loaded.findings, ...[...groups.values()].flatMap((objects) => runChecks(objects))];
+  const rank = (f: Finding) => (f.severity === 'error' && f.waived === undefined ? 0 : 1);
+  findings.sort((a, b) => rank(a) - rank(b) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { files: loaded.files, objects: loaded.objects.length, findings };
+}
+
+/** `keelson check`: prints the report; returns 1 when there is an error. */
+export function checkCommand(target: string, format: 'text' | 'json', io: CliIo): number {
+  const report = checkFolder(target);
+  const errors = activeErrors(report.findings).length;
+  const warnings = report.findings.filter((f) => f.severity === 'warning' && f.waived === undefined).length;
+  if (format === 'json') {
+    io.out(JSON.stringify({ files: report.files, objects: report.objects, errors, warnings, findings: report.findings }, null, 2));
+  } else {
+    for (const f of report.findings) io.out(formatFinding(f));
+    io.out(`keelson check: ${report.files} file${report.files === 1 ? '' : 's'}, ${report.objects} object${report.objects === 1 ? '' : 's'}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
+  }
+  return errors ? 1 : 0;
+}
+
+/** Registers `check` on the program. */
+export function registerCheck(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('check')
+    .description('check a folder of Kubernetes YAML (any YAML, not only what keelson wrote); exit code 1 on errors')
+    .argument('[dir]', 'folder or file to check', 'dist')
+    .addOption(new Option('--format <format>', 'report format').choices(['text', 'json']).default('text'))
+    .action((dir: string, options: { format: 'text' | 'json' }) => setExit(checkCommand(dir, options.format, io)));
+}

@@ -1,0 +1,118 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { suggestDnsLabel } from '../core/names.js';
+import { CliError, ownPackage, type CliIo } from './io.js';
+
+/** Options of `keelson init`. */
+export interface InitCommandOptions {
+  /** Project name. @default - the folder name */
+  readonly name?: string;
+  /** Version spec of the keelson dependency (e.g. `file:../keelson-0.1.0.tgz`). @default - `^` the running version */
+  readonly keelson?: string;
+}
+
+/** The files of a new project, by path. */
+export function scaffoldFiles(name: string, keelsonSpec: string): Record<string, string> {
+  const own = ownPackage();
+  const dep = (n: string) => own.dependencies[n] ?? own.devDependencies[n] ?? 'latest';
+  const pkg = {
+    name,
+    version: '0.1.0',
+    private: true,
+    type: 'module',
+    scripts: { synth: 'keelson synth', diff: 'keelson diff', check: 'keelson check dist', test: 'vitest run' },
+    dependencies: { keelson: keelsonSpec, cdk8s: dep('cdk8s'), constructs: dep('constructs') },
+    devDependencies: { '@types/node': dep('@types/node'), tsx: dep('tsx'), typescript: dep('typescript'), vitest: dep('vitest') },
+  };
+  return {
+    'package.json': `${JSON.stringify(pkg, null, 2)}\n`,
+    'cdk8s.yaml': 'language: typescript\napp: npx tsx main.ts\n',
+    'tsconfig.json': `${JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true, noEmit: true, types: ['node'] }, include: ['*.ts', 'test'] }, null, 2)}\n`,
+    '.gitignore': 'node_modules/\n.keelson-tmp-*\n',
+    'app.ts': `import type { App } from 'cdk8s';
+import { Stack, WebService } from 'keelson';
+import { production, staging } from 'keelson/presets';
+
+/** The app: one web service, in staging and production. */
+export function build(app: App): void {
+  for (const env of [staging, production]) {
+    const stack = new Stack(app, \`${name}-\${env.name}\`, { env });
+    new WebService(stack, 'web', {
+      image: 'nginxinc/nginx-unprivileged:1.27',
+      port: 8080,
+      health: { live: '/', ready: { tcp: true } },
+    });
+  }
+}
+`,
+    'main.ts': `import { runApp } from 'keelson';
+import { build } from './app.js';
+
+// \`npm run synth\` (keelson synth) runs this file and writes dist/.
+runApp(build);
+`,
+    'test/app.test.ts': `import { App } from 'cdk8s';
+import { synthObjects } from 'keelson/testing';
+import { describe, expect, it } from 'vitest';
+import { build } from '../app.js';
+
+describe('${name}', () => {
+  const app = new App();
+  build(app);
+  const objects = synthObjects(app);
+
+  it('runs the pinned image', () => {
+    for (const deployment of objects.filter((o) => o.kind === 'Deployment')) {
+      expect(deployment.spec.template.spec.containers[0].image).toBe('nginxinc/nginx-unprivileged:1.27');
+    }
+  });
+
+  it('matches the snapshot', () => {
+    expect(objects).toMatchSnapshot();
+  });
+});
+`,
+    'README.md': `# ${name}
+
+Kubernetes manifests for ${name}, written with [Keelson](https://www.npmjs.com/package/keelson).
+
+    npm install
+    npm run synth     # keelson synth: checks every object and writes dist/
+    npm test          # vitest: assertions and a snapshot of the objects
+
+\`npm run diff\` (keelson diff) shows what a change would do to \`dist/\` and fails when \`dist/\` is stale;
+\`npm run check\` (keelson check dist) checks any folder of YAML. Commit \`dist/\`.
+`,
+  };
+}
+
+/** `keelson init`: writes a new project into an empty folder. */
+export function initCommand(dir: string, options: InitCommandOptions, io: CliIo): number {
+  const target = path.resolve(dir);
+  if (fs.existsSync(target)) {
+    if (!fs.statSync(target).isDirectory()) throw new CliError(`${dir}: is a file, not a folder`);
+    const present = fs.readdirSync(target).filter((f) => f !== '.git');
+    if (present.length) throw new CliError(`${dir}: is not empty (${present.slice(0, 5).join(', ')}${present.length > 5 ? ', …' : ''}); init writes only into an empty folder`);
+  }
+  const name = options.name ?? suggestDnsLabel(path.basename(target));
+  if (!/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/.test(name)) throw new CliError(`--name ${JSON.stringify(name)} is not a valid project name (lower-case letters, digits and "-", starting with a letter, at most 42 characters)`);
+  const files = scaffoldFiles(name, options.keelson ?? `^${ownPackage().version}`);
+  for (const [file, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(target, file)), { recursive: true });
+    fs.writeFileSync(path.join(target, file), text);
+  }
+  io.out(`keelson init: wrote ${Object.keys(files).length} files to ${dir}\nnext:\n  cd ${dir}\n  npm install\n  npm run synth\n  npm test`);
+  return 0;
+}
+
+/** Registers `init` on the program. */
+export function registerInit(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('init')
+    .description('scaffold a new project: package.json, cdk8s.yaml, main.ts with one WebService, a snapshot test')
+    .argument('[dir]', 'empty folder for the project', '.')
+    .option('--name <name>', 'project name (default: the folder name)')
+    .option('--keelson <spec>', 'version spec of the keelson dependency, e.g. file:../keelson-0.1.0.tgz')
+    .action((dir: string, options: InitCommandOptions) => setExit(initCommand(dir, options, io)));
+}

@@ -1,0 +1,47 @@
+import { checkAvailability, AVAILABILITY_RULES } from './availability.js';
+import { checkBestPractices, BEST_PRACTICE_RULES } from './best-practices.js';
+import type { CheckedObject, Finding, Rule } from './finding.js';
+import { checkMetadata, METADATA_RULES } from './metadata.js';
+import { checkPodSecurity, POD_SECURITY_RULES } from './pod-security.js';
+import { checkReferences, REFERENCE_RULES } from './references.js';
+import { checkSchemas, SCHEMA_RULES } from './schema.js';
+import { applyWaivers, type Waiver } from './waivers.js';
+import { YAML_RULES } from './yaml-input.js';
+
+export * from './finding.js';
+export { validateSchema, jsiiPropertyName, type SchemaProblem } from './schema.js';
+export { waive, waiversOf, type Waiver } from './waivers.js';
+export { loadManifestFolder, parseManifests, type LoadedManifests } from './yaml-input.js';
+
+/** Every rule, by family. */
+export const RULES: readonly Rule[] = [
+  ...Object.values(YAML_RULES),
+  ...Object.values(SCHEMA_RULES),
+  ...Object.values(METADATA_RULES),
+  ...Object.values(POD_SECURITY_RULES),
+  ...Object.values(REFERENCE_RULES),
+  ...Object.values(BEST_PRACTICE_RULES),
+  ...Object.values(AVAILABILITY_RULES),
+];
+
+const SEVERITY_ORDER = { error: 0, warning: 1 } as const;
+
+/**
+ * Runs every rule family over a set of objects (one app, or one folder of YAML:
+ * references are resolved within the set). Findings are sorted errors first,
+ * then by path; waived findings are marked, not dropped.
+ */
+export function runChecks(objects: readonly CheckedObject[], waivers: readonly Waiver[] = []): Finding[] {
+  const findings = [
+    ...checkSchemas(objects),
+    ...checkMetadata(objects),
+    ...checkPodSecurity(objects),
+    ...checkReferences(objects),
+    ...checkBestPractices(objects),
+    ...checkAvailability(objects),
+  ];
+  const order = new Map(objects.map((o, i) => [o.path, i]));
+  return applyWaivers(findings, objects, waivers).sort(
+    (a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || (order.get(a.path) ?? 0) - (order.get(b.path) ?? 0) || (a.field < b.field ? -1 : a.field > b.field ? 1 : 0),
+  );
+}

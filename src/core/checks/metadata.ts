@@ -1,0 +1,51 @@
+import { isDnsLabel, isDnsSubdomain, isLabelValue } from '../names.js';
+import { findingOf, fieldPath, type CheckedObject, type Finding, type Rule } from './finding.js';
+
+/** Object names, label syntax and duplicates, as the API server checks them. */
+export const METADATA_RULES = {
+  invalidName: { id: 'invalid-name', severity: 'error', family: 'metadata', summary: 'metadata.name is a DNS-1123 name', fix: 'Use lower-case letters, digits and "-" (and "." where a subdomain is allowed), starting and ending with a letter or digit' },
+  invalidLabel: { id: 'invalid-label', severity: 'error', family: 'metadata', summary: 'label keys and values have valid syntax', fix: 'Label values: at most 63 characters of letters, digits, "-", "_" and ".", starting and ending with a letter or digit' },
+  duplicate: { id: 'duplicate-object', severity: 'error', family: 'metadata', summary: 'no two objects share kind, namespace and name', fix: 'Rename or remove one of them: the second would overwrite the first' },
+} as const satisfies Record<string, Rule>;
+
+/** Kinds whose names must be DNS-1123 labels (no dots). */
+const LABEL_NAMED_KINDS = new Set(['Namespace', 'Service']);
+const LABEL_KEY_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+
+function isLabelKey(key: string): boolean {
+  const slash = key.lastIndexOf('/');
+  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+  const name = slash >= 0 ? key.slice(slash + 1) : key;
+  return name.length <= 63 && LABEL_KEY_NAME.test(name) && (prefix === undefined || isDnsSubdomain(prefix));
+}
+
+/** The metadata family. */
+export function checkMetadata(objects: readonly CheckedObject[]): Finding[] {
+  const out: Finding[] = [];
+  const seen = new Map<string, string>();
+  for (const obj of objects) {
+    const { kind, apiVersion, metadata } = obj.json;
+    const name = metadata?.name;
+    if (typeof name === 'string') {
+      const ok = LABEL_NAMED_KINDS.has(kind) ? isDnsLabel(name) : isDnsSubdomain(name);
+      if (!ok) out.push(findingOf(METADATA_RULES.invalidName, obj, 'metadata.name', `${JSON.stringify(name)} is not a valid DNS-1123 ${LABEL_NAMED_KINDS.has(kind) ? 'label' : 'subdomain'}`));
+    }
+    for (const where of [['metadata', 'labels'], ['spec', 'template', 'metadata', 'labels']]) {
+      let labels: any = obj.json;
+      for (const s of where) labels = labels?.[s];
+      if (!labels || typeof labels !== 'object') continue;
+      for (const [key, value] of Object.entries(labels)) {
+        if (!isLabelKey(key)) out.push(findingOf(METADATA_RULES.invalidLabel, obj, fieldPath([...where, key]), `key ${JSON.stringify(key)} is not a valid label key`));
+        else if (typeof value === 'string' && !isLabelValue(value)) out.push(findingOf(METADATA_RULES.invalidLabel, obj, fieldPath([...where, key]), `value ${JSON.stringify(value)} is not a valid label value`));
+      }
+    }
+    if (typeof name === 'string' && typeof kind === 'string' && typeof apiVersion === 'string') {
+      const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+      const key = `${group}|${kind}|${metadata?.namespace ?? ''}|${name}`;
+      const first = seen.get(key);
+      if (first) out.push(findingOf(METADATA_RULES.duplicate, obj, 'metadata.name', `is also the name of the ${kind} at ${first}`));
+      else seen.set(key, obj.path);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,117 @@
+import { findingOf, type CheckedObject, type Finding, type Rule } from './finding.js';
+import { containersOf, isObject, matchesLabels, matchesSelector, namespaceOf, podsInNamespace, podTemplateOf } from './objects.js';
+
+const rule = (id: string, summary: string, fix: string): Rule => ({ id, severity: 'error', family: 'references', summary, fix });
+
+/** References between objects: selectors that select nothing, targets that do not exist. */
+export const REFERENCE_RULES = {
+  serviceSelector: rule('service-selector-dangling', 'a Service selects at least one pod template', 'Make spec.selector match the labels of the workload\'s pod template'),
+  serviceTargetPort: rule('service-target-port', 'a named targetPort is a port of the selected pods', 'Name the container port like the targetPort, or use its number'),
+  workloadSelector: rule('workload-selector-mismatch', 'a workload\'s selector matches its own pod template', 'Make spec.selector.matchLabels a subset of spec.template.metadata.labels'),
+  hpaTarget: rule('hpa-target-missing', 'an HPA scales an object that exists', 'Point scaleTargetRef at the Deployment or StatefulSet by kind and name'),
+  pdbSelector: rule('pdb-selector-dangling', 'a PodDisruptionBudget selects at least one pod template', 'Make spec.selector match the labels of the workload\'s pod template'),
+  networkPolicySelector: rule('network-policy-selector-dangling', 'a NetworkPolicy podSelector selects at least one pod template', 'Make spec.podSelector match the labels of the pods it protects'),
+  ingressBackend: rule('ingress-backend-missing', 'an Ingress routes to a Service and port that exist', 'Use the name and a port of a Service in the same namespace'),
+  envKey: rule('env-key-missing', 'an env reference names a key its Secret or ConfigMap has', 'Use a key the Secret or ConfigMap defines, or mark the reference optional'),
+} as const;
+
+const SCALABLE = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController']);
+
+/** Keys a Secret or ConfigMap in the set provides, by `Kind ns/name`; undefined keys = unknown (e.g. ExternalSecret dataFrom). */
+function providedKeys(objects: readonly CheckedObject[]): Map<string, Set<string> | undefined> {
+  const out = new Map<string, Set<string> | undefined>();
+  for (const { json } of objects) {
+    const ns = namespaceOf(json);
+    if (json.kind === 'Secret' || json.kind === 'ConfigMap') {
+      out.set(`${json.kind} ${ns}/${json.metadata?.name}`, new Set([...Object.keys(json.data ?? {}), ...Object.keys(json.stringData ?? {}), ...Object.keys(json.binaryData ?? {})]));
+    } else if (json.kind === 'ExternalSecret' || json.kind === 'SealedSecret') {
+      const name = json.spec?.target?.name ?? json.spec?.template?.metadata?.name ?? json.metadata?.name;
+      const exact = json.kind === 'ExternalSecret' && !json.spec?.dataFrom && !json.spec?.target?.template;
+      const keys = exact ? (json.spec?.data ?? []).map((d: any) => d?.secretKey) : json.kind === 'SealedSecret' ? Object.keys(json.spec?.encryptedData ?? {}) : undefined;
+      out.set(`Secret ${ns}/${name}`, keys && (json.kind === 'ExternalSecret' || !json.spec?.template?.data) ? new Set(keys) : undefined);
+    }
+  }
+  return out;
+}
+
+/** The references family. */
+export function checkReferences(objects: readonly CheckedObject[]): Finding[] {
+  const out: Finding[] = [];
+  const R = REFERENCE_RULES;
+  const keys = providedKeys(objects);
+  const exists = (kind: string, ns: string, name: unknown) => objects.some((o) => o.json.kind === kind && namespaceOf(o.json) === ns && o.json.metadata?.name === name);
+  for (const obj of objects) {
+    const { json } = obj;
+    const ns = namespaceOf(json);
+    const add = (r: Rule, field: string, message: string) => out.push(findingOf(r, obj, field, message));
+    const pod = podTemplateOf(json);
+    if (pod && (SCALABLE.has(json.kind) || json.kind === 'DaemonSet') && isObject(json.spec?.selector) && !matchesSelector(json.spec.selector, pod.metadata.labels)) {
+      add(R.workloadSelector, 'spec.selector', 'does not match the labels of spec.template');
+    }
+    if (pod) {
+      for (const { container, field } of containersOf(pod)) {
+        (Array.isArray(container.env) ? container.env : []).forEach((e: any, i: number) => {
+          for (const [refField, kind] of [['secretKeyRef', 'Secret'], ['configMapKeyRef', 'ConfigMap']] as const) {
+            const ref = e?.valueFrom?.[refField];
+            if (!ref || ref.optional === true) continue;
+            const provided = keys.get(`${kind} ${ns}/${ref.name}`);
+            if (provided && !provided.has(ref.key)) add(R.envKey, `${field}.env[${i}].valueFrom.${refField}.key`, `${kind} ${JSON.stringify(ref.name)} has no key ${JSON.stringify(ref.key)} (keys: ${[...provided].join(', ') || 'none'})`);
+          }
+        });
+      }
+    }
+    switch (json.kind) {
+      case 'Service': {
+        const selector = json.spec?.selector;
+        if (json.spec?.type === 'ExternalName' || !isObject(selector) || Object.keys(selector).length === 0) break;
+        const selected = podsInNamespace(objects, ns).filter((p) => matchesLabels(selector, p.pod.metadata.labels));
+        if (selected.length === 0) {
+          add(R.serviceSelector, 'spec.selector', `${JSON.stringify(selector)} selects no pods in namespace ${ns}`);
+          break;
+        }
+        const portNames = new Set(selected.flatMap((p) => containersOf(p.pod).flatMap((c) => (Array.isArray(c.container.ports) ? c.container.ports : []).map((cp: any) => cp?.name))));
+        (Array.isArray(json.spec?.ports) ? json.spec.ports : []).forEach((p: any, i: number) => {
+          if (typeof p?.targetPort === 'string' && !portNames.has(p.targetPort)) add(R.serviceTargetPort, `spec.ports[${i}].targetPort`, `${JSON.stringify(p.targetPort)} is not a container port name of the selected pods`);
+        });
+        break;
+      }
+      case 'HorizontalPodAutoscaler': {
+        const ref = json.spec?.scaleTargetRef;
+        if (ref && !exists(ref.kind, ns, ref.name)) add(R.hpaTarget, 'spec.scaleTargetRef', `${ref.kind} ${ns}/${ref.name} does not exist`);
+        break;
+      }
+      case 'PodDisruptionBudget': {
+        const selector = json.spec?.selector;
+        if (isObject(selector) && !podsInNamespace(objects, ns).some((p) => matchesSelector(selector, p.pod.metadata.labels))) add(R.pdbSelector, 'spec.selector', `selects no pods in namespace ${ns}`);
+        break;
+      }
+      case 'NetworkPolicy': {
+        const selector = json.spec?.podSelector;
+        const empty = !isObject(selector) || (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0);
+        if (!empty && !podsInNamespace(objects, ns).some((p) => matchesSelector(selector, p.pod.metadata.labels))) add(R.networkPolicySelector, 'spec.podSelector', `selects no pods in namespace ${ns}`);
+        break;
+      }
+      case 'Ingress': {
+        const backends: { backend: any; field: string }[] = [];
+        if (json.spec?.defaultBackend) backends.push({ backend: json.spec.defaultBackend, field: 'spec.defaultBackend' });
+        (json.spec?.rules ?? []).forEach((r: any, i: number) =>
+          (r?.http?.paths ?? []).forEach((p: any, j: number) => backends.push({ backend: p?.backend, field: `spec.rules[${i}].http.paths[${j}].backend` })),
+        );
+        for (const { backend, field } of backends) {
+          const svc = backend?.service;
+          if (!svc) continue;
+          const service = objects.find((o) => o.json.kind === 'Service' && namespaceOf(o.json) === ns && o.json.metadata?.name === svc.name);
+          if (!service) add(R.ingressBackend, `${field}.service.name`, `Service ${ns}/${svc.name} does not exist`);
+          else {
+            const ports: any[] = service.json.spec?.ports ?? [];
+            const port = svc.port ?? {};
+            const found = port.name !== undefined ? ports.some((p) => p?.name === port.name) : port.number === undefined || ports.some((p) => p?.port === port.number);
+            if (!found) add(R.ingressBackend, `${field}.service.port`, `Service ${ns}/${svc.name} has no port ${JSON.stringify(port.name ?? port.number)}`);
+          }
+        }
+        break;
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,111 @@
+/**
+ * A small, fast YAML emitter for JSON data (plain objects, arrays, strings,
+ * numbers, booleans, null). Synthesis spends most of its time here at thousands
+ * of services, and general-purpose YAML libraries build a document tree first;
+ * this writes block-style YAML straight from the data, in the layout the `yaml`
+ * package uses. Strings that a YAML 1.1 or 1.2 parser could read as anything
+ * but the same string (numbers, booleans, null, dates, indicators) are quoted;
+ * multi-line strings use literal blocks. The tests prove the round trip with the
+ * `yaml` parser under both YAML versions.
+ */
+
+const RESERVED = new Set(['', '~', 'null', 'true', 'false', 'yes', 'no', 'on', 'off', 'y', 'n', '<<', '=']);
+const PLAIN_START = /^([A-Za-z_/]|-[A-Za-z]|--[A-Za-z])/;
+const PLAIN_BODY = /^[-A-Za-z0-9_/.:@%+=,() ]*$/;
+const QUANTITY_LIKE = /^[0-9]+(\.[0-9]+)?[A-Za-z][A-Za-z0-9]*$/;
+const NUMBER_LIKE = /^[0-9.]+[eE][-+]?[0-9]+$|^0[xXoObB]/;
+const PRINTABLE_MULTILINE = /^[^\x00-\x08\x0b-\x1f\x7f\u0085\u2028\u2029\ufeff]*$/;
+
+/** True when `s` can be written without quotes and reads back as the same string in YAML 1.1 and 1.2. */
+function isPlainSafe(s: string): boolean {
+  if (RESERVED.has(s.toLowerCase())) return false;
+  if (PLAIN_START.test(s)) {
+    return PLAIN_BODY.test(s) && !s.includes(': ') && !s.includes(' #') && !s.endsWith(':') && !s.endsWith(' ');
+  }
+  return QUANTITY_LIKE.test(s) && !NUMBER_LIKE.test(s);
+}
+
+function scalar(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`cannot write ${value} to YAML`);
+    return String(value);
+  }
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  const s = String(value);
+  return isPlainSafe(s) ? s : JSON.stringify(s);
+}
+
+/** A literal block (`|` / `|-`) for readable multi-line strings, or undefined when one cannot hold `s` exactly. */
+function literalBlock(s: string, indent: string): string | undefined {
+  if (!s.includes('\n') || !PRINTABLE_MULTILINE.test(s) || s.includes('\t')) return undefined;
+  const body = s.endsWith('\n') ? s.slice(0, -1) : s;
+  if (body.endsWith('\n') || body.startsWith(' ') || body.startsWith('\n') || body.length === 0) return undefined;
+  const header = s.endsWith('\n') ? '|' : '|-';
+  return `${header}\n${body
+    .split('\n')
+    .map((line) => (line ? indent + line : ''))
+    .join('\n')}`;
+}
+
+function isEmptyCollection(v: unknown): string | undefined {
+  if (Array.isArray(v) && v.length === 0) return '[]';
+  if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).every((k) => (v as Record<string, unknown>)[k] === undefined)) return '{}';
+  return undefined;
+}
+
+function writeMap(obj: Record<string, unknown>, indent: string, out: string[], firstPrefix?: string): void {
+  let first = true;
+  for (const key of Object.keys(obj)) {
+    const value = obj[key];
+    if (value === undefined) continue;
+    const lead = first && firstPrefix !== undefined ? firstPrefix : indent;
+    first = false;
+    writeEntry(`${lead}${scalar(key)}:`, value, indent, out);
+  }
+}
+
+function writeEntry(head: string, value: unknown, indent: string, out: string[]): void {
+  const empty = isEmptyCollection(value);
+  if (empty) out.push(`${head} ${empty}\n`);
+  else if (Array.isArray(value)) {
+    out.push(`${head}\n`);
+    writeSeq(value, `${indent}  `, out);
+  } else if (value !== null && typeof value === 'object') {
+    out.push(`${head}\n`);
+    writeMap(value as Record<string, unknown>, `${indent}  `, out);
+  } else {
+    const block = typeof value === 'string' ? literalBlock(value, `${indent}  `) : undefined;
+    out.push(`${head} ${block ?? scalar(value)}\n`);
+  }
+}
+
+function writeSeq(items: readonly unknown[], indent: string, out: string[]): void {
+  for (const item of items) {
+    const empty = isEmptyCollection(item);
+    if (empty) out.push(`${indent}- ${empty}\n`);
+    else if (Array.isArray(item)) {
+      out.push(`${indent}-\n`);
+      writeSeq(item, `${indent}  `, out);
+    } else if (item !== null && typeof item === 'object') {
+      writeMap(item as Record<string, unknown>, `${indent}  `, out, `${indent}- `);
+    } else {
+      const block = typeof item === 'string' ? literalBlock(item, `${indent}  `) : undefined;
+      out.push(`${indent}- ${block ?? scalar(item)}\n`);
+    }
+  }
+}
+
+/** Writes one YAML document (without a `---` separator) for a JSON value. */
+export function toYamlDocument(value: unknown): string {
+  const empty = isEmptyCollection(value);
+  if (empty) return `${empty}\n`;
+  const out: string[] = [];
+  if (Array.isArray(value)) writeSeq(value, '', out);
+  else if (value !== null && typeof value === 'object') writeMap(value as Record<string, unknown>, '', out);
+  else {
+    const block = typeof value === 'string' ? literalBlock(value, '  ') : undefined;
+    out.push(`${block ?? scalar(value)}\n`);
+  }
+  return out.join('');
+}

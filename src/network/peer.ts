@@ -1,0 +1,66 @@
+import type { Workload } from '../core/workload.js';
+
+/** Options of {@link Peer.cidr}. */
+export interface CidrPeerOptions {
+  /** Blocks inside the CIDR that stay unreachable, each a strict subset of it. @default - none */
+  readonly except?: readonly string[];
+}
+
+/** Options of `allowFrom` and `allowTo`. */
+export interface ConnectionOptions {
+  /**
+   * The one port the connection may use. When the target is a workload: one of its
+   * declared ports, by name (`'http'`), Service port (`80`) or container port (`8080`).
+   * When the target is a namespace, the ingress controller, monitoring or a CIDR block:
+   * a port number or a named container port.
+   * @default - every port the target workload declares; any port for other targets
+   */
+  readonly port?: number | string;
+  /**
+   * Protocol of `port`. For a workload target it narrows the declared ports it matches.
+   * @default - the protocol of the target workload's port; 'TCP' for other targets
+   */
+  readonly protocol?: 'TCP' | 'UDP' | 'SCTP';
+}
+
+/** What a {@link Peer} stands for. */
+export type PeerKind = 'namespace' | 'ingress-controller' | 'monitoring' | 'cidr';
+
+/**
+ * A peer that is not a Keelson workload: a whole namespace, the ingress controller,
+ * Prometheus, or a CIDR block outside the cluster. Pass it to `allowFrom` / `allowTo`:
+ * `api.allowTo(Peer.cidr('10.20.0.0/16'), { port: 443 })`.
+ */
+export class Peer {
+  /** Every pod in the namespace `name`. */
+  public static namespace(name: string): Peer {
+    return new Peer('namespace', name);
+  }
+
+  /** The ingress controller's pods: the environment's `networkPolicies.ingressControllerNamespace`. */
+  public static ingressController(): Peer {
+    return new Peer('ingress-controller');
+  }
+
+  /** Prometheus, so it can scrape: the environment's `networkPolicies.monitoringNamespace`. */
+  public static monitoring(): Peer {
+    return new Peer('monitoring');
+  }
+
+  /** Addresses in `cidr` (IPv4 or IPv6, e.g. `'10.0.0.0/8'`), minus the blocks in `except`. */
+  public static cidr(cidr: string, options: CidrPeerOptions = {}): Peer {
+    return new Peer('cidr', cidr, options.except ?? []);
+  }
+
+  private constructor(
+    /** What the peer stands for. */
+    public readonly kind: PeerKind,
+    /** The namespace name (`namespace`) or the CIDR block (`cidr`); unset for the others. */
+    public readonly value?: string,
+    /** Blocks excluded from a CIDR peer. */
+    public readonly except: readonly string[] = [],
+  ) {}
+}
+
+/** What `allowFrom` and `allowTo` accept: another workload (in any stack) or a {@link Peer}. */
+export type NetworkPeer = Workload | Peer;

@@ -1,0 +1,181 @@
+import { execSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkCommand } from '../src/cli/check.js';
+import { diffCommand } from '../src/cli/diff.js';
+import { initCommand } from '../src/cli/init.js';
+import { runCli } from '../src/cli/program.js';
+import { synthCommand } from '../src/cli/synth.js';
+import { readTree } from '../src/core/synth.js';
+
+const FIXTURE_APP = path.resolve('test/fixtures/app');
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (s: string) => out.push(s), err: (s: string) => err.push(s) }, out, err, text: () => [...out, ...err].join('\n') };
+}
+const cli = async (...args: string[]) => {
+  const c = capture();
+  const code = await runCli(['node', 'keelson', ...args], c.io);
+  return { code, text: c.text(), out: c.out.join('\n') };
+};
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'keelson-cli-'));
+
+afterEach(() => {
+  for (const v of ['FIXTURE_REPLICAS', 'FIXTURE_FAIL_AFTER', 'FIXTURE_PRIVILEGED']) delete process.env[v];
+});
+
+describe('help and argument errors', () => {
+  it.each(['synth', 'check', 'diff', 'init'])('%s --help', async (command) => {
+    const { code, out } = await cli(command, '--help');
+    expect(code).toBe(0);
+    expect(out).toContain(`Usage: keelson ${command} [options]`);
+  });
+
+  it('--help lists every command', async () => {
+    const { code, out } = await cli('--help');
+    expect(code).toBe(0);
+    for (const c of ['synth', 'check', 'diff', 'init']) expect(out).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
+  });
+
+  const BAD_ARGS: [string[], string][] = [
+    [['bogus'], "error: unknown command 'bogus'"],
+    [['check', '--format', 'xml'], "error: option '--format <format>' argument 'xml' is invalid. Allowed choices are text, json."],
+    [['check', '--colour'], "error: unknown option '--colour'"],
+    [['synth', '--env'], "error: option '--env <name>' argument missing"],
+    [['synth', '--out'], "error: option '--out <dir>' argument missing"],
+    [['check', 'no/such/folder'], 'error: no/such/folder: no such file or folder'],
+    [['init', 'test/fixtures'], 'error: test/fixtures: is not empty'],
+    [['init', 'package.json'], 'error: package.json: is a file, not a folder'],
+    [['diff', 'extra'], 'error: too many arguments for \'diff\''],
+    [['synth', '--app'], "error: option '--app <command>' argument missing"],
+  ];
+  it.each(BAD_ARGS)('%j → one clear line', async (args, message) => {
+    const { code, text } = await cli(...args);
+    expect(code).toBe(1);
+    expect(text.split('\n')[0]).toContain(message);
+    expect(text).not.toMatch(/\n\s+at /);
+  });
+
+  it('init refuses names that are not DNS labels', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 20 }).filter((s) => !/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/.test(s)), (name) => {
+        expect(() => initCommand(path.join(tmp(), 'p'), { name }, capture().io)).toThrow(`--name ${JSON.stringify(name)} is not a valid project name`);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('random unknown options are refused with their name', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.stringMatching(/^[a-z]{3,10}$/).filter((s) => !['env', 'stack', 'out', 'app', 'help', 'debug', 'version'].includes(s)), async (opt) => {
+        const { code, text } = await cli('synth', `--${opt}`);
+        expect(code).toBe(1);
+        expect(text).toContain(`error: unknown option '--${opt}'`);
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('synth without cdk8s.yaml says what to do', () => {
+    const dir = tmp();
+    expect(() => synthCommand({}, false, capture().io, dir)).toThrow(`no cdk8s.yaml in ${dir}: run keelson in the project folder or pass --app "npx tsx main.ts"`);
+  });
+});
+
+describe('keelson check', () => {
+  it('reports every broken file and exits 1', () => {
+    const c = capture();
+    expect(checkCommand('test/fixtures/broken', 'text', c.io)).toBe(1);
+    expect(c.out.at(-1)).toBe('keelson check: 5 files, 4 objects: 5 errors, 1 warning');
+    expect(c.out.filter((l) => l.startsWith('error')).map((l) => l.split(/\s+/).slice(0, 3).join(' '))).toEqual([
+      'error schema-type-meta missing-kind.yaml#0',
+      'error yaml-not-object not-object.yaml#0',
+      'error yaml-not-object not-object.yaml#1',
+      'error yaml-syntax not-yaml.yaml#0',
+      'error api-not-served unknown-api-version.yaml#1',
+    ]);
+  });
+
+  it('prints JSON for CI', () => {
+    const c = capture();
+    expect(checkCommand('test/fixtures/broken/nested', 'json', c.io)).toBe(0);
+    expect(JSON.parse(c.out.join('\n'))).toEqual({ files: 1, objects: 1, errors: 0, warnings: 0, findings: [] });
+  });
+});
+
+describe('keelson synth and diff', () => {
+  it('writes only the chosen environment, then diff is clean, then stale after a preset change', () => {
+    const out = path.join(tmp(), 'dist');
+    const c = capture();
+    expect(synthCommand({ out }, false, c.io, FIXTURE_APP)).toBe(0);
+    expect(c.out.join('\n')).toMatch(/^keelson: \d+ objects in 2 stacks → .* in \d+\.\ds\n {2}kinds: Deployment 2, /);
+    expect(fs.readdirSync(out).sort()).toEqual(['.keelson', 'demo-production', 'demo-staging']);
+
+    const clean = capture();
+    expect(diffCommand({ out }, false, clean.io, FIXTURE_APP)).toBe(0);
+    expect(clean.out).toEqual([`keelson diff: ${out} is up to date`]);
+
+    process.env.FIXTURE_REPLICAS = '4';
+    const stale = capture();
+    expect(diffCommand({ out }, false, stale.io, FIXTURE_APP)).toBe(1);
+    const text = stale.out.join('\n');
+    expect(text).toContain('~ demo-staging: Deployment demo-staging/web\n    ~ spec.replicas: 2 → 4');
+    expect(stale.out.at(-1)).toMatch(/^keelson diff: 1 change: .* is stale; run keelson synth and commit the result$/);
+  });
+
+  it('--env filters stacks and names unknown environments', () => {
+    const out = path.join(tmp(), 'dist');
+    expect(synthCommand({ out, env: ['production'] }, false, capture().io, FIXTURE_APP)).toBe(0);
+    expect(fs.readdirSync(out).sort()).toEqual(['.keelson', 'demo-production']);
+    const c = capture();
+    expect(synthCommand({ out, env: ['qa'] }, false, c.io, FIXTURE_APP)).toBe(1);
+    expect(c.text()).toContain('error: no stack has the environment "qa" (environments: production, staging)');
+  });
+
+  it('check errors and user exceptions leave the output exactly as it was', () => {
+    const out = path.join(tmp(), 'dist');
+    expect(synthCommand({ out }, false, capture().io, FIXTURE_APP)).toBe(0);
+    const before = readTree(out);
+    process.env.FIXTURE_PRIVILEGED = '1';
+    const checks = capture();
+    expect(synthCommand({ out }, false, checks.io, FIXTURE_APP)).toBe(1);
+    expect(checks.text()).toMatch(/(^|\n)error: synth stopped: 10 check errors, nothing was written:\n {2}error {3}pss-/);
+    delete process.env.FIXTURE_PRIVILEGED;
+    process.env.FIXTURE_FAIL_AFTER = '1';
+    const user = capture();
+    expect(synthCommand({ out }, false, user.io, FIXTURE_APP)).toBe(1);
+    expect(user.text()).toContain('error: user code failed while building the app');
+    expect(user.text()).not.toMatch(/\n\s+at /);
+    expect(readTree(out)).toEqual(before);
+  });
+});
+
+describe('keelson init', () => {
+  it('scaffolds a project that installs offline, synthesizes and tests', () => {
+    const work = tmp();
+    const built = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { encoding: 'utf8' });
+    if (!fs.existsSync('lib/src/cli/main.js')) throw new Error(`build failed:\n${built.stdout}${built.stderr}`);
+    const tarball = execSync(`npm pack --silent --pack-destination ${work}`, { encoding: 'utf8' }).trim().split('\n').pop()!;
+    const project = path.join(work, 'shop');
+    expect(initCommand(project, { keelson: `file:${path.join(work, tarball)}` }, capture().io)).toBe(0);
+    expect(fs.readdirSync(project).sort()).toEqual(['.gitignore', 'README.md', 'app.ts', 'cdk8s.yaml', 'main.ts', 'package.json', 'test', 'tsconfig.json']);
+    const { CI: _ci, ...inherited } = process.env;
+    const env = { ...inherited, npm_config_offline: 'true' };
+    const install = spawnSync('flock', ['/tmp/npm.lock', 'npm', 'install', '--offline', '--no-audit', '--no-fund'], { cwd: project, encoding: 'utf8', env });
+    expect(install.status, install.stderr).toBe(0);
+    const synth = spawnSync('npm', ['run', 'synth'], { cwd: project, encoding: 'utf8', env });
+    expect(synth.status, synth.stdout + synth.stderr).toBe(0);
+    expect(synth.stdout).toContain('objects in 2 stacks');
+    expect(fs.readdirSync(path.join(project, 'dist')).sort()).toEqual(['.keelson', 'shop-production', 'shop-staging']);
+    const test = spawnSync('npm', ['test'], { cwd: project, encoding: 'utf8', env });
+    expect(test.status, test.stdout + test.stderr).toBe(0);
+    expect(test.stdout.replace(/\x1b\[[0-9;]*m/g, '')).toMatch(/Tests\s+2 passed/);
+    const diff = spawnSync('npx', ['keelson', 'diff'], { cwd: project, encoding: 'utf8', env });
+    expect(diff.stdout.trim()).toBe('keelson diff: dist is up to date');
+  }, 300_000);
+});
