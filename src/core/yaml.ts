@@ -14,11 +14,13 @@ const PLAIN_START = /^([A-Za-z_/]|-[A-Za-z]|--[A-Za-z])/;
 const PLAIN_BODY = /^[-A-Za-z0-9_/.:@%+=,() ]*$/;
 const QUANTITY_LIKE = /^[0-9]+(\.[0-9]+)?[A-Za-z][A-Za-z0-9]*$/;
 const NUMBER_LIKE = /^[0-9.]+[eE][-+]?[0-9]+$|^0[xXoObB]/;
+/** Exponent-only forms some YAML 1.1 parsers read as floats (`e0`, `E5`). */
+const EXPONENT_LIKE = /^[-+._0-9]*[eE][-+]?[0-9_]+$/;
 const PRINTABLE_MULTILINE = /^[^\x00-\x08\x0b-\x1f\x7f\u0085\u2028\u2029\ufeff]*$/;
 
 /** True when `s` can be written without quotes and reads back as the same string in YAML 1.1 and 1.2. */
 function isPlainSafe(s: string): boolean {
-  if (RESERVED.has(s.toLowerCase())) return false;
+  if (RESERVED.has(s.toLowerCase()) || EXPONENT_LIKE.test(s)) return false;
   if (PLAIN_START.test(s)) {
     return PLAIN_BODY.test(s) && !s.includes(': ') && !s.includes(' #') && !s.endsWith(':') && !s.endsWith(' ');
   }
