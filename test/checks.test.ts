@@ -184,7 +184,7 @@ describe.skipIf(!fs.existsSync(conformance))('conformance examples', () => {
   const covered = ['01', '02', '03', '04', '08', '09', '11'];
   it('errors on every bad file of a covered family and on no good file', async () => {
     const { checkFolder } = await import('../src/cli/check.js');
-    const report = checkFolder(conformance);
+    const report = await checkFolder(conformance);
     const failing = new Set(report.findings.filter((f) => f.severity === 'error').map((f) => f.path.split('#')[0]));
     for (const prefix of covered) expect([...failing].some((f) => f!.startsWith(`bad/${prefix}-`)), `bad/${prefix}`).toBe(true);
     expect([...failing].filter((f) => f!.startsWith('good/'))).toEqual([]);

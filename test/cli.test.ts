@@ -88,9 +88,9 @@ describe('help and argument errors', () => {
 });
 
 describe('keelson check', () => {
-  it('reports every broken file and exits 1', () => {
+  it('reports every broken file and exits 1', async () => {
     const c = capture();
-    expect(checkCommand('test/fixtures/broken', 'text', c.io)).toBe(1);
+    expect(await checkCommand('test/fixtures/broken', 'text', c.io)).toBe(1);
     expect(c.out.at(-1)).toBe('keelson check: 5 files, 4 objects: 5 errors, 1 warning');
     expect(c.out.filter((l) => l.startsWith('error')).map((l) => l.split(/\s+/).slice(0, 3).join(' '))).toEqual([
       'error schema-type-meta missing-kind.yaml#0',
@@ -101,9 +101,9 @@ describe('keelson check', () => {
     ]);
   });
 
-  it('prints JSON for CI', () => {
+  it('prints JSON for CI', async () => {
     const c = capture();
-    expect(checkCommand('test/fixtures/broken/nested', 'json', c.io)).toBe(0);
+    expect(await checkCommand('test/fixtures/broken/nested', 'json', c.io)).toBe(0);
     expect(JSON.parse(c.out.join('\n'))).toEqual({ files: 1, objects: 1, errors: 0, warnings: 0, findings: [] });
   });
 });

@@ -1,14 +1,16 @@
-// The same N services written with cdk8s-plus-28 L2 constructs, one Chart each, synthesized by App.synth().
+// The same N services written with cdk8s-plus-28 L2 constructs, ten per Chart, synthesized by App.synth().
 import { App, Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
+import { SERVICES_PER_STACK } from './shape.js';
 
 const n = Number(process.argv[2]);
+let chart: Chart | undefined;
 const app = new App({ outdir: process.argv[3]! });
 for (let i = 0; i < n; i++) {
   const name = `svc-${i}`;
-  const chart = new Chart(app, name, { namespace: 'bench' });
-  const deployment = new kplus.Deployment(chart, 'deploy', {
+  if (i % SERVICES_PER_STACK === 0) chart = new Chart(app, `team-${i / SERVICES_PER_STACK}`, { namespace: `team-${i / SERVICES_PER_STACK}` });
+  const deployment = new kplus.Deployment(chart!, `${name}-deploy`, {
     metadata: { name },
     containers: [
       {
@@ -26,13 +28,13 @@ for (let i = 0; i < n; i++) {
     ],
   });
   deployment.exposeViaService({ name, ports: [{ port: 80, targetPort: 8080 }] });
-  new kplus.HorizontalPodAutoscaler(chart, 'hpa', {
+  new kplus.HorizontalPodAutoscaler(chart!, `${name}-hpa`, {
     target: deployment,
     minReplicas: 2,
     maxReplicas: 10,
     metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(70))],
   });
-  new k8s.KubePodDisruptionBudget(chart, 'pdb', { metadata: { name }, spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: deployment.matchLabels } } });
+  new k8s.KubePodDisruptionBudget(chart!, `${name}-pdb`, { metadata: { name }, spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: deployment.matchLabels } } });
 }
 app.synth();
 process.stdout.write(JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS }));

@@ -1,16 +1,18 @@
-// The same N services written with plain cdk8s L1 objects, one Chart each, synthesized by App.synth().
+// The same N services written with plain cdk8s L1 objects, ten per Chart, synthesized by App.synth().
 import { App, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
+import { SERVICES_PER_STACK } from './shape.js';
 
 const n = Number(process.argv[2]);
+let chart: Chart | undefined;
 const app = new App({ outdir: process.argv[3]! });
 for (let i = 0; i < n; i++) {
   const name = `svc-${i}`;
-  const chart = new Chart(app, name, { namespace: 'bench' });
+  if (i % SERVICES_PER_STACK === 0) chart = new Chart(app, `team-${i / SERVICES_PER_STACK}`, { namespace: `team-${i / SERVICES_PER_STACK}` });
   const labels = { 'app.kubernetes.io/name': name };
-  new k8s.KubeServiceAccount(chart, 'sa', { metadata: { name }, automountServiceAccountToken: false });
-  new k8s.KubeService(chart, 'svc', { metadata: { name }, spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http') }] } });
-  new k8s.KubeDeployment(chart, 'deploy', {
+  new k8s.KubeServiceAccount(chart!, `${name}-sa`, { metadata: { name }, automountServiceAccountToken: false });
+  new k8s.KubeService(chart!, `${name}-svc`, { metadata: { name }, spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http') }] } });
+  new k8s.KubeDeployment(chart!, `${name}-deploy`, {
     metadata: { name },
     spec: {
       selector: { matchLabels: labels },
@@ -34,11 +36,11 @@ for (let i = 0; i < n; i++) {
       },
     },
   });
-  new k8s.KubeHorizontalPodAutoscalerV2(chart, 'hpa', {
+  new k8s.KubeHorizontalPodAutoscalerV2(chart!, `${name}-hpa`, {
     metadata: { name },
     spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name }, minReplicas: 2, maxReplicas: 10, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }] },
   });
-  new k8s.KubePodDisruptionBudget(chart, 'pdb', { metadata: { name }, spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: labels } } });
+  new k8s.KubePodDisruptionBudget(chart!, `${name}-pdb`, { metadata: { name }, spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: labels } } });
 }
 app.synth();
 process.stdout.write(JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS }));

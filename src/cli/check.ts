@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
 import { activeErrors, formatFinding, type CheckedObject, type Finding } from '../core/checks/finding.js';
-import { loadManifestFolder, runChecks } from '../core/checks/index.js';
+import { loadAllModels, loadManifestFolder, registerModels, runChecks } from '../core/checks/index.js';
 import type { CliIo } from './io.js';
 
 /** The findings of a folder of YAML and what was read. */
@@ -16,7 +16,9 @@ export interface CheckReport {
  * duplicates) resolve among the files of one folder, as one folder is applied
  * together (like `dist/<stack>/`).
  */
-export function checkFolder(target: string): CheckReport {
+export async function checkFolder(target: string): Promise<CheckReport> {
+  // Any kind may turn up in a folder of YAML: load every model, not only those synth starts with.
+  registerModels(await loadAllModels());
   const loaded = loadManifestFolder(target);
   const groups = new Map<string, CheckedObject[]>();
   for (const obj of loaded.objects) {
@@ -32,8 +34,8 @@ export function checkFolder(target: string): CheckReport {
 }
 
 /** `keelson check`: prints the report; returns 1 when there is an error. */
-export function checkCommand(target: string, format: 'text' | 'json', io: CliIo): number {
-  const report = checkFolder(target);
+export async function checkCommand(target: string, format: 'text' | 'json', io: CliIo): Promise<number> {
+  const report = await checkFolder(target);
   const errors = activeErrors(report.findings).length;
   const warnings = report.findings.filter((f) => f.severity === 'warning' && f.waived === undefined).length;
   if (format === 'json') {
@@ -52,5 +54,5 @@ export function registerCheck(program: Command, io: CliIo, setExit: (code: numbe
     .description('check a folder of Kubernetes YAML (any YAML, not only what keelson wrote); exit code 1 on errors')
     .argument('[dir]', 'folder or file to check', 'dist')
     .addOption(new Option('--format <format>', 'report format').choices(['text', 'json']).default('text'))
-    .action((dir: string, options: { format: 'text' | 'json' }) => setExit(checkCommand(dir, options.format, io)));
+    .action(async (dir: string, options: { format: 'text' | 'json' }) => setExit(await checkCommand(dir, options.format, io)));
 }

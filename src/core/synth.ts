@@ -33,6 +33,8 @@ export interface SynthResult {
   readonly pruned: readonly string[];
   /** Number of files written. */
   readonly fileCount: number;
+  /** Milliseconds spent per phase: collect (tree walk and serialization), check, render (YAML), write. */
+  readonly timings: Readonly<Record<string, number>>;
   /** Check findings of every stack: warnings, and waived errors. */
   readonly findings: readonly Finding[];
 }
@@ -73,7 +75,15 @@ export function renderFiles(stacks: readonly StackManifest[]): Map<string, strin
  */
 export function synth(root: IConstruct, options: SynthOptions = {}): SynthResult {
   const outdir = path.resolve(options.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist');
+  const timings: Record<string, number> = {};
+  let last = performance.now();
+  const phase = (name: string) => {
+    const now = performance.now();
+    timings[name] = Math.round(now - last);
+    last = now;
+  };
   const stacks = collectManifests(root);
+  phase('collect');
   const selected = options.only ? stacks.filter((s) => options.only!.includes(s.dir)) : stacks;
   if (options.only) {
     const missing = options.only.filter((d) => !stacks.some((s) => s.dir === d));
@@ -81,7 +91,9 @@ export function synth(root: IConstruct, options: SynthOptions = {}): SynthResult
   }
   const findings = runChecks(stacks.flatMap((s) => s.objects), waiversOf(root));
   if (activeErrors(findings).length) throw new ChecksFailedError(findings);
+  phase('check');
   const files = renderFiles(selected);
+  phase('render');
   for (const [name, text] of Object.entries(options.extraFiles ?? {})) files.set(name, text);
   files.set(MARKER_FILE, MARKER_TEXT);
 
@@ -97,6 +109,7 @@ export function synth(root: IConstruct, options: SynthOptions = {}): SynthResult
     }
   }
   writeAtomically(outdir, files);
+  phase('write');
 
   const kinds: Record<string, number> = {};
   for (const s of selected) for (const o of s.objects) kinds[o.json.kind] = (kinds[o.json.kind] ?? 0) + 1;
@@ -109,7 +122,7 @@ export function synth(root: IConstruct, options: SynthOptions = {}): SynthResult
     else if (old !== text) changed.push(name);
   }
   const pruned = previous ? [...previous.keys()].filter((n) => !files.has(n)).sort() : [];
-  return { outdir, stacks: selected, kinds, added, changed, pruned, fileCount: files.size - 1, findings };
+  return { outdir, stacks: selected, kinds, added, changed, pruned, fileCount: files.size - 1, findings, timings };
 }
 
 /** Reads every file under `dir` (relative path → content); undefined when `dir` does not exist. */

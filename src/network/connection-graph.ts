@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, type Chart } from 'cdk8s';
 import type { IConstruct } from 'constructs';
 import { ErrorContext, KeelsonError } from '../core/errors.js';
 import { addSynthHook, type StackManifest, type SynthHookResult } from '../core/manifest.js';
@@ -39,6 +39,7 @@ const DEFAULT_DENY_NAMESPACES = new WeakMap<IConstruct, Set<string>>();
 /** Per connection: its resolved ports, or the error that stopped it (reported once). */
 const RESOLVED = new WeakMap<Connection, { readonly ports?: readonly RoutePort[]; readonly error?: KeelsonError }>();
 const HOSTS = new WeakMap<readonly StackManifest[], Map<string, Workload>>();
+const CHARTS = new WeakMap<readonly StackManifest[], ReadonlySet<Chart>>();
 
 /**
  * Who may talk to whom in one Stack: the connections its workloads declare with
@@ -141,7 +142,7 @@ export class ConnectionGraph {
     const errors = [
       ...this.errors,
       ...checkPolicySelectors(manifest, index),
-      ...checkPeersHavePods(own, index, new Set(all.map((m) => m.chart))),
+      ...checkPeersHavePods(own, index, synthesizedCharts(all)),
       ...checkPortsExposed(routes, index),
       ...checkDependencies(this.members, manifest, index, workloadsByHost(all), (from, to) => this.portsAllowed(from, to)),
     ];
@@ -206,6 +207,13 @@ function listFor(map: Map<Workload, Connection[]>, w: Workload): Connection[] {
 }
 
 /** Every workload of the synthesized stacks by its Service host `<name>.<namespace>`, built once per synth. */
+/** The charts of one synth (built once per synth, not once per stack). */
+function synthesizedCharts(all: readonly StackManifest[]): ReadonlySet<Chart> {
+  let charts = CHARTS.get(all);
+  if (!charts) CHARTS.set(all, (charts = new Set(all.map((m) => m.chart))));
+  return charts;
+}
+
 function workloadsByHost(all: readonly StackManifest[]): ReadonlyMap<string, Workload> {
   let hosts = HOSTS.get(all);
   if (!hosts) {

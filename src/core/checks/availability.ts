@@ -1,5 +1,5 @@
 import { findingOf, type CheckedObject, type Finding, type Rule } from './finding.js';
-import { LONG_RUNNING_KINDS, matchesSelector, maxReplicasOf, namespaceOf, podTemplateOf } from './objects.js';
+import { LONG_RUNNING_KINDS, isObject, namespaceOf, podTemplateOf, type ObjectIndex } from './objects.js';
 
 const rule = (id: string, summary: string, fix: string): Rule => ({ id, severity: 'warning', family: 'availability', summary, fix });
 
@@ -13,10 +13,22 @@ export const AVAILABILITY_RULES = {
 } as const;
 
 /** The availability family. */
-export function checkAvailability(objects: readonly CheckedObject[]): Finding[] {
+export function checkAvailability(index: ObjectIndex): Finding[] {
   const out: Finding[] = [];
   const R = AVAILABILITY_RULES;
-  const ofKind = (kind: string, ns: string) => objects.filter((o) => o.json.kind === kind && namespaceOf(o.json) === ns);
+  const objects = index.objects;
+  // Which workloads some NetworkPolicy / PodDisruptionBudget selects, computed once per selector.
+  const selectedBy = (kind: string, selectorOf: (json: Record<string, any>) => unknown) => {
+    const selected = new Set<CheckedObject>();
+    for (const o of objects) {
+      if (o.json.kind !== kind) continue;
+      const selector = selectorOf(o.json);
+      if (isObject(selector)) for (const p of index.podsSelectedBy(namespaceOf(o.json), selector)) selected.add(p.obj);
+    }
+    return selected;
+  };
+  const withPolicy = selectedBy('NetworkPolicy', (json) => json.spec?.podSelector ?? {});
+  const withBudget = selectedBy('PodDisruptionBudget', (json) => json.spec?.selector);
   for (const obj of objects) {
     const { json } = obj;
     const ns = namespaceOf(json);
@@ -29,14 +41,12 @@ export function checkAvailability(objects: readonly CheckedObject[]): Finding[] 
     }
     const pod = podTemplateOf(json);
     if (!pod || !LONG_RUNNING_KINDS.has(json.kind)) continue;
-    const labels = pod.metadata.labels;
-    if (!ofKind('NetworkPolicy', ns).some((p) => matchesSelector(p.json.spec?.podSelector ?? {}, labels))) {
+    if (!withPolicy.has(obj)) {
       add(R.missingNetworkPolicy, `${pod.field.replace(/\.spec$/, '')}.metadata.labels`, `no NetworkPolicy in namespace ${ns} selects these pods, so any pod may connect to them`);
     }
-    const replicas = maxReplicasOf(obj, objects);
+    const replicas = index.maxReplicasOf(obj);
     if (replicas === undefined || replicas < 2) continue;
-    const pdbs = ofKind('PodDisruptionBudget', ns).filter((p) => matchesSelector(p.json.spec?.selector, labels));
-    if (pdbs.length === 0) add(R.missingPdb, 'spec.replicas', `runs up to ${replicas} replicas but no PodDisruptionBudget selects its pods`);
+    if (!withBudget.has(obj)) add(R.missingPdb, 'spec.replicas', `runs up to ${replicas} replicas but no PodDisruptionBudget selects its pods`);
     const spreads = (pod.spec.topologySpreadConstraints ?? []).length > 0 || pod.spec.affinity?.podAntiAffinity !== undefined;
     if (!spreads) add(R.missingAntiAffinity, `${pod.field}.topologySpreadConstraints`, `runs up to ${replicas} replicas with nothing that spreads them over nodes`);
   }

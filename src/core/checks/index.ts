@@ -2,6 +2,7 @@ import { checkAvailability, AVAILABILITY_RULES } from './availability.js';
 import { checkBestPractices, BEST_PRACTICE_RULES } from './best-practices.js';
 import type { CheckedObject, Finding, Rule } from './finding.js';
 import { checkMetadata, METADATA_RULES } from './metadata.js';
+import { ObjectIndex } from './objects.js';
 import { checkPodSecurity, POD_SECURITY_RULES } from './pod-security.js';
 import { checkReferences, REFERENCE_RULES } from './references.js';
 import { checkSchemas, SCHEMA_RULES } from './schema.js';
@@ -9,7 +10,8 @@ import { applyWaivers, type Waiver } from './waivers.js';
 import { YAML_RULES } from './yaml-input.js';
 
 export * from './finding.js';
-export { validateSchema, jsiiPropertyName, type SchemaProblem } from './schema.js';
+export { validateSchema, jsiiPropertyName, registerModels, type SchemaProblem } from './schema.js';
+export { loadAllModels, BUNDLED_MODELS, type ModelClass } from './models.js';
 export { waive, waiversOf, type Waiver } from './waivers.js';
 export { loadManifestFolder, parseManifests, type LoadedManifests } from './yaml-input.js';
 
@@ -32,13 +34,14 @@ const SEVERITY_ORDER = { error: 0, warning: 1 } as const;
  * then by path; waived findings are marked, not dropped.
  */
 export function runChecks(objects: readonly CheckedObject[], waivers: readonly Waiver[] = []): Finding[] {
+  const index = new ObjectIndex(objects);
   const findings = [
     ...checkSchemas(objects),
     ...checkMetadata(objects),
     ...checkPodSecurity(objects),
-    ...checkReferences(objects),
+    ...checkReferences(index),
     ...checkBestPractices(objects),
-    ...checkAvailability(objects),
+    ...checkAvailability(index),
   ];
   const order = new Map(objects.map((o, i) => [o.path, i]));
   return applyWaivers(findings, objects, waivers).sort(

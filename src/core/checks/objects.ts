@@ -85,25 +85,84 @@ export function namespaceOf(json: Record<string, any>): string {
   return json.metadata?.namespace ?? 'default';
 }
 
-/** Objects with a pod template, in `namespace`. */
-export function podsInNamespace(objects: readonly CheckedObject[], namespace: string): { obj: CheckedObject; pod: PodTemplate }[] {
-  const out: { obj: CheckedObject; pod: PodTemplate }[] = [];
-  for (const obj of objects) {
-    const pod = podTemplateOf(obj.json);
-    if (pod && namespaceOf(obj.json) === namespace) out.push({ obj, pod });
-  }
-  return out;
+/** A workload's pod template, with the object that owns it. */
+export interface OwnedPod {
+  readonly obj: CheckedObject;
+  readonly pod: PodTemplate;
 }
 
-/** The replica count a workload runs with at most (HPA max when autoscaled); undefined when not a replicated workload. */
-export function maxReplicasOf(obj: CheckedObject, objects: readonly CheckedObject[]): number | undefined {
-  const json = obj.json;
-  if (!['Deployment', 'StatefulSet', 'ReplicaSet'].includes(json.kind)) return undefined;
-  const hpa = objects.find(
-    (o) => o.json.kind === 'HorizontalPodAutoscaler' && namespaceOf(o.json) === namespaceOf(json) && o.json.spec?.scaleTargetRef?.kind === json.kind && o.json.spec?.scaleTargetRef?.name === json.metadata?.name,
-  );
-  if (hpa) return Number(hpa.json.spec?.maxReplicas ?? 1);
-  return json.spec?.replicas === undefined ? 1 : Number(json.spec.replicas);
+/**
+ * Lookups over one set of objects, built once so that every check stays linear in
+ * the number of objects: by kind/namespace/name, pods by namespace and by label,
+ * and autoscalers by target.
+ */
+export class ObjectIndex {
+  private readonly byName = new Map<string, CheckedObject>();
+  private readonly byKind = new Map<string, CheckedObject[]>();
+  private readonly podsByNamespace = new Map<string, OwnedPod[]>();
+  private readonly podsByLabel = new Map<string, OwnedPod[]>();
+  private readonly hpaByTarget = new Map<string, CheckedObject>();
+
+  constructor(public readonly objects: readonly CheckedObject[]) {
+    for (const obj of objects) {
+      const { json } = obj;
+      const ns = namespaceOf(json);
+      const name = json.metadata?.name;
+      if (!this.byName.has(`${json.kind}|${ns}|${name}`)) this.byName.set(`${json.kind}|${ns}|${name}`, obj);
+      push(this.byKind, `${json.kind}|${ns}`, obj);
+      if (json.kind === 'HorizontalPodAutoscaler') {
+        const ref = json.spec?.scaleTargetRef;
+        if (ref) this.hpaByTarget.set(`${ns}|${ref.kind}|${ref.name}`, obj);
+      }
+      const pod = podTemplateOf(json);
+      if (!pod) continue;
+      const owned = { obj, pod };
+      push(this.podsByNamespace, ns, owned);
+      const labels = isObject(pod.metadata.labels) ? pod.metadata.labels : {};
+      for (const [k, v] of Object.entries(labels)) push(this.podsByLabel, `${ns}|${k}=${String(v)}`, owned);
+    }
+  }
+
+  /** The object of `kind` named `name` in `namespace`. */
+  find(kind: string, namespace: string, name: unknown): CheckedObject | undefined {
+    return this.byName.get(`${kind}|${namespace}|${name}`);
+  }
+
+  /** Objects of `kind` in `namespace`. */
+  ofKind(kind: string, namespace: string): readonly CheckedObject[] {
+    return this.byKind.get(`${kind}|${namespace}`) ?? [];
+  }
+
+  /** Pods in `namespace` that a LabelSelector selects (an empty selector selects all). */
+  podsSelectedBy(namespace: string, selector: Record<string, any>): OwnedPod[] {
+    return this.candidates(namespace, isObject(selector.matchLabels) ? selector.matchLabels : {}).filter((p) => matchesSelector(selector, p.pod.metadata.labels));
+  }
+
+  /** Pods in `namespace` whose labels include every pair of a Service-style selector. */
+  podsMatchingLabels(namespace: string, selector: Record<string, unknown>): OwnedPod[] {
+    return this.candidates(namespace, selector).filter((p) => matchesLabels(selector, p.pod.metadata.labels));
+  }
+
+  /** The replica count a workload runs with at most (HPA max when autoscaled); undefined when not a replicated workload. */
+  maxReplicasOf(obj: CheckedObject): number | undefined {
+    const json = obj.json;
+    if (!['Deployment', 'StatefulSet', 'ReplicaSet'].includes(json.kind)) return undefined;
+    const hpa = this.hpaByTarget.get(`${namespaceOf(json)}|${json.kind}|${json.metadata?.name}`);
+    if (hpa) return Number(hpa.json.spec?.maxReplicas ?? 1);
+    return json.spec?.replicas === undefined ? 1 : Number(json.spec.replicas);
+  }
+
+  /** The pods that can match `labels`: those sharing its first pair, or every pod of the namespace. */
+  private candidates(namespace: string, labels: Record<string, unknown>): OwnedPod[] {
+    const first = Object.entries(labels)[0];
+    return (first ? this.podsByLabel.get(`${namespace}|${first[0]}=${String(first[1])}`) : this.podsByNamespace.get(namespace)) ?? [];
+  }
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 export { isObject };

@@ -1,5 +1,5 @@
 import { findingOf, type CheckedObject, type Finding, type Rule } from './finding.js';
-import { containersOf, isObject, matchesLabels, matchesSelector, namespaceOf, podsInNamespace, podTemplateOf } from './objects.js';
+import { containersOf, isObject, matchesSelector, namespaceOf, podTemplateOf, type ObjectIndex } from './objects.js';
 
 const rule = (id: string, summary: string, fix: string): Rule => ({ id, severity: 'error', family: 'references', summary, fix });
 
@@ -35,11 +35,11 @@ function providedKeys(objects: readonly CheckedObject[]): Map<string, Set<string
 }
 
 /** The references family. */
-export function checkReferences(objects: readonly CheckedObject[]): Finding[] {
+export function checkReferences(index: ObjectIndex): Finding[] {
+  const objects = index.objects;
   const out: Finding[] = [];
   const R = REFERENCE_RULES;
   const keys = providedKeys(objects);
-  const exists = (kind: string, ns: string, name: unknown) => objects.some((o) => o.json.kind === kind && namespaceOf(o.json) === ns && o.json.metadata?.name === name);
   for (const obj of objects) {
     const { json } = obj;
     const ns = namespaceOf(json);
@@ -64,7 +64,7 @@ export function checkReferences(objects: readonly CheckedObject[]): Finding[] {
       case 'Service': {
         const selector = json.spec?.selector;
         if (json.spec?.type === 'ExternalName' || !isObject(selector) || Object.keys(selector).length === 0) break;
-        const selected = podsInNamespace(objects, ns).filter((p) => matchesLabels(selector, p.pod.metadata.labels));
+        const selected = index.podsMatchingLabels(ns, selector);
         if (selected.length === 0) {
           add(R.serviceSelector, 'spec.selector', `${JSON.stringify(selector)} selects no pods in namespace ${ns}`);
           break;
@@ -77,18 +77,18 @@ export function checkReferences(objects: readonly CheckedObject[]): Finding[] {
       }
       case 'HorizontalPodAutoscaler': {
         const ref = json.spec?.scaleTargetRef;
-        if (ref && !exists(ref.kind, ns, ref.name)) add(R.hpaTarget, 'spec.scaleTargetRef', `${ref.kind} ${ns}/${ref.name} does not exist`);
+        if (ref && !index.find(ref.kind, ns, ref.name)) add(R.hpaTarget, 'spec.scaleTargetRef', `${ref.kind} ${ns}/${ref.name} does not exist`);
         break;
       }
       case 'PodDisruptionBudget': {
         const selector = json.spec?.selector;
-        if (isObject(selector) && !podsInNamespace(objects, ns).some((p) => matchesSelector(selector, p.pod.metadata.labels))) add(R.pdbSelector, 'spec.selector', `selects no pods in namespace ${ns}`);
+        if (isObject(selector) && index.podsSelectedBy(ns, selector).length === 0) add(R.pdbSelector, 'spec.selector', `selects no pods in namespace ${ns}`);
         break;
       }
       case 'NetworkPolicy': {
         const selector = json.spec?.podSelector;
         const empty = !isObject(selector) || (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0);
-        if (!empty && !podsInNamespace(objects, ns).some((p) => matchesSelector(selector, p.pod.metadata.labels))) add(R.networkPolicySelector, 'spec.podSelector', `selects no pods in namespace ${ns}`);
+        if (!empty && index.podsSelectedBy(ns, selector).length === 0) add(R.networkPolicySelector, 'spec.podSelector', `selects no pods in namespace ${ns}`);
         break;
       }
       case 'Ingress': {
@@ -100,7 +100,7 @@ export function checkReferences(objects: readonly CheckedObject[]): Finding[] {
         for (const { backend, field } of backends) {
           const svc = backend?.service;
           if (!svc) continue;
-          const service = objects.find((o) => o.json.kind === 'Service' && namespaceOf(o.json) === ns && o.json.metadata?.name === svc.name);
+          const service = index.find('Service', ns, svc.name);
           if (!service) add(R.ingressBackend, `${field}.service.name`, `Service ${ns}/${svc.name} does not exist`);
           else {
             const ports: any[] = service.json.spec?.ports ?? [];

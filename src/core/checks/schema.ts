@@ -2,9 +2,8 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import * as externalSecretsModels from '@kubernetes-models/external-secrets';
 import { k8s } from 'cdk8s-plus-28';
-import * as kubernetesModels from 'kubernetes-models';
+import { BUNDLED_MODELS, type ModelClass } from './models.js';
 import { findingOf, fieldPath, type CheckedObject, type Finding, type Rule } from './finding.js';
 
 /**
@@ -39,25 +38,16 @@ export interface SchemaProblem {
   readonly message: string;
 }
 
-type ModelClass = { new (data: unknown): { validate(): void }; apiVersion: string; kind: string };
+const models = new Map<string, ModelClass>(BUNDLED_MODELS.map((m) => [`${m.apiVersion}|${m.kind}`, m]));
 
-let models: Map<string, ModelClass> | undefined;
-
-/** Every model class of kubernetes-models and the CRD packages, by `apiVersion|kind`. */
+/** Model classes by `apiVersion|kind`: the bundled ones and any added with {@link registerModels}. */
 function modelRegistry(): Map<string, ModelClass> {
-  if (models) return models;
-  models = new Map();
-  const walk = (ns: Record<string, unknown>, depth: number) => {
-    for (const value of Object.values(ns)) {
-      if (typeof value === 'function' && typeof (value as any).apiVersion === 'string' && typeof (value as any).kind === 'string') {
-        const model = value as unknown as ModelClass;
-        models!.set(`${model.apiVersion}|${model.kind}`, model);
-      } else if (value && typeof value === 'object' && depth < 3) walk(value as Record<string, unknown>, depth + 1);
-    }
-  };
-  walk(kubernetesModels as Record<string, unknown>, 0);
-  walk(externalSecretsModels as Record<string, unknown>, 0);
   return models;
+}
+
+/** Adds model classes (e.g. from {@link loadAllModels}) so objects of their kinds get type checks. */
+export function registerModels(classes: readonly ModelClass[]): void {
+  for (const m of classes) models.set(`${m.apiVersion}|${m.kind}`, m);
 }
 
 /** A type reference in a jsii assembly. */
@@ -117,6 +107,15 @@ function groupOf(apiVersion: string): string {
  * (`clusterIP` → `clusterIp`, `x-kubernetes-list-type` → `xKubernetesListType`, `$ref` → `ref`).
  */
 export function jsiiPropertyName(field: string): string {
+  let name = PROPERTY_NAMES.get(field);
+  if (name === undefined) PROPERTY_NAMES.set(field, (name = computePropertyName(field)));
+  return name;
+}
+
+/** Field names seen so far; manifests reuse a few hundred names thousands of times. */
+const PROPERTY_NAMES = new Map<string, string>();
+
+function computePropertyName(field: string): string {
   let s = field.replace(/^[$_.\- ]+/, '');
   let lower = false;
   let upper = false;
