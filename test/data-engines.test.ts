@@ -133,7 +133,7 @@ describe('credentials from an external store', () => {
 });
 
 describe('allowFrom', () => {
-  it('admits only the named clients on the database port', () => {
+  it('admits only the named clients on the database port, and Prometheus on the exporter port', () => {
     const s = stack();
     const cache = new Redis(s, 'cache', { credentials: { secret: 'redis' }, metrics: true });
     const api = new WebService(s, 'api', { image: 'shop/api:v1', port: 8080, env: { REDIS_URL: cache.url } });
@@ -141,6 +141,7 @@ describe('allowFrom', () => {
     cache.allowFrom(api);
     const policy = findObject(synthObjects(s), 'NetworkPolicy', 'cache');
     expect(policy.spec.ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: 'metrics', protocol: 'TCP' }] },
       { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'api', 'app.kubernetes.io/instance': 'api' } } }], ports: [{ port: 'redis', protocol: 'TCP' }] },
     ]);
   });

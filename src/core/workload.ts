@@ -14,6 +14,12 @@ export interface WorkloadPort {
   readonly containerPort: number;
   /** Transport protocol. */
   readonly protocol: 'TCP' | 'UDP';
+  /**
+   * Served for monitoring only (e.g. an exporter's `metrics`): a connection that
+   * names no port does not include it.
+   * @default false
+   */
+  readonly metricsOnly?: boolean;
 }
 
 /**

@@ -15,6 +15,7 @@ import { resolveResources, type ResourceProps } from '../core/resources.js';
 import { resolveSecurity, type ResolvedSecurity } from '../core/security.js';
 import { Workload, type WorkloadPort } from '../core/workload.js';
 import { ExternalSecret } from '../imports/external-secrets.js';
+import { Peer } from '../network/peer.js';
 import { DatabaseBackup, type BackupProps } from './backup.js';
 
 /** An existing Secret with the database credentials. */
@@ -248,7 +249,7 @@ export abstract class Database<K extends string> extends Workload {
     this.identity = { name: this.name, partOf: this.stack.partOf, component: 'database', version };
     this.selector = selectorLabels(this.identity);
     this.port = engine.port;
-    this.ports = [{ name: engine.id, port: engine.port, containerPort: engine.port, protocol: 'TCP' }];
+    const enginePort: WorkloadPort = { name: engine.id, port: engine.port, containerPort: engine.port, protocol: 'TCP' };
     this.readReplicaCount = this.checkReadReplicas(readReplicas);
     this.podCount = 1 + this.readReplicaCount;
 
@@ -266,6 +267,8 @@ export abstract class Database<K extends string> extends Workload {
     this.terminationGraceSeconds =
       props.terminationGracePeriod === undefined ? engine.terminationGraceSeconds : parseDuration(ctx, 'terminationGracePeriod', props.terminationGracePeriod, 10);
     this.exporter = props.metrics ? this.buildExporter() : undefined;
+    const metricsPort = this.exporter?.ports?.[0]?.containerPort;
+    this.ports = metricsPort === undefined ? [enginePort] : [enginePort, { name: 'metrics', port: metricsPort, containerPort: metricsPort, protocol: 'TCP', metricsOnly: true }];
 
     if (engine.config) {
       this.configMap = new k8s.KubeConfigMap(this, 'config', {
@@ -305,6 +308,8 @@ export abstract class Database<K extends string> extends Workload {
     }
     // Replicas stream from the primary and backup pods (which carry this selector) dump it.
     if (this.readReplicaCount > 0 || this.backup) this.allowFrom(this);
+    // Prometheus in the monitoring namespace scrapes the exporter.
+    if (metricsPort !== undefined) this.allowFrom(Peer.monitoring(), { port: 'metrics' });
   }
 
   /**

@@ -273,7 +273,7 @@ function resolvePorts(c: Connection): { readonly ports?: readonly RoutePort[]; r
     return { error: ctx.error(c.method, describePeer(peer), `connects to ${target.node.path}, which exposes no ports`, 'Declare a port on the target workload or remove the connection') };
   }
   const matches = target.ports.filter(
-    (p) => (port === undefined || (typeof port === 'string' ? p.name === port : p.port === port || p.containerPort === port)) && (protocol === undefined || p.protocol === protocol),
+    (p) => (port === undefined ? !p.metricsOnly : (typeof port === 'string' ? p.name === port : p.port === port || p.containerPort === port)) && (protocol === undefined || p.protocol === protocol),
   );
   if (!matches.length) {
     const field = port === undefined ? `${c.method}.protocol` : `${c.method}.port`;
