@@ -41,6 +41,7 @@ describe('MySql', () => {
     expect(exporter.image).toBe('prom/mysqld-exporter:v0.15.1');
     expect(exporter.args).toEqual(['--mysqld.address=127.0.0.1:3306', '--mysqld.username=root']);
     expect(exporter.ports).toEqual([{ name: 'metrics', containerPort: 9104, protocol: 'TCP' }]);
+    expect(exporter.securityContext).toMatchObject({ runAsUser: 65534, runAsGroup: 65534, runAsNonRoot: true, readOnlyRootFilesystem: true });
 
     const script: string = podSpecOf(findObject(objects, 'CronJob', 'orders-db-backup'))!.containers[0].command[2];
     expect(script).toContain('mysqldump --defaults-extra-file=/tmp/backup.cnf --host=orders-db.shop.svc.cluster.local --port=3306 --user=root --single-transaction');

@@ -190,6 +190,9 @@ describe('WebService', () => {
     new WebService(prod, 'api', base);
     const prodPod = podSpecOf(findObject(synthObjects(prod), 'Deployment'))!;
     expect(prodPod.topologySpreadConstraints.map((t: any) => t.topologyKey)).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
+    expect(prodPod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution).toEqual([
+      { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'api', 'app.kubernetes.io/instance': 'api' } } } },
+    ]);
     expect(prodPod.containers[0].lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '5'] } } });
     expect(prodPod.terminationGracePeriodSeconds).toBe(35);
     const stag = newStack(staging);

@@ -77,7 +77,7 @@ export interface PodTemplateSpec {
   readonly annotations?: Readonly<Record<string, string>>;
   /** Seconds the pod gets to stop after SIGTERM. @default 30 plus the preStop sleep */
   readonly terminationGracePeriodSeconds?: number;
-  /** Spread across zones and nodes when the environment asks for it. @default env.topologySpread */
+  /** Spread across zones and nodes (topology spread plus a preferred host anti-affinity) when the environment asks for it. @default env.topologySpread */
   readonly topologySpread?: boolean;
 }
 
@@ -102,6 +102,11 @@ export function buildPodTemplate(spec: PodTemplateSpec): k8s.PodTemplateSpec {
       terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds ?? 30 + spec.env.preStopSeconds,
       ...(spread
         ? {
+            affinity: {
+              podAntiAffinity: {
+                preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } } }],
+              },
+            },
             topologySpreadConstraints: ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map((topologyKey) => ({
               maxSkew: 1,
               topologyKey,

@@ -531,7 +531,8 @@ export abstract class Database<K extends string> extends Workload {
         livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 20, timeoutSeconds: 3, failureThreshold: 6 },
       },
       resources: resolveResources(this.ctx, this.stack.env, 'nano', undefined),
-      security: this.security,
+      // The exporter reads nothing from the data volume: it runs as `nobody`, not as the engine's UID.
+      security: { ...this.security, container: { ...this.security.container, runAsUser: EXPORTER_UID, runAsGroup: EXPORTER_UID } },
     });
   }
 
@@ -546,6 +547,9 @@ export abstract class Database<K extends string> extends Workload {
     };
   }
 }
+
+/** UID and GID of the exporter sidecars (`nobody`). */
+const EXPORTER_UID = 65534;
 
 /** A short, stable hash of configuration files, so a config change rolls the pods. */
 function checksum(files: Readonly<Record<string, string>>): string {
