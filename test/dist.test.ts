@@ -43,6 +43,12 @@ describe('committed dist/', () => {
     for (const [file, text] of fresh) expect(committed.get(file), `dist/${file} is stale`).toBe(text);
   });
 
+  it('is what `npx cdk8s synth` writes too (cdk8s.yaml runs the same app)', () => {
+    const out = path.join(tmp, 'cdk8s-cli');
+    execFileSync(process.execPath, [path.join(root, 'node_modules/cdk8s-cli/bin/cdk8s'), 'synth', '--output', out], { cwd: root, stdio: 'pipe' });
+    expect(readTree(out)).toEqual(readTree(path.join(root, 'dist')));
+  });
+
   it('is deterministic: two synths give the same bytes', () => {
     expect(readTree(path.join(tmp, 'two'))).toEqual(readTree(path.join(tmp, 'one')));
   });
