@@ -31,9 +31,13 @@ export function findApp(cwd: string, app?: string): AppCommand {
 
 /** Options passed to the app through the environment. */
 export interface RunOptions {
+  /** Output directory. @default - the app's own (dist) */
   readonly outdir?: string;
+  /** Stack folders to write. @default - all */
   readonly stacks?: readonly string[];
+  /** Environment names whose stacks to write. @default - all */
   readonly envs?: readonly string[];
+  /** Print stack traces. @default false */
   readonly debug?: boolean;
 }
 

@@ -6,8 +6,11 @@ import type { CliIo } from './io.js';
 
 /** The findings of a folder of YAML and what was read. */
 export interface CheckReport {
+  /** YAML files read. */
   readonly files: number;
+  /** Objects found in them. */
   readonly objects: number;
+  /** Findings, errors first. */
   readonly findings: readonly Finding[];
 }
 

@@ -107,7 +107,9 @@ export function diffTrees(before: ReadonlyMap<string, string>, after: ReadonlyMa
 
 /** Options of `keelson diff`. */
 export interface DiffCommandOptions {
+  /** The committed output to compare with. @default 'dist' */
   readonly out?: string;
+  /** App command. @default - `app` of cdk8s.yaml */
   readonly app?: string;
 }
 

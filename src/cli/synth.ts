@@ -4,9 +4,13 @@ import type { CliIo } from './io.js';
 
 /** Options of `keelson synth`. */
 export interface SynthCommandOptions {
+  /** Environment names whose stacks to write. @default - all */
   readonly env?: string[];
+  /** Stack folders to write. @default - all */
   readonly stack?: string[];
+  /** Output directory. @default 'dist' */
   readonly out?: string;
+  /** App command. @default - `app` of cdk8s.yaml */
   readonly app?: string;
 }
 

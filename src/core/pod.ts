@@ -6,8 +6,11 @@ import type { ResolvedSecurity } from './security.js';
 
 /** A named container port. */
 export interface NamedPort {
+  /** Port name (IANA_SVC_NAME), e.g. `http`. */
   readonly name: string;
+  /** Container port number. */
   readonly port: number;
+  /** Transport protocol. @default 'TCP' */
   readonly protocol?: 'TCP' | 'UDP';
 }
 
@@ -31,16 +34,27 @@ export function checkReplicas(ctx: ErrorContext, field: string, value: unknown, 
 
 /** Everything that goes into one container. */
 export interface ContainerSpec {
+  /** Container name. */
   readonly name: string;
+  /** Checked image reference. */
   readonly image: string;
+  /** When the kubelet pulls the image. */
   readonly imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+  /** Named container ports. */
   readonly ports: readonly NamedPort[];
+  /** Environment variables, in order. */
   readonly env: k8s.EnvVar[];
+  /** Liveness, readiness and startup probes. */
   readonly probes: { livenessProbe?: k8s.Probe; readinessProbe?: k8s.Probe; startupProbe?: k8s.Probe };
+  /** Requests and limits. */
   readonly resources: k8s.ResourceRequirements;
+  /** Security contexts and the writable mounts they need. */
   readonly security: ResolvedSecurity;
+  /** Further volume mounts. @default - none */
   readonly mounts?: readonly k8s.VolumeMount[];
+  /** Entrypoint override. @default - the image's */
   readonly command?: readonly string[];
+  /** Arguments. @default - the image's */
   readonly args?: readonly string[];
   /** Seconds to sleep in preStop so endpoints drain first; 0 for none. */
   readonly preStopSeconds?: number;
@@ -67,13 +81,21 @@ export function buildContainer(spec: ContainerSpec): k8s.Container {
 
 /** What a pod template needs besides its containers. */
 export interface PodTemplateSpec {
+  /** Name and labels of the workload. */
   readonly identity: WorkloadIdentity;
+  /** The environment profile (spread, preStop drain). */
   readonly env: EnvironmentProfile;
+  /** The containers. */
   readonly containers: readonly k8s.Container[];
+  /** Init containers, run in order before the containers. @default - none */
   readonly initContainers?: readonly k8s.Container[];
+  /** Pod security context and the writable volumes. */
   readonly security: ResolvedSecurity;
+  /** ServiceAccount the pods run as. */
   readonly serviceAccountName: string;
+  /** Further volumes. @default - none */
   readonly volumes?: readonly k8s.Volume[];
+  /** Pod annotations (e.g. config checksums). @default - none */
   readonly annotations?: Readonly<Record<string, string>>;
   /** Seconds the pod gets to stop after SIGTERM. @default 30 plus the preStop sleep */
   readonly terminationGracePeriodSeconds?: number;

@@ -78,8 +78,11 @@ export interface ProbeTarget {
 
 /** The liveness, readiness and startup probes of a container, checked and with role defaults. */
 export interface ContainerProbes {
+  /** Restarts the container when it fails. */
   readonly livenessProbe?: k8s.Probe;
+  /** Takes the pod out of its Services when it fails. */
   readonly readinessProbe?: k8s.Probe;
+  /** Holds off liveness until the app has started. */
   readonly startupProbe?: k8s.Probe;
 }
 

@@ -30,10 +30,15 @@ export const OPT_OUT_ANNOTATION_PREFIX = 'keelson.dev/opt-out-';
 
 /** Resolved security settings of one pod. */
 export interface ResolvedSecurity {
+  /** The pod-level security context. */
   readonly pod: k8s.PodSecurityContext;
+  /** The container-level security context. */
   readonly container: k8s.SecurityContext;
+  /** emptyDir volumes for the writable paths. */
   readonly volumes: k8s.Volume[];
+  /** Mounts of those volumes. */
   readonly mounts: k8s.VolumeMount[];
+  /** Pod annotations recording opt-outs and their reasons. */
   readonly annotations: Record<string, string>;
 }
 

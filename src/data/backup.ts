@@ -28,14 +28,19 @@ export interface BackupProps {
 
 /** What a {@link DatabaseBackup} needs from its database. */
 export interface DatabaseBackupOptions {
+  /** Error context of the database construct. */
   readonly ctx: ErrorContext;
+  /** The backup props as given. */
   readonly props: BackupProps;
   /** Name of the CronJob and the PersistentVolumeClaim. */
   readonly name: string;
+  /** Name and labels of the database. */
   readonly identity: WorkloadIdentity;
   /** The engine's image (it carries the dump tools of the same version). */
   readonly image: string;
+  /** ServiceAccount the backup pods run as. */
   readonly serviceAccountName: string;
+  /** Security contexts of the database pods. */
   readonly security: ResolvedSecurity;
   /** Backup volume size when `props.storage` is not set. */
   readonly defaultStorage: string;

@@ -99,10 +99,13 @@ export interface EngineContext<K extends string> {
 
 /** The engine-specific parts of the main container. */
 export interface EngineContainer {
+  /** Environment variables of the main container. */
   readonly env: k8s.EnvVar[];
+  /** Arguments to the image entrypoint. @default - none */
   readonly args?: readonly string[];
   /** Extra volumes of the pod (e.g. memory-backed emptyDirs). */
   readonly volumes?: readonly k8s.Volume[];
+  /** Extra volume mounts of the main container. @default - none */
   readonly mounts?: readonly k8s.VolumeMount[];
   /** Init containers that prepare the data volume. */
   readonly initContainers?: readonly InitContainerSpec[];
@@ -110,8 +113,11 @@ export interface EngineContainer {
 
 /** An init container running the engine image with a shell script. */
 export interface InitContainerSpec {
+  /** Container name. */
   readonly name: string;
+  /** Environment variables of the script. */
   readonly env: k8s.EnvVar[];
+  /** Shell script run with `sh -c`. */
   readonly script: string;
 }
 
@@ -127,6 +133,7 @@ export interface Engine<K extends string> {
   readonly defaultVersion: string;
   /** Accepted tag format and the rule shown when it does not match. */
   readonly version: { readonly pattern: RegExp; readonly rule: string; readonly minMajor: number };
+  /** The port the engine listens on. */
   readonly port: number;
   /** UID and GID of the image's database user. */
   readonly uid: number;
@@ -136,13 +143,17 @@ export interface Engine<K extends string> {
   readonly writablePaths: readonly string[];
   /** Default Secret key of each credential. */
   readonly credentialKeys: Readonly<Record<K, string>>;
+  /** Seconds a clean shutdown may take (checkpoint, flush). */
   readonly terminationGraceSeconds: number;
   /** Configuration files mounted read-only into the main container (from a ConfigMap `<name>-config`). */
   readonly config?: { readonly mountPath: string; readonly files: Readonly<Record<string, string>> };
   /** Readiness and liveness commands; liveness must tolerate a database that is recovering. */
   readonly probes: { readonly ready: readonly string[]; readonly live: readonly string[]; readonly timeoutSeconds: number };
+  /** Env, args, volumes and init containers of the main container for a role. */
   readonly container: (c: EngineContext<K>, role: MemberRole) => EngineContainer;
+  /** The Prometheus exporter sidecar. */
   readonly exporter: ExporterSpec<K>;
+  /** How to dump the database: file extension, env and the dump script. */
   readonly backup: { readonly extension: string; readonly env: (c: EngineContext<K>) => k8s.EnvVar[]; readonly script: (c: EngineContext<K>, file: string) => string };
   /** Parts of the client URL. */
   readonly url: (c: EngineContext<K>) => ValuePart[];
@@ -150,9 +161,13 @@ export interface Engine<K extends string> {
 
 /** A Prometheus exporter sidecar. */
 export interface ExporterSpec<K extends string> {
+  /** Pinned exporter image. */
   readonly image: string;
+  /** Port the exporter serves `/metrics` on. */
   readonly port: number;
+  /** Environment variables (connection and credentials). */
   readonly env: (c: EngineContext<K>) => k8s.EnvVar[];
+  /** Arguments. @default - none */
   readonly args?: readonly string[];
 }
 
@@ -161,8 +176,11 @@ export type MemberRole = 'primary' | 'replica';
 
 /** The objects of one StatefulSet: the pods, their governing headless Service and the Service clients use. */
 export interface DatabaseMembers {
+  /** The StatefulSet. */
   readonly statefulSet: k8s.KubeStatefulSet;
+  /** The governing headless Service (stable pod DNS). */
   readonly headlessService: k8s.KubeService;
+  /** The Service clients connect to. */
   readonly service: k8s.KubeService;
 }
 

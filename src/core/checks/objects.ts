@@ -12,8 +12,11 @@ export interface PodTemplate {
 
 /** One container (or init container) of a pod template, with its field path. */
 export interface ContainerAt {
+  /** The container as JSON. */
   readonly container: Record<string, any>;
+  /** Field path of the container, e.g. `spec.template.spec.containers[0]`. */
   readonly field: string;
+  /** True for init and ephemeral containers. */
   readonly init: boolean;
 }
 
@@ -87,7 +90,9 @@ export function namespaceOf(json: Record<string, any>): string {
 
 /** A workload's pod template, with the object that owns it. */
 export interface OwnedPod {
+  /** The object that holds the pod template. */
   readonly obj: CheckedObject;
+  /** The pod template. */
   readonly pod: PodTemplate;
 }
 

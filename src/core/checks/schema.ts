@@ -34,7 +34,9 @@ const CRD_SERVED_VERSIONS: Record<string, readonly string[]> = {
 export interface SchemaProblem {
   /** `schema-type-meta`, `api-not-served`, `schema-unknown-kind`, `schema-invalid` or `schema-unknown-field`. */
   readonly rule: string;
+  /** Field path of the problem. */
   readonly field: string;
+  /** What is wrong, in one line. */
   readonly message: string;
 }
 
