@@ -33,7 +33,7 @@ export interface SynthResult {
   readonly pruned: readonly string[];
   /** Number of files written. */
   readonly fileCount: number;
-  /** Milliseconds spent per phase: collect (tree walk and serialization), check, render (YAML), write. */
+  /** Milliseconds spent per phase: collect (tree walk and serialization), check, write (YAML rendering and files). */
   readonly timings: Readonly<Record<string, number>>;
   /** Check findings of every stack: warnings, and waived errors. */
   readonly findings: readonly Finding[];
@@ -48,23 +48,26 @@ export function toYaml(objects: readonly Record<string, unknown>[]): string {
   return objects.map(toYamlDocument).join('---\n');
 }
 
-/** Renders the stacks (objects as YAML, plus their extra files) into file contents keyed by path relative to the output directory. */
-export function renderFiles(stacks: readonly StackManifest[]): Map<string, string> {
-  const files = new Map<string, Record<string, unknown>[]>();
-  for (const s of stacks) {
-    for (const o of s.objects) {
-      const key = `${s.dir}/${o.file}`;
-      let list = files.get(key);
-      if (!list) files.set(key, (list = []));
-      list.push(o.json);
-    }
+/** Renders one stack (objects as YAML, plus its extra files) into file contents keyed by path relative to the output directory, sorted. */
+export function renderStack(stack: StackManifest): Map<string, string> {
+  const byFile = new Map<string, Record<string, unknown>[]>();
+  for (const o of stack.objects) {
+    const key = `${stack.dir}/${o.file}`;
+    let list = byFile.get(key);
+    if (!list) byFile.set(key, (list = []));
+    list.push(o.json);
   }
   const texts = new Map<string, string>();
-  for (const [key, objects] of files) texts.set(key, toYaml(objects));
-  for (const s of stacks) for (const [name, text] of Object.entries(s.files ?? {})) texts.set(`${s.dir}/${name}`, text);
+  for (const [key, objects] of byFile) texts.set(key, toYaml(objects));
+  for (const [name, text] of Object.entries(stack.files ?? {})) texts.set(`${stack.dir}/${name}`, text);
+  return new Map([...texts.keys()].sort().map((k) => [k, texts.get(k)!]));
+}
+
+/** Renders the stacks into file contents keyed by path relative to the output directory, sorted. */
+export function renderFiles(stacks: readonly StackManifest[]): Map<string, string> {
   const out = new Map<string, string>();
-  for (const key of [...texts.keys()].sort()) out.set(key, texts.get(key)!);
-  return out;
+  for (const s of stacks) for (const [name, text] of renderStack(s)) out.set(name, text);
+  return new Map([...out.keys()].sort().map((k) => [k, out.get(k)!]));
 }
 
 /**
@@ -92,68 +95,85 @@ export function synth(root: IConstruct, options: SynthOptions = {}): SynthResult
   const findings = runChecks(stacks.flatMap((s) => s.objects), waiversOf(root));
   if (activeErrors(findings).length) throw new ChecksFailedError(findings);
   phase('check');
-  const files = renderFiles(selected);
-  phase('render');
-  for (const [name, text] of Object.entries(options.extraFiles ?? {})) files.set(name, text);
-  files.set(MARKER_FILE, MARKER_TEXT);
 
-  const previous = readTree(outdir);
+  const previous = listTree(outdir);
   if (previous && !previous.has(MARKER_FILE) && previous.size > 0) {
     throw new Error(`refusing to replace ${outdir}: it has files and was not written by keelson (no ${MARKER_FILE} file). Choose another outdir or empty it.`);
   }
-  if (options.only && previous) {
-    // Keep the folders of stacks that were not selected.
-    for (const [name, text] of previous) {
-      const dir = name.split('/')[0]!;
-      if (name.includes('/') && !options.only.includes(dir) && !files.has(name)) files.set(name, text);
+  // Files are rendered one stack at a time and written at once, so the YAML of
+  // thousands of services is never held in memory together.
+  const written = new Set<string>();
+  const added: string[] = [];
+  const changed: string[] = [];
+  writeAtomically(outdir, (write) => {
+    const emit = (name: string, text: string) => {
+      written.add(name);
+      write(name, text);
+      if (name === MARKER_FILE) return;
+      if (!previous?.has(name)) added.push(name);
+      else if (fs.readFileSync(path.join(outdir, name), 'utf8') !== text) changed.push(name);
+    };
+    for (const stack of selected) for (const [name, text] of renderStack(stack)) emit(name, text);
+    for (const [name, text] of Object.entries(options.extraFiles ?? {})) emit(name, text);
+    emit(MARKER_FILE, MARKER_TEXT);
+    if (options.only && previous) {
+      // Keep the folders of stacks that were not selected.
+      for (const name of previous) {
+        const dir = name.split('/')[0]!;
+        if (name.includes('/') && !options.only.includes(dir) && !written.has(name)) emit(name, fs.readFileSync(path.join(outdir, name), 'utf8'));
+      }
     }
-  }
-  writeAtomically(outdir, files);
+  });
   phase('write');
 
   const kinds: Record<string, number> = {};
   for (const s of selected) for (const o of s.objects) kinds[o.json.kind] = (kinds[o.json.kind] ?? 0) + 1;
-  const added: string[] = [];
-  const changed: string[] = [];
-  for (const [name, text] of files) {
-    if (name === MARKER_FILE) continue;
-    const old = previous?.get(name);
-    if (old === undefined) added.push(name);
-    else if (old !== text) changed.push(name);
-  }
-  const pruned = previous ? [...previous.keys()].filter((n) => !files.has(n)).sort() : [];
-  return { outdir, stacks: selected, kinds, added, changed, pruned, fileCount: files.size - 1, findings, timings };
+  const pruned = previous ? [...previous].filter((n) => !written.has(n)).sort() : [];
+  added.sort();
+  changed.sort();
+  return { outdir, stacks: selected, kinds, added, changed, pruned, fileCount: written.size - 1, findings, timings };
 }
 
-/** Reads every file under `dir` (relative path → content); undefined when `dir` does not exist. */
-export function readTree(dir: string): Map<string, string> | undefined {
+/** Every file under `dir`, as paths relative to it; undefined when `dir` does not exist. */
+export function listTree(dir: string): Set<string> | undefined {
   if (!fs.existsSync(dir)) return undefined;
-  const out = new Map<string, string>();
+  const out = new Set<string>();
   const walk = (rel: string) => {
     for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
       const name = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isDirectory()) walk(name);
-      else if (entry.isFile()) out.set(name, fs.readFileSync(path.join(dir, name), 'utf8'));
+      else if (entry.isFile()) out.add(name);
     }
   };
   walk('');
   return out;
 }
 
-function writeAtomically(outdir: string, files: Map<string, string>): void {
+/** Reads every file under `dir` (relative path → content); undefined when `dir` does not exist. */
+export function readTree(dir: string): Map<string, string> | undefined {
+  const names = listTree(dir);
+  return names && new Map([...names].sort().map((name) => [name, fs.readFileSync(path.join(dir, name), 'utf8')]));
+}
+
+/**
+ * Writes files into a temporary folder beside `outdir` through `produce`, then
+ * swaps it in with renames; on any error the temporary folder is removed and
+ * `outdir` is left as it was.
+ */
+function writeAtomically(outdir: string, produce: (write: (name: string, text: string) => void) => void): void {
   const parent = path.dirname(outdir);
   fs.mkdirSync(parent, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(parent, `.keelson-tmp-${path.basename(outdir)}-`));
   try {
     const made = new Set<string>();
-    for (const [name, text] of files) {
+    produce((name, text) => {
       const dir = path.dirname(name);
       if (dir !== '.' && !made.has(dir)) {
         fs.mkdirSync(path.join(tmp, dir), { recursive: true });
         made.add(dir);
       }
       fs.writeFileSync(path.join(tmp, name), text);
-    }
+    });
     const old = fs.existsSync(outdir) ? `${tmp}-old` : undefined;
     if (old) fs.renameSync(outdir, old);
     fs.renameSync(tmp, outdir);
