@@ -198,7 +198,9 @@ export function collectManifests(root: IConstruct): StackManifest[] {
 
 function toJsonChecked(obj: ApiObject, errors: KeelsonError[]): Record<string, any> | undefined {
   try {
-    return obj.toJson();
+    // A JSON round trip gives the objects compact, shared shapes: cdk8s builds them key by key
+    // with spreads, which leaves slow dictionary-mode objects that checks and rendering then walk.
+    return JSON.parse(JSON.stringify(obj.toJson()));
   } catch (e) {
     const err = e instanceof KeelsonError ? e : undefined;
     errors.push(err ?? new KeelsonError({ path: obj.node.path, field: 'object', value: obj.name, rule: `could not be serialized: ${(e as Error).message}` }));
