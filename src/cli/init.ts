@@ -27,7 +27,7 @@ export function scaffoldFiles(name: string, keelsonSpec: string): Record<string,
   };
   return {
     'package.json': `${JSON.stringify(pkg, null, 2)}\n`,
-    'cdk8s.yaml': 'language: typescript\napp: npx tsx main.ts\n',
+    'cdk8s.yaml': 'language: typescript\napp: node --import tsx main.ts\n',
     'tsconfig.json': `${JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true, noEmit: true, types: ['node'] }, include: ['*.ts', 'test'] }, null, 2)}\n`,
     '.gitignore': 'node_modules/\n.keelson-tmp-*\n',
     'app.ts': `import type { App } from 'cdk8s';
