@@ -11,6 +11,7 @@ export * from './core/resources.js';
 export * from './core/security.js';
 export * from './core/pod.js';
 export * from './core/workload.js';
+export * from './core/kube-object.js';
 export * from './core/stack.js';
 export * from './core/manifest.js';
 export * from './core/synth.js';

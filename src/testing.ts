@@ -10,7 +10,8 @@ export type K8sObject = Record<string, any> & { apiVersion: string; kind: string
  * `synth`, and returns its objects in apply order. Nothing is written to disk.
  */
 export function synthObjects(scope: IConstruct): K8sObject[] {
-  return collectManifests(scope).flatMap((s) => s.objects.map((o) => o.json as K8sObject));
+  // Copies, so a test that edits an object cannot change the construct it came from.
+  return collectManifests(scope).flatMap((s) => s.objects.map((o) => structuredClone(o.json) as K8sObject));
 }
 
 /** Like {@link synthObjects}, as the YAML stream `synth` would write. */

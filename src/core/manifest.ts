@@ -1,6 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import type { IConstruct } from 'constructs';
 import { KeelsonError, KeelsonErrors } from './errors.js';
+import { KubeObject } from './kube-object.js';
 import { Stack } from './stack.js';
 
 /** One Kubernetes object as synthesized, with where it came from. */
@@ -198,8 +199,10 @@ export function collectManifests(root: IConstruct): StackManifest[] {
 
 function toJsonChecked(obj: ApiObject, errors: KeelsonError[]): Record<string, any> | undefined {
   try {
-    // A JSON round trip gives the objects compact, shared shapes: cdk8s builds them key by key
-    // with spreads, which leaves slow dictionary-mode objects that checks and rendering then walk.
+    // A KubeObject's JSON is already plain and compact, and shared with the construct. Anything
+    // else goes through a JSON round trip for compact, shared shapes: cdk8s builds objects key by
+    // key with spreads, which leaves slow dictionary-mode objects that checks and rendering walk.
+    if (KubeObject.isKubeObject(obj) && obj.rendersDirectly) return obj.toJson();
     return JSON.parse(JSON.stringify(obj.toJson()));
   } catch (e) {
     const err = e instanceof KeelsonError ? e : undefined;

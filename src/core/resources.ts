@@ -45,13 +45,13 @@ export function resolveResources(
   return {
     requests: {
       'cpu': k8s.Quantity.fromString(reqCpu.text),
-      'memory': k8s.Quantity.fromString(reqMem.text),
       'ephemeral-storage': k8s.Quantity.fromString(preset.requests.ephemeralStorage),
+      'memory': k8s.Quantity.fromString(reqMem.text),
     },
     limits: {
       'cpu': k8s.Quantity.fromString(limCpu.text),
-      'memory': k8s.Quantity.fromString(limMem.text),
       'ephemeral-storage': k8s.Quantity.fromString(preset.limits.ephemeralStorage),
+      'memory': k8s.Quantity.fromString(limMem.text),
     },
   };
 }

@@ -4,6 +4,7 @@ import { Construct, type IConstruct } from 'constructs';
 import type { EnvironmentProfile } from './environment.js';
 import { ErrorContext } from './errors.js';
 import { LABEL } from './labels.js';
+import { KubeObject } from './kube-object.js';
 import { checkDnsLabel } from './names.js';
 
 const STACK_BRAND = Symbol.for('keelson.Stack');
@@ -67,7 +68,7 @@ export class Stack extends Chart {
   /** The folder under the output directory. */
   public readonly outputDir: string;
   /** The Namespace object, when the stack creates it. */
-  public readonly namespaceObject?: k8s.KubeNamespace;
+  public readonly namespaceObject?: KubeObject;
 
   constructor(scope: Construct, id: string, props: StackProps) {
     const ctx = new ErrorContext(scope.node.path ? `${scope.node.path}/${id}` : id);
@@ -82,7 +83,7 @@ export class Stack extends Chart {
     this.partOf = checkDnsLabel(ctx, 'partOf', props.partOf ?? namespace);
     this.outputDir = checkDnsLabel(ctx, 'outputDir', props.outputDir ?? id);
     if (props.createNamespace ?? true) {
-      this.namespaceObject = new k8s.KubeNamespace(this, 'namespace', {
+      this.namespaceObject = KubeObject.create(this, 'namespace', k8s.KubeNamespace, {
         metadata: {
           name: namespace,
           labels: {

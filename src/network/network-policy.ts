@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
+import { KubeObject } from '../core/kube-object.js';
 import { LABEL } from '../core/labels.js';
 import type { Stack } from '../core/stack.js';
 import { KUBE_DNS, NAMESPACE_NAME_LABEL, type Endpoint, type Route, type RoutePort, type WorkloadRoutes } from './route.js';
@@ -57,10 +58,10 @@ export function policyPodSelector(selector: Readonly<Record<string, string>>): k
 }
 
 /** The NetworkPolicy of one workload: exactly its routes in and out, plus DNS. */
-export function createWorkloadPolicy(scope: Construct, id: string, routes: WorkloadRoutes): k8s.KubeNetworkPolicy {
+export function createWorkloadPolicy(scope: Construct, id: string, routes: WorkloadRoutes): KubeObject {
   const w = routes.workload;
   const here = w.namespace;
-  return new k8s.KubeNetworkPolicy(scope, id, {
+  return KubeObject.create(scope, id, k8s.KubeNetworkPolicy, {
     metadata: {
       name: w.name,
       labels: { ...w.selector, [LABEL.partOf]: w.stack.partOf, [LABEL.managedBy]: 'keelson' },
@@ -75,8 +76,8 @@ export function createWorkloadPolicy(scope: Construct, id: string, routes: Workl
 }
 
 /** The namespace-wide default deny: no ingress, no egress except DNS to kube-dns. */
-export function createDefaultDenyPolicy(stack: Stack, id: string): k8s.KubeNetworkPolicy {
-  return new k8s.KubeNetworkPolicy(stack, id, {
+export function createDefaultDenyPolicy(stack: Stack, id: string): KubeObject {
+  return KubeObject.create(stack, id, k8s.KubeNetworkPolicy, {
     metadata: {
       name: 'default-deny',
       labels: { [LABEL.partOf]: stack.partOf, [LABEL.managedBy]: 'keelson' },

@@ -1,4 +1,3 @@
-import { JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import type { SizeName } from '../../presets/sizes.js';
@@ -12,6 +11,7 @@ import { buildContainer, buildPodTemplate, checkPort, checkReplicas } from '../c
 import { buildProbes, type HealthChecks } from '../core/probes.js';
 import { resolveResources, type ResourceProps } from '../core/resources.js';
 import { resolveSecurity, type SecurityProps } from '../core/security.js';
+import { KubeObject } from '../core/kube-object.js';
 import { Stack } from '../core/stack.js';
 import { Workload, type WorkloadPort } from '../core/workload.js';
 
@@ -119,17 +119,17 @@ export class WebService extends Workload {
   /** The port peers connect to. */
   public readonly ports: readonly WorkloadPort[];
   /** The ServiceAccount. */
-  public readonly serviceAccount: k8s.KubeServiceAccount;
+  public readonly serviceAccount: KubeObject;
   /** The Deployment. */
-  public readonly deployment: k8s.KubeDeployment;
+  public readonly deployment: KubeObject;
   /** The Service. */
-  public readonly service: k8s.KubeService;
+  public readonly service: KubeObject;
   /** The Ingress, when `ingress` is set. */
-  public readonly ingress?: k8s.KubeIngress;
+  public readonly ingress?: KubeObject;
   /** The HorizontalPodAutoscaler, when autoscaled. */
-  public readonly autoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
+  public readonly autoscaler?: KubeObject;
   /** The PodDisruptionBudget, when more than one replica can run. */
-  public readonly disruptionBudget?: k8s.KubePodDisruptionBudget;
+  public readonly disruptionBudget?: KubeObject;
   /** The smallest and largest number of replicas that can run. */
   public readonly replicaRange: { readonly min: number; readonly max: number };
 
@@ -176,9 +176,9 @@ export class WebService extends Workload {
       preStopSeconds,
     });
 
-    this.serviceAccount = new k8s.KubeServiceAccount(this, 'service-account', { metadata, automountServiceAccountToken: false });
+    this.serviceAccount = KubeObject.create(this, 'service-account', k8s.KubeServiceAccount, { metadata, automountServiceAccountToken: false });
     const autoscaled = this.replicaRange.min !== this.replicaRange.max;
-    this.deployment = new k8s.KubeDeployment(this, 'deployment', {
+    this.deployment = KubeObject.create(this, 'deployment', k8s.KubeDeployment, {
       metadata,
       spec: {
         ...(autoscaled ? {} : { replicas: this.replicaRange.min }),
@@ -196,7 +196,7 @@ export class WebService extends Workload {
         }),
       },
     });
-    this.service = new k8s.KubeService(this, 'service', {
+    this.service = KubeObject.create(this, 'service', k8s.KubeService, {
       metadata,
       spec: {
         type: 'ClusterIP',
@@ -220,10 +220,11 @@ export class WebService extends Workload {
   public env(name: string, value: EnvValue): this {
     if (this.envVars.some((e) => e.name === name)) throw this.ctx.error(`env.${name}`, name, 'is already set', 'Each variable may be set once');
     const added = toEnvVars(this.ctx, 'env', { [name]: value });
-    // The Deployment holds this array by reference and serializes it at synth; when it
-    // was created without env, the first addition attaches the array with a patch.
-    if (this.envVars.length === 0) this.deployment.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/env', this.envVars));
     this.envVars.push(...added);
+    // The Deployment was rendered when it was created: add the variables to its container.
+    const container = this.deployment.manifest.spec.template.spec.containers[0];
+    // EnvVar fields have the same names in the typed props and in JSON; the round trip drops unset ones.
+    container.env = [...(container.env ?? []), ...JSON.parse(JSON.stringify(added))];
     return this;
   }
 
@@ -253,7 +254,7 @@ export class WebService extends Workload {
     return { min: lo, max: Math.max(lo, Math.min(max, cap)) };
   }
 
-  private createIngress(ctx: ErrorContext, ingress: IngressProps, metadata: k8s.ObjectMeta): k8s.KubeIngress {
+  private createIngress(ctx: ErrorContext, ingress: IngressProps, metadata: k8s.ObjectMeta): KubeObject {
     const env = Stack.of(this).env;
     const host = ingress.host;
     ctx.check(typeof host === 'string' && isDnsSubdomain(host.replace(/^\*\./, 'wildcard.')) && host.includes('.'), 'ingress.host', host, 'is not a valid host name', 'Use a fully qualified name such as "shop.example.com"');
@@ -266,7 +267,7 @@ export class WebService extends Workload {
     const issuer = tls ? (tls.issuer ?? env.certIssuer) : undefined;
     if (secretName !== undefined) ctx.check(isDnsSubdomain(secretName), 'ingress.tls.secretName', secretName, 'is not a valid Secret name');
     if (issuer !== undefined) ctx.check(isDnsSubdomain(issuer), 'ingress.tls.issuer', issuer, 'is not a valid ClusterIssuer name');
-    return new k8s.KubeIngress(this, 'ingress', {
+    return KubeObject.create(this, 'ingress', k8s.KubeIngress, {
       metadata: { ...metadata, ...(issuer ? { annotations: { 'cert-manager.io/cluster-issuer': issuer } } : {}) },
       spec: {
         ingressClassName: className,
@@ -281,12 +282,12 @@ export class WebService extends Workload {
     });
   }
 
-  private createAutoscaler(a: AutoscaleProps, metadata: k8s.ObjectMeta): k8s.KubeHorizontalPodAutoscalerV2 {
+  private createAutoscaler(a: AutoscaleProps, metadata: k8s.ObjectMeta): KubeObject {
     const metrics: k8s.MetricSpecV2[] = [];
     const cpu = a.cpu ?? (a.memory === undefined ? 80 : undefined);
     if (cpu !== undefined) metrics.push({ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: cpu } } });
     if (a.memory !== undefined) metrics.push({ type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: a.memory } } });
-    return new k8s.KubeHorizontalPodAutoscalerV2(this, 'autoscaler', {
+    return KubeObject.create(this, 'autoscaler', k8s.KubeHorizontalPodAutoscalerV2, {
       metadata,
       spec: {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
@@ -297,7 +298,7 @@ export class WebService extends Workload {
     });
   }
 
-  private createDisruptionBudget(ctx: ErrorContext, d: DisruptionProps | undefined, metadata: k8s.ObjectMeta): k8s.KubePodDisruptionBudget {
+  private createDisruptionBudget(ctx: ErrorContext, d: DisruptionProps | undefined, metadata: k8s.ObjectMeta): KubeObject {
     if (d?.minAvailable !== undefined && d.maxUnavailable !== undefined) {
       throw ctx.error('disruption', d, 'sets both minAvailable and maxUnavailable', 'Set one of them');
     }
@@ -316,6 +317,6 @@ export class WebService extends Workload {
       d?.minAvailable !== undefined
         ? { minAvailable: budget('disruption.minAvailable', d.minAvailable, (n, pct) => (pct ? Math.ceil((n / 100) * min) >= min : n >= min)), selector: { matchLabels: this.selector } }
         : { maxUnavailable: budget('disruption.maxUnavailable', d?.maxUnavailable ?? 1, (n) => n < 1), selector: { matchLabels: this.selector } };
-    return new k8s.KubePodDisruptionBudget(this, 'disruption-budget', { metadata, spec });
+    return KubeObject.create(this, 'disruption-budget', k8s.KubePodDisruptionBudget, { metadata, spec });
   }
 }

@@ -1,0 +1,64 @@
+import { ApiObject, App, type JsonPatch } from 'cdk8s';
+import type { Construct } from 'constructs';
+
+/** A typed L1 class of cdk8s-plus-28 (`k8s.KubeDeployment`, …): its kind and its props-to-JSON renderer. */
+export interface KubeType<P> {
+  /** apiVersion and kind of the objects it makes. */
+  readonly GVK: { readonly apiVersion: string; readonly kind: string };
+  /** Renders typed props to Kubernetes JSON. */
+  manifest(props: P): Record<string, any>;
+}
+
+const KUBE_OBJECT = Symbol.for('keelson.KubeObject');
+
+/** The resolvers every cdk8s App has; more means the user added their own. */
+const BUILT_IN_RESOLVERS = 3;
+
+/**
+ * A Kubernetes object written with the typed props of a cdk8s-plus-28 L1 class
+ * (so the compiler checks every field) and rendered to Kubernetes JSON once, when
+ * it is created. Synthesis then reads that JSON instead of re-resolving the props
+ * of every object, and the construct tree holds one copy of it.
+ *
+ * It is a cdk8s `ApiObject`: `metadata.addLabel()`, `addJsonPatch()` and custom
+ * App resolvers work as usual (patched objects take cdk8s's own rendering path).
+ * `manifest` is the rendered object without `apiVersion`, `kind` and `metadata`.
+ */
+export class KubeObject extends ApiObject {
+  /** True when `x` is a KubeObject (`instanceof` would accept any ApiObject, as cdk8s's check does). */
+  public static isKubeObject(x: unknown): x is KubeObject {
+    return typeof x === 'object' && x !== null && KUBE_OBJECT in x;
+  }
+
+  /** The rendered object without apiVersion, kind and metadata (those come from the ApiObject). */
+  public readonly manifest: Record<string, any>;
+  private patched = false;
+
+  constructor(scope: Construct, id: string, type: KubeType<any>, props: Record<string, any>) {
+    // A JSON round trip drops undefined fields and gives the objects compact shapes.
+    const { apiVersion, kind, metadata, ...manifest } = JSON.parse(JSON.stringify({ ...type.GVK, ...type.manifest(props) }));
+    super(scope, id, { apiVersion, kind, metadata, ...manifest });
+    this.manifest = manifest;
+    Object.defineProperty(this, KUBE_OBJECT, { value: true });
+  }
+
+  /** True when synthesis reads `manifest` directly (no JSON patches, no custom App resolvers). */
+  public get rendersDirectly(): boolean {
+    return !this.patched && App.of(this).resolvers.length <= BUILT_IN_RESOLVERS;
+  }
+
+  /** Builds a KubeObject: `KubeObject.create(this, 'deployment', k8s.KubeDeployment, { metadata, spec })`. */
+  public static create<P>(scope: Construct, id: string, type: KubeType<P>, props: P): KubeObject {
+    return new KubeObject(scope, id, type, props as Record<string, any>);
+  }
+
+  public override addJsonPatch(...ops: JsonPatch[]): void {
+    this.patched = true;
+    super.addJsonPatch(...ops);
+  }
+
+  public override toJson(): any {
+    if (!this.rendersDirectly) return super.toJson();
+    return { apiVersion: this.apiVersion, kind: this.kind, metadata: this.metadata.toJson(), ...this.manifest };
+  }
+}

@@ -1,0 +1,42 @@
+import { App, JsonPatch, type IResolver, type ResolutionContext } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { describe, expect, it } from 'vitest';
+import { KubeObject, Stack, WebService } from '../src/index.js';
+import { findObject, synthObjects } from '../src/testing.js';
+import { production } from '../presets/index.js';
+
+const props = { metadata: { name: 'cfg', labels: { b: '2', a: '1' } }, data: { key: 'value' }, immutable: undefined };
+
+describe('KubeObject', () => {
+  it('renders typed cdk8s-plus-28 props to Kubernetes JSON once, in the stack namespace', () => {
+    const stack = new Stack(new App(), 'shop', { env: production });
+    const cfg = KubeObject.create(stack, 'cfg', k8s.KubeConfigMap, props);
+    expect(cfg.manifest).toEqual({ data: { key: 'value' } });
+    expect(cfg.toJson()).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'shop', labels: { a: '1', b: '2' } }, data: { key: 'value' } });
+  });
+
+  it('keeps the ApiObject escape hatches: metadata edits, JSON patches and custom resolvers', () => {
+    const stack = new Stack(new App(), 'shop', { env: production });
+    const cfg = KubeObject.create(stack, 'cfg', k8s.KubeConfigMap, props);
+    cfg.metadata.addLabel('team', 'payments');
+    cfg.addJsonPatch(JsonPatch.add('/data/extra', 'x'));
+    expect(cfg.toJson().metadata.labels).toEqual({ a: '1', b: '2', team: 'payments' });
+    expect(cfg.toJson().data).toEqual({ extra: 'x', key: 'value' });
+
+    const upper: IResolver = { resolve: (c: ResolutionContext) => (typeof c.value === 'string' && c.key.at(-1) === 'key' && c.value !== c.value.toUpperCase() ? c.replaceValue(c.value.toUpperCase()) : undefined) };
+    const app = new App({ resolvers: [upper] });
+    const other = KubeObject.create(new Stack(app, 'other', { env: production }), 'cfg', k8s.KubeConfigMap, props);
+    expect(other.toJson().data).toEqual({ key: 'VALUE' });
+  });
+
+  it('lets WebService add env after the Deployment was rendered', () => {
+    const stack = new Stack(new App(), 'shop', { env: production });
+    const api = new WebService(stack, 'api', { image: 'acme/api:v1', port: 8080, env: { A: '1' } });
+    api.env('B', { secret: 's', key: 'k' });
+    const env = findObject(synthObjects(stack), 'Deployment').spec.template.spec.containers[0].env;
+    expect(env).toEqual([
+      { name: 'A', value: '1' },
+      { name: 'B', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } },
+    ]);
+  });
+});
