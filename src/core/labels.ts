@@ -30,7 +30,7 @@ export function standardLabels(id: WorkloadIdentity): Record<string, string> {
     [LABEL.managedBy]: 'keelson',
   };
   if (id.version) labels[LABEL.version] = id.version;
-  return sortedKeys(labels);
+  return sortLabels(labels);
 }
 
 /**
@@ -38,13 +38,13 @@ export function standardLabels(id: WorkloadIdentity): Record<string, string> {
  * and Deployment selectors are immutable).
  */
 export function selectorLabels(id: WorkloadIdentity): Record<string, string> {
-  return sortedKeys({
+  return sortLabels({
     [LABEL.name]: id.name,
     [LABEL.instance]: id.name,
   });
 }
 
 /** The same map with its keys in alphabetical order, as every label map in the output is written. */
-function sortedKeys(map: Record<string, string>): Record<string, string> {
+export function sortLabels(map: Readonly<Record<string, string>>): Record<string, string> {
   return Object.fromEntries(Object.keys(map).sort().map((k) => [k, map[k]!]));
 }

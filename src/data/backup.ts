@@ -9,6 +9,7 @@ import { parseStorage, type ByteQuantity } from '../core/quantity.js';
 import { resolveResources } from '../core/resources.js';
 import type { ResolvedSecurity } from '../core/security.js';
 import { Stack } from '../core/stack.js';
+import { KubeObject } from '../core/kube-object.js';
 
 /** Scheduled dumps of a database to a PersistentVolumeClaim. */
 export interface BackupProps {
@@ -63,9 +64,9 @@ const CRON_MACRO = /^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/;
  */
 export class DatabaseBackup extends Construct {
   /** The CronJob. */
-  public readonly cronJob: k8s.KubeCronJob;
+  public readonly cronJob: KubeObject;
   /** The volume the dumps are written to. */
-  public readonly claim: k8s.KubePersistentVolumeClaim;
+  public readonly claim: KubeObject;
 
   constructor(scope: Construct, id: string, options: DatabaseBackupOptions) {
     super(scope, id);
@@ -90,7 +91,7 @@ export class DatabaseBackup extends Construct {
 
     const labels = standardLabels(options.identity);
     const metadata = { name: options.name, labels };
-    this.claim = new k8s.KubePersistentVolumeClaim(this, 'claim', {
+    this.claim = KubeObject.create(this, 'claim', k8s.KubePersistentVolumeClaim, {
       metadata,
       spec: {
         accessModes: ['ReadWriteOnce'],
@@ -128,7 +129,7 @@ export class DatabaseBackup extends Construct {
       volumes: [{ name: 'backup', persistentVolumeClaim: { claimName: options.name } }],
       topologySpread: false,
     });
-    this.cronJob = new k8s.KubeCronJob(this, 'cron-job', {
+    this.cronJob = KubeObject.create(this, 'cron-job', k8s.KubeCronJob, {
       metadata,
       spec: {
         schedule,

@@ -6,8 +6,9 @@ import type { SizeName } from '../../presets/sizes.js';
 import { parseDuration, type Duration } from '../core/duration.js';
 import { ExportedValue, type SecretKeyRef, type ValuePart } from '../core/env-value.js';
 import { ErrorContext } from '../core/errors.js';
+import { KubeObject } from '../core/kube-object.js';
 import { parseImage } from '../core/image.js';
-import { selectorLabels, standardLabels, type WorkloadIdentity } from '../core/labels.js';
+import { selectorLabels, sortLabels, standardLabels, type WorkloadIdentity } from '../core/labels.js';
 import { checkServiceName, isDnsSubdomain } from '../core/names.js';
 import { buildContainer, buildPodTemplate, checkReplicas } from '../core/pod.js';
 import { parseStorage, type ByteQuantity } from '../core/quantity.js';
@@ -177,11 +178,11 @@ export type MemberRole = 'primary' | 'replica';
 /** The objects of one StatefulSet: the pods, their governing headless Service and the Service clients use. */
 export interface DatabaseMembers {
   /** The StatefulSet. */
-  readonly statefulSet: k8s.KubeStatefulSet;
+  readonly statefulSet: KubeObject;
   /** The governing headless Service (stable pod DNS). */
-  readonly headlessService: k8s.KubeService;
+  readonly headlessService: KubeObject;
   /** The Service clients connect to. */
-  readonly service: k8s.KubeService;
+  readonly service: KubeObject;
 }
 
 const MAX_NAME = 40;
@@ -226,21 +227,21 @@ export abstract class Database<K extends string> extends Workload {
   /** Name of the Secret with the credentials. */
   public readonly credentialsSecretName: string;
   /** The ServiceAccount of the pods. */
-  public readonly serviceAccount: k8s.KubeServiceAccount;
+  public readonly serviceAccount: KubeObject;
   /** The primary's StatefulSet. */
-  public readonly statefulSet: k8s.KubeStatefulSet;
+  public readonly statefulSet: KubeObject;
   /** The headless Service that governs the primary's StatefulSet (`<name>-headless`). */
-  public readonly headlessService: k8s.KubeService;
+  public readonly headlessService: KubeObject;
   /** The Service clients connect to (`<name>`). */
-  public readonly service: k8s.KubeService;
+  public readonly service: KubeObject;
   /** The ExternalSecret, when credentials come from an external store. */
   public readonly externalSecret?: ExternalSecret;
   /** The PodDisruptionBudget over all pods, when the environment asks for one. */
-  public readonly disruptionBudget?: k8s.KubePodDisruptionBudget;
+  public readonly disruptionBudget?: KubeObject;
   /** The backup CronJob and its volume, when `backup` is set. */
   public readonly backup?: DatabaseBackup;
   /** The ConfigMap with the engine's configuration files, when the engine has any. */
-  public readonly configMap?: k8s.KubeConfigMap;
+  public readonly configMap?: KubeObject;
 
   protected readonly engine: Engine<K>;
   protected readonly identity: WorkloadIdentity;
@@ -289,12 +290,12 @@ export abstract class Database<K extends string> extends Workload {
     this.ports = metricsPort === undefined ? [enginePort] : [enginePort, { name: 'metrics', port: metricsPort, containerPort: metricsPort, protocol: 'TCP', metricsOnly: true }];
 
     if (engine.config) {
-      this.configMap = new k8s.KubeConfigMap(this, 'config', {
+      this.configMap = KubeObject.create(this, 'config', k8s.KubeConfigMap, {
         metadata: { name: `${this.name}-config`, labels: standardLabels(this.identity) },
         data: { ...engine.config.files },
       });
     }
-    this.serviceAccount = new k8s.KubeServiceAccount(this, 'service-account', {
+    this.serviceAccount = KubeObject.create(this, 'service-account', k8s.KubeServiceAccount, {
       metadata: { name: this.name, labels: standardLabels(this.identity) },
       automountServiceAccountToken: false,
     });
@@ -304,7 +305,7 @@ export abstract class Database<K extends string> extends Workload {
     this.service = primary.service;
 
     if (env.podDisruptionBudgets) {
-      this.disruptionBudget = new k8s.KubePodDisruptionBudget(this, 'disruption-budget', {
+      this.disruptionBudget = KubeObject.create(this, 'disruption-budget', k8s.KubePodDisruptionBudget, {
         metadata: { name: this.name, labels: standardLabels(this.identity) },
         spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...this.selector } } },
       });
@@ -339,7 +340,7 @@ export abstract class Database<K extends string> extends Workload {
     const engine = this.engine;
     const identity: WorkloadIdentity = { ...this.identity, component: role };
     const labels = standardLabels(identity);
-    const selector = { ...selectorLabels(identity), 'app.kubernetes.io/component': role };
+    const selector = sortLabels({ ...selectorLabels(identity), 'app.kubernetes.io/component': role });
     const headlessName = `${statefulSetName}-headless`;
     const spec = engine.container(this.context, role);
     const mounts: k8s.VolumeMount[] = [
@@ -399,7 +400,7 @@ export abstract class Database<K extends string> extends Workload {
       topologySpread: env.topologySpread && count > 1,
     });
     const podSpec = template.spec!;
-    const statefulSet = new k8s.KubeStatefulSet(this, `${role}-statefulset`, {
+    const statefulSet = KubeObject.create(this, `${role}-statefulset`, k8s.KubeStatefulSet, {
       metadata: { name: statefulSetName, labels },
       spec: {
         replicas: count,
@@ -416,11 +417,11 @@ export abstract class Database<K extends string> extends Workload {
       { name: engine.id, port: engine.port, targetPort: k8s.IntOrString.fromString(engine.id), protocol: 'TCP' },
       ...(this.exporter ? [{ name: 'metrics', port: this.exporter.ports![0]!.containerPort, targetPort: k8s.IntOrString.fromString('metrics'), protocol: 'TCP' }] : []),
     ];
-    const headlessService = new k8s.KubeService(this, `${role}-headless-service`, {
+    const headlessService = KubeObject.create(this, `${role}-headless-service`, k8s.KubeService, {
       metadata: { name: headlessName, labels },
       spec: { clusterIp: 'None', publishNotReadyAddresses: true, selector, ports },
     });
-    const service = new k8s.KubeService(this, `${role}-service`, {
+    const service = KubeObject.create(this, `${role}-service`, k8s.KubeService, {
       metadata: { name: serviceName, labels },
       spec: { type: 'ClusterIP', selector, ports: [ports[0]!] },
     });

@@ -1,6 +1,7 @@
 import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { ExportedValue } from '../core/env-value.js';
+import { KubeObject } from '../core/kube-object.js';
 import { Database, errorContextFor, type DatabaseProps, type Engine, type ReadReplicaProps } from './database.js';
 
 /** The credentials Postgres reads from the Secret: the superuser the image creates on first start. */
@@ -60,11 +61,11 @@ export class Postgres extends Database<PostgresCredential> {
   /** The database `url` points to. */
   public readonly database: string;
   /** The replicas' StatefulSet (`<name>-replica`), when `replicas` is set. */
-  public readonly replicaStatefulSet?: k8s.KubeStatefulSet;
+  public readonly replicaStatefulSet?: KubeObject;
   /** The headless Service governing the replicas (`<name>-replica-headless`). */
-  public readonly replicaHeadlessService?: k8s.KubeService;
+  public readonly replicaHeadlessService?: KubeObject;
   /** The read-only Service over the replicas (`<name>-read`). */
-  public readonly readService?: k8s.KubeService;
+  public readonly readService?: KubeObject;
   /** Cluster DNS name for read-only queries: the `<name>-read` Service with replicas, else the primary's. */
   public readonly readHost: ExportedValue;
   /** Connection URL for read-only queries: the `<name>-read` Service with replicas, else the primary's `url`. */
