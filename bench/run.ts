@@ -13,13 +13,14 @@ type Impl = (typeof impls)[number];
 interface Sample { seconds: number; rssMb: number }
 
 const here = path.dirname(new URL(import.meta.url).pathname);
+const runner = path.resolve(here, '../bin/keelson-app.mjs');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'keelson-bench-'));
 
 function run(impl: Impl, n: number): Sample {
   const outdir = path.join(tmp, `${impl}-${n}`);
   const start = process.hrtime.bigint();
-  // One process per run, TypeScript loaded through tsx's hooks, as `npm run synth` runs main.ts (cdk8s.yaml).
-  const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'apps', `${impl}.ts`), String(n), outdir], { cwd: path.resolve(here, '..'), encoding: 'utf8', maxBuffer: 1 << 26 });
+  // One process per run, started as `npm run synth` starts main.ts (cdk8s.yaml): keelson-app.
+  const child = spawnSync(process.execPath, [runner, path.join(here, 'apps', `${impl}.ts`), String(n), outdir], { cwd: path.resolve(here, '..'), encoding: 'utf8', maxBuffer: 1 << 26 });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (child.status !== 0) throw new Error(`${impl} N=${n} failed:\n${child.stderr}`);
   const { maxRssKb } = JSON.parse(child.stdout.trim().split('\n').pop()!);

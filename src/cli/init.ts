@@ -23,11 +23,11 @@ export function scaffoldFiles(name: string, keelsonSpec: string): Record<string,
     type: 'module',
     scripts: { synth: 'keelson synth', diff: 'keelson diff', check: 'keelson check dist', test: 'vitest run' },
     dependencies: { keelson: keelsonSpec, cdk8s: dep('cdk8s'), constructs: dep('constructs') },
-    devDependencies: { '@types/node': dep('@types/node'), tsx: dep('tsx'), typescript: dep('typescript'), vitest: dep('vitest') },
+    devDependencies: { '@types/node': dep('@types/node'), typescript: dep('typescript'), vitest: dep('vitest') },
   };
   return {
     'package.json': `${JSON.stringify(pkg, null, 2)}\n`,
-    'cdk8s.yaml': 'language: typescript\napp: node --import tsx main.ts\n',
+    'cdk8s.yaml': 'language: typescript\napp: node node_modules/keelson/bin/keelson-app.mjs main.ts\n',
     'tsconfig.json': `${JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true, noEmit: true, types: ['node'] }, include: ['*.ts', 'test'] }, null, 2)}\n`,
     '.gitignore': 'node_modules/\n.keelson-tmp-*\n',
     'app.ts': `import type { App } from 'cdk8s';
