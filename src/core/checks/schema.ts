@@ -151,21 +151,34 @@ function computePropertyName(field: string): string {
 const TYPE_META_FIELDS = new Set(['apiVersion', 'kind', 'status']);
 
 function unknownFields(value: unknown, type: JsiiTypeRef, segments: (string | number)[], model: Kubernetes128, out: SchemaProblem[]): void {
+  // `segments` is one path stack, pushed and popped on the way down: no copy per field.
   if (value === null || value === undefined) return;
   if (type.collection) {
-    if (type.collection.kind === 'array' && Array.isArray(value)) value.forEach((v, i) => unknownFields(v, type.collection!.elementtype, [...segments, i], model, out));
-    else if (type.collection.kind === 'map' && typeof value === 'object' && !Array.isArray(value)) {
-      for (const [k, v] of Object.entries(value)) unknownFields(v, type.collection.elementtype, [...segments, k], model, out);
+    const element = type.collection.elementtype;
+    if (type.collection.kind === 'array' && Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        segments.push(i);
+        unknownFields(value[i], element, segments, model, out);
+        segments.pop();
+      }
+    } else if (type.collection.kind === 'map' && typeof value === 'object' && !Array.isArray(value)) {
+      for (const k in value as Record<string, unknown>) {
+        segments.push(k);
+        unknownFields((value as Record<string, unknown>)[k], element, segments, model, out);
+        segments.pop();
+      }
     }
     return;
   }
   const struct = type.fqn ? model.structs.get(type.fqn) : undefined;
   if (!struct || typeof value !== 'object' || Array.isArray(value)) return;
-  for (const [key, child] of Object.entries(value)) {
+  for (const key in value as Record<string, unknown>) {
     if (segments.length === 0 && TYPE_META_FIELDS.has(key)) continue;
     const childType = struct.get(jsiiPropertyName(key));
-    if (!childType) out.push({ rule: SCHEMA_RULES.unknownField.id, field: fieldPath([...segments, key]), message: 'is not a field of the Kubernetes 1.28 schema' });
-    else unknownFields(child, childType, [...segments, key], model, out);
+    segments.push(key);
+    if (!childType) out.push({ rule: SCHEMA_RULES.unknownField.id, field: fieldPath(segments), message: 'is not a field of the Kubernetes 1.28 schema' });
+    else unknownFields((value as Record<string, unknown>)[key], childType, segments, model, out);
+    segments.pop();
   }
 }
 
