@@ -10,9 +10,9 @@ import { Peer, synth, WebService, type Stack } from '../src/index.js';
 import { netStack } from './support/network.js';
 
 /**
- * A structural validator for the Mermaid flowchart subset the connectivity report emits.
- * Mermaid's own parser does not run under Node without a browser DOM (it needs DOMPurify
- * with a window), so this checks the grammar we rely on instead: a `flowchart LR` header;
+ * A structural reading of the Mermaid flowchart subset the connectivity report emits, so
+ * tests can assert its exact nodes and edges (test/network-mermaid.test.ts runs Mermaid's own
+ * parser over the same output): a `flowchart LR` header;
  * `subgraph ID["text"]` … `end` blocks, balanced and not nested; nodes `ID["text"]` and
  * `ID(["text"])`; edges `ID -->|"text"| ID` between declared nodes or subgraphs; ids of
  * letters, digits and `_`, each declared once; quoted text without `"`.
