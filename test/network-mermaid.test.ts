@@ -1,5 +1,4 @@
 // @vitest-environment jsdom
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { beforeAll, describe, expect, it } from 'vitest';

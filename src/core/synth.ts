@@ -13,8 +13,6 @@ export interface SynthOptions {
   readonly outdir?: string;
   /** Only these stack folders are written; the others keep their current files. @default - all stacks */
   readonly only?: readonly string[];
-  /** Extra files to write, relative to the output directory (e.g. reports). @default - none */
-  readonly extraFiles?: Readonly<Record<string, string>>;
 }
 
 /** What {@link synth} wrote. */
@@ -114,7 +112,6 @@ export function synth(root: IConstruct, options: SynthOptions = {}): SynthResult
       else if (fs.readFileSync(path.join(outdir, name), 'utf8') !== text) changed.push(name);
     };
     for (const stack of selected) for (const [name, text] of renderStack(stack)) emit(name, text);
-    for (const [name, text] of Object.entries(options.extraFiles ?? {})) emit(name, text);
     emit(MARKER_FILE, MARKER_TEXT);
     if (options.only && previous) {
       // Keep the folders of stacks that were not selected.
