@@ -15,8 +15,14 @@ if (!entry) {
   process.exit(2);
 }
 const debug = Boolean(process.env.KEELSON_DEBUG);
-// Inside the project, so that the bundle's imports of packages resolve from its node_modules.
-const cacheDir = path.resolve('node_modules', '.cache', 'keelson');
+// In the node_modules nearest the entry, so the bundle's imports of packages resolve from it.
+const nodeModules = (() => {
+  for (let dir = path.dirname(path.resolve(entry)); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'node_modules'))) return path.join(dir, 'node_modules');
+    if (path.dirname(dir) === dir) return path.resolve('node_modules');
+  }
+})();
+const cacheDir = path.join(nodeModules, '.cache', 'keelson');
 fs.mkdirSync(cacheDir, { recursive: true });
 const outfile = path.join(cacheDir, `app-${process.pid}.mjs`);
 try {

@@ -21,6 +21,13 @@ describe('keelson-app', () => {
     expect(fs.readdirSync(path.join(root, 'node_modules/.cache/keelson')).filter((f) => f.startsWith('app-'))).toEqual([]);
   });
 
+  it('finds the packages from the entry, whatever folder it runs in', () => {
+    fs.writeFileSync(path.join(dir, 'pkg.ts'), "import { App } from 'cdk8s';\nconsole.log(typeof App);\n");
+    const run = spawnSync(process.execPath, [path.join(root, 'bin/keelson-app.mjs'), 'pkg.ts'], { cwd: dir, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('function');
+  });
+
   it('reports a compile error with its location and exits 1', () => {
     const run = runApp('broken.ts', 'const x: number = ;\n');
     expect(run.status).toBe(1);
