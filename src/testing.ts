@@ -1,4 +1,5 @@
 import type { IConstruct } from 'constructs';
+import { podTemplateOf } from './core/checks/objects.js';
 import { collectManifests } from './core/manifest.js';
 import { renderFiles, toYaml } from './core/synth.js';
 
@@ -42,7 +43,7 @@ export function findObjects(objects: readonly K8sObject[], kind: string): K8sObj
   return objects.filter((o) => o.kind === kind);
 }
 
-/** The pod template of a workload object (Deployment, StatefulSet, Job, CronJob…), or undefined. */
+/** The pod spec of a Pod, PodTemplate or workload object (Deployment, StatefulSet, Job, CronJob…), or undefined. */
 export function podSpecOf(object: K8sObject): Record<string, any> | undefined {
-  return object.spec?.template?.spec ?? object.spec?.jobTemplate?.spec?.template?.spec;
+  return podTemplateOf(object)?.spec;
 }

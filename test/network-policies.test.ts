@@ -2,7 +2,7 @@ import { ApiObject, App } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { dev, production, staging } from '../presets/environments.js';
 import { collectManifests, defineEnvironment, Peer, Stack, WebService } from '../src/index.js';
-import { selectorMatches } from '../src/network/network-checks.js';
+import { matchesSelector as selectorMatches } from '../src/core/checks/objects.js';
 import { policyPodSelector } from '../src/network/network-policy.js';
 import { findObject, findObjects, synthObjects } from '../src/testing.js';
 import { DNS_EGRESS, inNamespace, netStack, PlainWorkload, policySpec, webPolicySelector, webSelector } from './support/network.js';

@@ -51,14 +51,6 @@ export class Stack extends Chart {
     throw new Error(`${construct.node.path}: is not inside a keelson Stack. Create it as new X(stack, ...) with stack = new Stack(app, 'name', { env })`);
   }
 
-  /** True when `construct` lives in a Stack. */
-  public static isInStack(construct: IConstruct): boolean {
-    for (let scope: IConstruct | undefined = construct; scope; scope = scope.node.scope) {
-      if (scope instanceof Stack) return true;
-    }
-    return false;
-  }
-
   /** The environment profile. */
   public readonly env: EnvironmentProfile;
   /** The namespace of the stack's objects. */

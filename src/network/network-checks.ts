@@ -1,5 +1,6 @@
 import type { Chart } from 'cdk8s';
 import { describeValue, KeelsonError } from '../core/errors.js';
+import { matchesSelector } from '../core/checks/objects.js';
 import type { StackManifest } from '../core/manifest.js';
 import type { Workload } from '../core/workload.js';
 import type { Connection } from './connection-graph.js';
@@ -24,18 +25,6 @@ export interface PodTemplateInfo {
   readonly portNames: ReadonlySet<string>;
   /** Environment variables with a literal value, per container. */
   readonly env: readonly { readonly name: string; readonly value: string }[];
-}
-
-/** True when `labels` satisfy `selector` (an empty selector matches everything). */
-export function selectorMatches(selector: LabelSelectorJson, labels: Readonly<Record<string, string>>): boolean {
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-    const inValues = has && (e.values ?? []).includes(labels[e.key]!);
-    const ok = e.operator === 'In' ? inValues : e.operator === 'NotIn' ? !inValues : e.operator === 'Exists' ? has : e.operator === 'DoesNotExist' ? !has : false;
-    if (!ok) return false;
-  }
-  return true;
 }
 
 function isEmptySelector(s: LabelSelectorJson | undefined): boolean {
@@ -84,7 +73,7 @@ export class PodIndex {
       const bucket = this.byLabel.get(`${namespace}\u0000${k}=${v}`) ?? [];
       if (bucket.length < candidates.length) candidates = bucket;
     }
-    return candidates.filter((p) => selectorMatches(selector, p.labels));
+    return candidates.filter((p) => matchesSelector(selector, p.labels));
   }
 }
 

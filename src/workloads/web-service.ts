@@ -12,7 +12,6 @@ import { buildProbes, type HealthChecks } from '../core/probes.js';
 import { resolveResources, type ResourceProps } from '../core/resources.js';
 import { resolveSecurity, type SecurityProps } from '../core/security.js';
 import { KubeObject } from '../core/kube-object.js';
-import { Stack } from '../core/stack.js';
 import { Workload, type WorkloadPort } from '../core/workload.js';
 
 /** Horizontal autoscaling bounds and targets. */
@@ -229,7 +228,7 @@ export class WebService extends Workload {
   }
 
   private resolveReplicas(ctx: ErrorContext, props: WebServiceProps): { min: number; max: number } {
-    const env = Stack.of(this).env;
+    const env = this.stack.env;
     if (props.autoscale && props.replicas !== undefined) {
       throw ctx.error('replicas', props.replicas, 'cannot be set together with autoscale', 'The autoscaler owns the replica count; remove replicas or autoscale');
     }
@@ -255,7 +254,7 @@ export class WebService extends Workload {
   }
 
   private createIngress(ctx: ErrorContext, ingress: IngressProps, metadata: k8s.ObjectMeta): KubeObject {
-    const env = Stack.of(this).env;
+    const env = this.stack.env;
     const host = ingress.host;
     ctx.check(typeof host === 'string' && isDnsSubdomain(host.replace(/^\*\./, 'wildcard.')) && host.includes('.'), 'ingress.host', host, 'is not a valid host name', 'Use a fully qualified name such as "shop.example.com"');
     const path = ingress.path ?? '/';
