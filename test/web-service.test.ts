@@ -34,7 +34,7 @@ describe('WebService', () => {
     expect(deployment.spec.replicas).toBe(3);
     const service = findObject(objects, 'Service', 'api');
     expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
-    expect(service.spec.ports).toEqual([{ name: 'http', port: 80, protocol: 'TCP', targetPort: 'http' }]);
+    expect(service.spec.ports).toEqual([{ name: 'http', port: 80, protocol: 'TCP', targetPort: 'http', appProtocol: 'http' }]);
     expect(podSpecOf(deployment)!.containers[0].ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
     const sa = findObject(objects, 'ServiceAccount', 'api');
     expect(sa.automountServiceAccountToken).toBe(false);
@@ -88,7 +88,7 @@ describe('WebService', () => {
       ],
     });
     const pdb = findObject(objects, 'PodDisruptionBudget', 'api');
-    expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: deployment.spec.selector.matchLabels } });
+    expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: deployment.spec.selector.matchLabels }, unhealthyPodEvictionPolicy: 'AlwaysAllow' });
   });
 
   it('applies the environment: staging caps autoscaling, dev runs one smaller replica without HPA or PDB', () => {

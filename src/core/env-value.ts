@@ -73,8 +73,40 @@ export class ExportedValue {
   }
 }
 
+/** A field of the pod itself, resolved by the kubelet (the downward API). */
+export interface PodFieldRef {
+  /** The field, e.g. `status.podIP`, `metadata.name`, `spec.nodeName`, or a label `metadata.labels['app.kubernetes.io/version']`. */
+  readonly field: PodField;
+}
+
+/** Pod fields the downward API offers to env variables. */
+export type PodField =
+  | 'metadata.name'
+  | 'metadata.namespace'
+  | 'metadata.uid'
+  | 'spec.nodeName'
+  | 'spec.serviceAccountName'
+  | 'status.hostIP'
+  | 'status.hostIPs'
+  | 'status.podIP'
+  | 'status.podIPs'
+  | `metadata.labels['${string}']`
+  | `metadata.annotations['${string}']`;
+
+/** A container's own request or limit, resolved by the kubelet (e.g. GOMAXPROCS from `limits.cpu`). */
+export interface ResourceFieldRef {
+  /** The resource, e.g. `limits.cpu`, `requests.memory`. */
+  readonly resource: 'limits.cpu' | 'limits.memory' | 'limits.ephemeral-storage' | 'requests.cpu' | 'requests.memory' | 'requests.ephemeral-storage';
+  /** Unit of the value, e.g. `1` core, `1m`, `1Mi`. @default '1' */
+  readonly divisor?: string;
+}
+
 /** What a container env variable can be set to. */
-export type EnvValue = string | number | boolean | SecretKeyRef | ConfigMapKeyRef | ExportedValue;
+export type EnvValue = string | number | boolean | SecretKeyRef | ConfigMapKeyRef | PodFieldRef | ResourceFieldRef | ExportedValue;
+
+const POD_FIELD = /^(metadata\.(name|namespace|uid)|spec\.(nodeName|serviceAccountName)|status\.(hostIPs?|podIPs?)|metadata\.(labels|annotations)\['[^'\]]+'\])$/;
+const RESOURCE_FIELD = /^(limits|requests)\.(cpu|memory|ephemeral-storage)$/;
+const DIVISOR = /^(1|1m|1k|1M|1G|1T|1Ki|1Mi|1Gi|1Ti)$/;
 
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
@@ -98,8 +130,15 @@ export function toEnvVars(ctx: ErrorContext, field: string, env: Readonly<Record
       checkRefName(ctx, `${where}.configMap`, value.configMap);
       checkKey(ctx, `${where}.key`, value.key);
       out.push({ name, valueFrom: { configMapKeyRef: { name: value.configMap, key: value.key, optional: value.optional } } });
+    } else if (value && typeof value === 'object' && 'field' in value) {
+      ctx.check(typeof value.field === 'string' && POD_FIELD.test(value.field), `${where}.field`, value.field, 'is not a pod field the downward API offers', 'Use e.g. "status.podIP", "metadata.name", "metadata.namespace", "spec.nodeName" or "metadata.labels[\'key\']"');
+      out.push({ name, valueFrom: { fieldRef: { fieldPath: value.field } } });
+    } else if (value && typeof value === 'object' && 'resource' in value) {
+      ctx.check(typeof value.resource === 'string' && RESOURCE_FIELD.test(value.resource), `${where}.resource`, value.resource, 'is not a container resource the downward API offers', 'Use e.g. "limits.cpu", "limits.memory", "requests.cpu"');
+      if (value.divisor !== undefined) ctx.check(typeof value.divisor === 'string' && DIVISOR.test(value.divisor), `${where}.divisor`, value.divisor, 'is not a unit divisor', 'Use "1", "1m" for CPU or "1", "1Ki", "1Mi", "1Gi" for memory');
+      out.push({ name, valueFrom: { resourceFieldRef: { resource: value.resource, ...(value.divisor ? { divisor: k8s.Quantity.fromString(value.divisor) } : {}) } } });
     } else {
-      throw ctx.error(where, value, 'is not a valid env value', 'Use a string, { secret, key }, { configMap, key } or a value another construct exports (e.g. db.url)');
+      throw ctx.error(where, value, 'is not a valid env value', 'Use a string, { secret, key }, { configMap, key }, { field } (downward API), { resource } or a value another construct exports (e.g. db.url)');
     }
   }
   return out;

@@ -55,6 +55,22 @@ export interface EnvironmentProfile {
   readonly allowLatestTag: boolean;
   /** NetworkPolicy generation: default deny and the namespaces of the ingress controller and monitoring. */
   readonly networkPolicies: NetworkPolicySettings;
+  /** Kubernetes minor version of the cluster, e.g. `1.29`; decides which features the output may use. @default '1.28' */
+  readonly kubernetesVersion?: string;
+  /** Feature gates the cluster turns on beyond its version's defaults, e.g. `SidecarContainers` on 1.28. @default - none */
+  readonly featureGates?: readonly string[];
+}
+
+/** The cluster's Kubernetes minor version (`1.28` → 28). */
+export function kubernetesMinor(env: EnvironmentProfile): number {
+  const match = /^1\.(\d+)$/.exec(env.kubernetesVersion ?? '1.28');
+  if (!match) throw new Error(`environment ${env.name}: kubernetesVersion ${JSON.stringify(env.kubernetesVersion)} is not a version like "1.29"`);
+  return Number(match[1]);
+}
+
+/** Whether init containers with `restartPolicy: Always` (native sidecars) work on the environment's cluster. */
+export function nativeSidecars(env: EnvironmentProfile): boolean {
+  return kubernetesMinor(env) >= 29 || (env.featureGates ?? []).includes('SidecarContainers');
 }
 
 /** A deep-partial override of a profile, for `defineEnvironment`. */

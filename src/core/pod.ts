@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { EnvironmentProfile } from './environment.js';
 import { ErrorContext } from './errors.js';
-import { selectorLabels, standardLabels, type WorkloadIdentity } from './labels.js';
+import { selectorLabels, sortLabels, standardLabels, type WorkloadIdentity } from './labels.js';
 import type { ResolvedSecurity } from './security.js';
 
 /** A named container port. */
@@ -12,18 +12,6 @@ export interface NamedPort {
   readonly port: number;
   /** Transport protocol. @default 'TCP' */
   readonly protocol?: 'TCP' | 'UDP';
-}
-
-/** Checks a port number and returns it. */
-export function checkPort(ctx: ErrorContext, field: string, value: unknown): number {
-  ctx.check(
-    typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535,
-    field,
-    value,
-    'is not a valid port (1-65535)',
-    'Use the port number your container listens on',
-  );
-  return value as number;
 }
 
 /** Checks a replica count (0 allowed only where `min` is 0). */
@@ -58,6 +46,10 @@ export interface ContainerSpec {
   readonly args?: readonly string[];
   /** Seconds to sleep in preStop so endpoints drain first; 0 for none. */
   readonly preStopSeconds?: number;
+  /** Working directory. @default - the image's */
+  readonly workingDir?: string;
+  /** `Always` makes an init container a native sidecar (Kubernetes 1.29+, or 1.28 with the SidecarContainers gate). @default - none */
+  readonly restartPolicy?: 'Always';
 }
 
 /** Builds a container from a checked spec. */
@@ -68,6 +60,7 @@ export function buildContainer(spec: ContainerSpec): k8s.Container {
     imagePullPolicy: spec.imagePullPolicy,
     ...(spec.command ? { command: [...spec.command] } : {}),
     ...(spec.args ? { args: [...spec.args] } : {}),
+    ...(spec.workingDir ? { workingDir: spec.workingDir } : {}),
     ...(spec.ports.length ? { ports: spec.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol ?? 'TCP' })) } : {}),
     ...(spec.env.length ? { env: spec.env } : {}),
     ...spec.probes,
@@ -75,6 +68,7 @@ export function buildContainer(spec: ContainerSpec): k8s.Container {
     securityContext: spec.security.container,
     volumeMounts: [...spec.security.mounts, ...(spec.mounts ?? [])],
     ...(spec.preStopSeconds ? { lifecycle: { preStop: { exec: { command: ['sleep', String(spec.preStopSeconds)] } } } } : {}),
+    ...(spec.restartPolicy ? { restartPolicy: spec.restartPolicy } : {}),
     terminationMessagePolicy: 'FallbackToLogsOnError',
   };
 }
@@ -101,6 +95,30 @@ export interface PodTemplateSpec {
   readonly terminationGracePeriodSeconds?: number;
   /** Spread across zones and nodes (topology spread plus a preferred host anti-affinity) when the environment asks for it. @default env.topologySpread */
   readonly topologySpread?: boolean;
+  /** Labels on the pods besides the standard ones (never used in selectors). @default - none */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Scheduling and identity fields of the pod spec (node selector, tolerations, affinity, priority, runtime class, hostname). @default - none */
+  readonly scheduling?: PodScheduling;
+  /** Restart policy of the pods: `Always` for long-running workloads, `OnFailure` or `Never` for Jobs. @default - Kubernetes' default (Always) */
+  readonly restartPolicy?: 'Always' | 'OnFailure' | 'Never';
+}
+
+/** Checked scheduling fields of a pod spec (see `resolveScheduling`). */
+export interface PodScheduling {
+  /** Node labels the pod requires. */
+  readonly nodeSelector?: Record<string, string>;
+  /** Taints the pod tolerates. */
+  readonly tolerations?: k8s.Toleration[];
+  /** Node and pod (anti-)affinity; a spread workload's own host anti-affinity is added to it. */
+  readonly affinity?: k8s.Affinity;
+  /** PriorityClass of the pods. */
+  readonly priorityClassName?: string;
+  /** RuntimeClass of the pods (e.g. `nvidia`, `gvisor`). */
+  readonly runtimeClassName?: string;
+  /** Hostname of the pod. */
+  readonly hostname?: string;
+  /** Subdomain: with a headless Service of that name the pod gets `<hostname>.<subdomain>.<namespace>.svc` DNS. */
+  readonly subdomain?: string;
 }
 
 /** Builds a pod template with the standard labels, security context and scheduling defaults. */
@@ -108,9 +126,21 @@ export function buildPodTemplate(spec: PodTemplateSpec): k8s.PodTemplateSpec {
   const annotations = { ...spec.security.annotations, ...spec.annotations };
   const selector = selectorLabels(spec.identity);
   const spread = spec.topologySpread ?? spec.env.topologySpread;
+  const scheduling = spec.scheduling ?? {};
+  const ownAntiAffinity = spread
+    ? { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } } }] }
+    : undefined;
+  const userAffinity = scheduling.affinity;
+  const antiAffinity = ownAntiAffinity && userAffinity?.podAntiAffinity
+    ? {
+        ...userAffinity.podAntiAffinity,
+        preferredDuringSchedulingIgnoredDuringExecution: [...(userAffinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution ?? []), ...ownAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution],
+      }
+    : (userAffinity?.podAntiAffinity ?? ownAntiAffinity);
+  const affinity = userAffinity || antiAffinity ? { ...userAffinity, ...(antiAffinity ? { podAntiAffinity: antiAffinity } : {}) } : undefined;
   return {
     metadata: {
-      labels: standardLabels(spec.identity),
+      labels: sortLabels({ ...spec.labels, ...standardLabels(spec.identity) }),
       ...(Object.keys(annotations).length ? { annotations } : {}),
     },
     spec: {
@@ -122,13 +152,16 @@ export function buildPodTemplate(spec: PodTemplateSpec): k8s.PodTemplateSpec {
       containers: [...spec.containers],
       volumes: [...spec.security.volumes, ...(spec.volumes ?? [])],
       terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds ?? 30 + spec.env.preStopSeconds,
+      ...(spec.restartPolicy ? { restartPolicy: spec.restartPolicy } : {}),
+      ...(scheduling.nodeSelector ? { nodeSelector: scheduling.nodeSelector } : {}),
+      ...(scheduling.tolerations?.length ? { tolerations: scheduling.tolerations } : {}),
+      ...(scheduling.priorityClassName ? { priorityClassName: scheduling.priorityClassName } : {}),
+      ...(scheduling.runtimeClassName ? { runtimeClassName: scheduling.runtimeClassName } : {}),
+      ...(scheduling.hostname ? { hostname: scheduling.hostname } : {}),
+      ...(scheduling.subdomain ? { subdomain: scheduling.subdomain } : {}),
+      ...(affinity ? { affinity } : {}),
       ...(spread
         ? {
-            affinity: {
-              podAntiAffinity: {
-                preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } } }],
-              },
-            },
             topologySpreadConstraints: ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map((topologyKey) => ({
               maxSkew: 1,
               topologyKey,

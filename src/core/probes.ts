@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { parseDuration, type Duration } from './duration.js';
 import { ErrorContext } from './errors.js';
+import { checkKnownKeys } from './props.js';
 
 /** Timing shared by every probe kind; the defaults depend on the probe's role. */
 export interface ProbeTiming {
@@ -87,16 +88,20 @@ export interface ContainerProbes {
 }
 
 /** Builds the container probes from `health`; readiness must differ from liveness. */
-export function buildProbes(ctx: ErrorContext, health: HealthChecks | undefined, target: ProbeTarget | undefined): ContainerProbes {
+export function buildProbes(ctx: ErrorContext, health: HealthChecks | undefined, target: ProbeTarget | undefined, field = 'health'): ContainerProbes {
+  if (health !== undefined) {
+    ctx.check(health !== null && typeof health === 'object', field, health, 'must be { live?, ready?, startup?, slowStart? }');
+    checkKnownKeys(ctx, field, health, ['live', 'ready', 'startup', 'slowStart']);
+  }
   const fallback: Probe | undefined = target ? (target.grpc ? { grpc: true } : { tcp: true }) : undefined;
   const live = health?.live === false ? undefined : (health?.live ?? (target ? { tcp: true } : undefined));
   const ready = health?.ready === false ? undefined : (health?.ready ?? fallback);
-  const livenessProbe = live === undefined ? undefined : buildProbe(ctx, 'health.live', live, 'live', target);
-  const readinessProbe = ready === undefined ? undefined : buildProbe(ctx, 'health.ready', ready, 'ready', target);
+  const livenessProbe = live === undefined ? undefined : buildProbe(ctx, `${field}.live`, live, 'live', target);
+  const readinessProbe = ready === undefined ? undefined : buildProbe(ctx, `${field}.ready`, ready, 'ready', target);
   if (health?.live !== undefined && health.live !== false && health?.ready !== undefined && health.ready !== false) {
     if (sameHandler(livenessProbe, readinessProbe)) {
       throw ctx.error(
-        'health.ready',
+        `${field}.ready`,
         health.ready,
         'is the same check as health.live',
         'Readiness should report "can serve now" (dependencies up) and liveness "process is not stuck"; use separate endpoints such as /ready and /health',
@@ -105,13 +110,13 @@ export function buildProbes(ctx: ErrorContext, health: HealthChecks | undefined,
   }
   let startupProbe: k8s.Probe | undefined;
   if (health?.startup !== undefined) {
-    startupProbe = buildProbe(ctx, 'health.startup', health.startup, 'startup', target);
+    startupProbe = buildProbe(ctx, `${field}.startup`, health.startup, 'startup', target);
   } else if (health?.slowStart !== undefined) {
-    const seconds = parseDuration(ctx, 'health.slowStart', health.slowStart, 1);
+    const seconds = parseDuration(ctx, `${field}.slowStart`, health.slowStart, 1);
     const base = live ?? ready;
-    if (base === undefined) throw ctx.error('health.slowStart', health.slowStart, 'needs a liveness or readiness check to repeat at startup');
+    if (base === undefined) throw ctx.error(`${field}.slowStart`, health.slowStart, 'needs a liveness or readiness check to repeat at startup');
     const period = DEFAULTS.startup.period;
-    startupProbe = buildProbe(ctx, 'health.slowStart', withTiming(base, { period, failureThreshold: Math.max(1, Math.ceil(seconds / period)) }), 'startup', target);
+    startupProbe = buildProbe(ctx, `${field}.slowStart`, withTiming(base, { period, failureThreshold: Math.max(1, Math.ceil(seconds / period)) }), 'startup', target);
   }
   return { livenessProbe, readinessProbe, startupProbe };
 }

@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { ErrorContext } from './errors.js';
+import { checkKnownKeys } from './props.js';
 
 /** Who the container runs as and what it may write. Defaults pass Pod Security "restricted". */
 export interface SecurityProps {
@@ -42,11 +43,21 @@ export interface ResolvedSecurity {
   readonly annotations: Record<string, string>;
 }
 
-/** Checks security props and returns the pod and container security contexts. */
-export function resolveSecurity(ctx: ErrorContext, props: SecurityProps | undefined): ResolvedSecurity {
-  const id = (field: string, value: number | undefined, fallback: number): number => {
+const SECURITY_KEYS = ['runAsUser', 'runAsGroup', 'fsGroup', 'writablePaths', 'writableRootFilesystem', 'bindLowPorts'];
+
+/**
+ * Checks security props and returns the pod and container security contexts. `field` is
+ * the prop path (e.g. `sidecars[0].security`); `volumePrefix` keeps the writable volumes of
+ * several containers of one pod apart.
+ */
+export function resolveSecurity(ctx: ErrorContext, props: SecurityProps | undefined, field = 'security', volumePrefix = ''): ResolvedSecurity {
+  if (props !== undefined) {
+    ctx.check(props !== null && typeof props === 'object', field, props, 'must be an object');
+    checkKnownKeys(ctx, field, props, SECURITY_KEYS);
+  }
+  const id = (name: string, value: number | undefined, fallback: number): number => {
     const v = value ?? fallback;
-    ctx.check(Number.isInteger(v) && v > 0 && v <= 2147483647, `security.${field}`, value, 'must be a non-root id (1-2147483647)', 'Pod Security "restricted" forbids running as root (0)');
+    ctx.check(Number.isInteger(v) && v > 0 && v <= 2147483647, `${field}.${name}`, value, 'must be a non-root id (1-2147483647)', 'Pod Security "restricted" forbids running as root (0)');
     return v;
   };
   const runAsUser = id('runAsUser', props?.runAsUser, 10001);
@@ -56,15 +67,15 @@ export function resolveSecurity(ctx: ErrorContext, props: SecurityProps | undefi
   const volumes: k8s.Volume[] = [];
   const mounts: k8s.VolumeMount[] = [];
   writable.forEach((path, i) => {
-    ctx.check(typeof path === 'string' && path.startsWith('/') && !path.includes('..'), `security.writablePaths[${i}]`, path, 'must be an absolute path without ".."');
-    const name = i === 0 && path === '/tmp' ? 'tmp' : `writable-${i}`;
+    ctx.check(typeof path === 'string' && path.startsWith('/') && !path.includes('..'), `${field}.writablePaths[${i}]`, path, 'must be an absolute path without ".."');
+    const name = `${volumePrefix}${i === 0 && path === '/tmp' ? 'tmp' : `writable-${i}`}`;
     volumes.push({ name, emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } });
     mounts.push({ name, mountPath: path });
   });
   const annotations: Record<string, string> = {};
   if (props?.writableRootFilesystem) {
     const reason = props.writableRootFilesystem.reason;
-    ctx.check(typeof reason === 'string' && reason.trim().length >= 10, 'security.writableRootFilesystem.reason', reason, 'must explain the opt-out (at least 10 characters)');
+    ctx.check(typeof reason === 'string' && reason.trim().length >= 10, `${field}.writableRootFilesystem.reason`, reason, 'must explain the opt-out (at least 10 characters)');
     annotations[`${OPT_OUT_ANNOTATION_PREFIX}read-only-root-filesystem`] = reason.trim();
   }
   return {

@@ -14,6 +14,8 @@ export interface WorkloadPort {
   readonly containerPort: number;
   /** Transport protocol. */
   readonly protocol: 'TCP' | 'UDP';
+  /** What the port speaks above TCP (the Service port's `appProtocol`), when known. @default - plain TCP or UDP */
+  readonly appProtocol?: 'http' | 'http2' | 'grpc';
   /**
    * Served for monitoring only (e.g. an exporter's `metrics`): a connection that
    * names no port does not include it.

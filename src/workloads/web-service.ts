@@ -1,30 +1,20 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import type { SizeName } from '../../presets/sizes.js';
-import { parseDuration, type Duration } from '../core/duration.js';
-import { ExportedValue, toEnvVars, type EnvValue } from '../core/env-value.js';
+import { ExportedValue } from '../core/env-value.js';
 import { ErrorContext } from '../core/errors.js';
-import { parseImage } from '../core/image.js';
-import { selectorLabels, standardLabels, type WorkloadIdentity } from '../core/labels.js';
-import { checkServiceName, isDnsSubdomain } from '../core/names.js';
-import { buildContainer, buildPodTemplate, checkPort, checkReplicas } from '../core/pod.js';
-import { buildProbes, type HealthChecks } from '../core/probes.js';
-import { resolveResources, type ResourceProps } from '../core/resources.js';
-import { resolveSecurity, type SecurityProps } from '../core/security.js';
 import { KubeObject } from '../core/kube-object.js';
-import { Workload, type WorkloadPort } from '../core/workload.js';
+import { checkServiceName, isDnsSubdomain } from '../core/names.js';
+import { PodWorkload, type WorkloadProps } from '../core/pod-workload.js';
+import { checkPort, type PortProps } from '../core/ports.js';
+import { checkKnownKeys } from '../core/props.js';
+import { checkAnnotations } from '../core/scheduling.js';
+import { Peer } from '../network/peer.js';
+import { DisruptionBudget, type DisruptionProps } from '../scaling/disruption-budget.js';
+import { HorizontalAutoscaler } from '../scaling/horizontal-autoscaler.js';
+import { resolveReplicaRange, type AutoscaleProps, type ReplicaRange } from '../scaling/replicas.js';
 
-/** Horizontal autoscaling bounds and targets. */
-export interface AutoscaleProps {
-  /** Fewest replicas. */
-  readonly min: number;
-  /** Most replicas. */
-  readonly max: number;
-  /** Target average CPU utilization, percent of the request. @default 80 when no target is given */
-  readonly cpu?: number;
-  /** Target average memory utilization, percent of the request. @default - no memory target */
-  readonly memory?: number;
-}
+export type { AutoscaleProps } from '../scaling/replicas.js';
+export type { DisruptionProps } from '../scaling/disruption-budget.js';
 
 /** Exposure through an Ingress. */
 export interface IngressProps {
@@ -42,83 +32,65 @@ export interface IngressProps {
   readonly className?: string;
 }
 
-/** How many pods a voluntary disruption (node drain) may take down at once. */
-export interface DisruptionProps {
-  /** Pods that may be unavailable at once (number or percentage). @default 1 */
-  readonly maxUnavailable?: number | string;
-  /** Pods that must stay available (instead of maxUnavailable). @default - not set */
-  readonly minAvailable?: number | string;
+/** How the Service in front of the pods is exposed. */
+export interface ServiceProps {
+  /** `metadata.name` of the Service (the DNS name clients use). @default - the workload's name */
+  readonly name?: string;
+  /**
+   * `ClusterIP` (inside the cluster), `LoadBalancer` (a cloud load balancer), `NodePort`
+   * (a port on every node), or `Headless` (no virtual IP: DNS returns the pods).
+   * @default 'ClusterIP'
+   */
+  readonly type?: 'ClusterIP' | 'LoadBalancer' | 'NodePort' | 'Headless';
+  /** Annotations of the Service (e.g. a cloud load balancer's settings). @default - none */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** Client CIDRs a LoadBalancer or NodePort accepts; the NetworkPolicy admits exactly these. @default ['0.0.0.0/0'] */
+  readonly sourceRanges?: readonly string[];
 }
 
 /** Props of a {@link WebService}. */
-export interface WebServiceProps {
-  /** Container image with a tag or digest, e.g. `ecommerce/api:v2.1.0`. */
-  readonly image: string;
-  /** Port the container listens on. */
+export interface WebServiceProps extends WorkloadProps {
+  /** Port the main container serves on. */
   readonly port: number;
-  /** `metadata.name` of every object. @default - the construct id */
-  readonly name?: string;
-  /** Protocol of the port; decides the port name, default probes and URL scheme. @default 'http' */
-  readonly protocol?: 'http' | 'grpc';
-  /** Port of the Service. @default 80 for http, the container port for grpc */
+  /** What the main port speaks; decides its name, default probes and URL scheme. @default 'http' */
+  readonly protocol?: 'http' | 'http2' | 'grpc';
+  /** Port of the Service for the main port. @default 80 for http, the container port otherwise */
   readonly servicePort?: number;
+  /** Further ports of the main container (admin, metrics). @default - none */
+  readonly ports?: readonly PortProps[];
   /** Replicas when not autoscaled. @default - the environment's `replicas` */
   readonly replicas?: number;
-  /** Resource preset. @default - the environment's `defaultSize` */
-  readonly size?: SizeName;
-  /** Explicit requests and limits; override the size preset field by field. @default - from the size preset */
-  readonly resources?: ResourceProps;
-  /** Liveness, readiness and startup checks. @default - TCP checks on the port (gRPC health for grpc) */
-  readonly health?: HealthChecks;
   /** Autoscale with an HPA (where the environment enables autoscaling). @default - fixed replicas */
   readonly autoscale?: AutoscaleProps;
   /** Expose through an Ingress. @default - cluster-internal only */
   readonly ingress?: IngressProps;
-  /** Environment variables: literals, Secret or ConfigMap keys, or values other constructs export. @default {} */
-  readonly env?: Readonly<Record<string, EnvValue>>;
-  /** Override the image's entrypoint. @default - the image's */
-  readonly command?: readonly string[];
-  /** Arguments to the entrypoint. @default - the image's */
-  readonly args?: readonly string[];
-  /** Security context settings and opt-outs. @default - Pod Security "restricted", UID 10001, read-only root */
-  readonly security?: SecurityProps;
-  /** Accept an image tagged `latest` or untagged. @default - the environment's `allowLatestTag` */
-  readonly allowLatestTag?: boolean;
-  /** Image pull policy. @default 'Always' for tags, 'IfNotPresent' for digests */
-  readonly imagePullPolicy?: 'Always' | 'IfNotPresent';
+  /** The Service's name and type. @default - a ClusterIP Service named like the workload */
+  readonly service?: ServiceProps;
   /** Disruption budget settings (emitted when more than one replica can run). @default { maxUnavailable: 1 } */
   readonly disruption?: DisruptionProps;
-  /** Sleep before SIGTERM so load balancers stop sending traffic; `0` for none. @default - the environment's `preStopSeconds` */
-  readonly preStop?: Duration;
-  /** `app.kubernetes.io/component`. @default 'web' */
-  readonly component?: string;
 }
 
-const PERCENT = /^(\d{1,3})%$/;
+const WEB_SERVICE_KEYS = ['port', 'protocol', 'servicePort', 'replicas', 'autoscale', 'ingress', 'service', 'disruption'];
 
 /**
- * A stateless HTTP or gRPC service: Deployment, Service, ServiceAccount, and as
+ * A stateless HTTP, HTTP/2 or gRPC service: Deployment, Service, ServiceAccount, and as
  * configured an Ingress, a HorizontalPodAutoscaler and a PodDisruptionBudget.
  */
-export class WebService extends Workload {
-  /** `metadata.name` of the objects. */
-  public readonly name: string;
-  /** The Service port. */
+export class WebService extends PodWorkload {
+  /** The Service port of the main port. */
   public readonly port: number;
-  /** The container port. */
+  /** The container port of the main port. */
   public readonly containerPort: number;
-  /** The container port's name (`http` or `grpc`). */
+  /** The main port's name (`http`, `http2` or `grpc`). */
   public readonly portName: string;
+  /** `metadata.name` of the Service. */
+  public readonly serviceName: string;
   /** Cluster DNS name, e.g. `api.shop.svc.cluster.local`. */
   public readonly host: ExportedValue;
+  /** `host:port` of the main port, e.g. `api.shop.svc.cluster.local:80`. */
+  public readonly address: ExportedValue;
   /** URL other workloads use, e.g. `http://api.shop.svc.cluster.local:80`. */
   public readonly url: ExportedValue;
-  /** Labels that select this service's pods. */
-  public readonly selector: Readonly<Record<string, string>>;
-  /** The port peers connect to. */
-  public readonly ports: readonly WorkloadPort[];
-  /** The ServiceAccount. */
-  public readonly serviceAccount: KubeObject;
   /** The Deployment. */
   public readonly deployment: KubeObject;
   /** The Service. */
@@ -130,131 +102,110 @@ export class WebService extends Workload {
   /** The PodDisruptionBudget, when more than one replica can run. */
   public readonly disruptionBudget?: KubeObject;
   /** The smallest and largest number of replicas that can run. */
-  public readonly replicaRange: { readonly min: number; readonly max: number };
-
-  private readonly envVars: k8s.EnvVar[];
+  public readonly replicaRange: ReplicaRange;
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
-    super(scope, id);
-    const ctx = this.ctx;
-    if (!props || typeof props !== 'object') throw ctx.error('props', props, 'are required', 'Pass at least { image, port }');
-    const stack = this.stack;
-    const env = stack.env;
-    this.name = checkServiceName(ctx, props.name === undefined ? 'id' : 'name', props.name ?? id);
-    const image = parseImage(ctx, 'image', props.image, props.allowLatestTag ?? env.allowLatestTag);
-    const protocol = props.protocol ?? 'http';
-    ctx.check(protocol === 'http' || protocol === 'grpc', 'protocol', protocol, 'must be "http" or "grpc"');
-    this.containerPort = checkPort(ctx, 'port', props.port);
-    this.port = checkPort(ctx, 'servicePort', props.servicePort ?? (protocol === 'http' ? 80 : this.containerPort));
-    this.portName = protocol;
-    this.ports = [{ name: this.portName, port: this.port, containerPort: this.containerPort, protocol: 'TCP' }];
-    if (this.containerPort < 1024 && !props.security?.bindLowPorts) {
-      throw ctx.error('port', props.port, 'is below 1024, which a non-root process cannot bind', 'Listen on a port >= 1024 (the Service can still expose 80) or set security.bindLowPorts');
+    const protocol = props?.protocol ?? 'http';
+    if (props && typeof props === 'object') {
+      const early = new ErrorContext(scope.node.path ? `${scope.node.path}/${id}` : id);
+      early.check(['http', 'http2', 'grpc'].includes(protocol), 'protocol', protocol, 'must be "http", "http2" or "grpc"');
+      checkPort(early, 'port', props.port);
+      if (props.servicePort !== undefined) checkPort(early, 'servicePort', props.servicePort);
+      if (props.port < 1024 && !props.security?.bindLowPorts) {
+        throw early.error('port', props.port, 'is below 1024, which a non-root process cannot bind', 'Listen on a port >= 1024 (the Service can still expose 80) or set security.bindLowPorts');
+      }
     }
-
-    const identity: WorkloadIdentity = { name: this.name, partOf: stack.partOf, component: props.component ?? 'web', version: image.version };
-    const labels = standardLabels(identity);
-    this.selector = selectorLabels(identity);
-    const metadata = { name: this.name, labels };
-
-    this.replicaRange = this.resolveReplicas(ctx, props);
-    const security = resolveSecurity(ctx, props.security);
-    this.envVars = props.env ? toEnvVars(ctx, 'env', props.env) : [];
-    const preStopSeconds = props.preStop === undefined ? env.preStopSeconds : parseDuration(ctx, 'preStop', props.preStop, 0);
-    const container = buildContainer({
-      name: this.name,
-      image: image.ref,
-      imagePullPolicy: props.imagePullPolicy ?? (image.digest ? 'IfNotPresent' : 'Always'),
-      ports: [{ name: this.portName, port: this.containerPort }],
-      env: this.envVars,
-      probes: buildProbes(ctx, props.health, { port: this.containerPort, portName: this.portName, grpc: protocol === 'grpc' }),
-      resources: resolveResources(ctx, env, props.size, props.resources),
-      security,
-      command: props.command,
-      args: props.args,
-      preStopSeconds,
+    const main: PortProps = { name: protocol, containerPort: props?.port, protocol, servicePort: props?.servicePort ?? (protocol === 'http' ? 80 : props?.port) };
+    super(scope, id, props && typeof props === 'object' ? { ...props, ports: [main, ...(Array.isArray(props.ports) ? props.ports : [])] } : props, {
+      component: 'web',
+      longRunning: true,
+      keys: WEB_SERVICE_KEYS,
+      serviceName: true,
     });
-
-    this.serviceAccount = KubeObject.create(this, 'service-account', k8s.KubeServiceAccount, { metadata, automountServiceAccountToken: false });
+    const ctx = this.ctx;
+    const env = this.stack.env;
+    this.containerPort = props.port;
+    this.port = this.ports[0]!.port;
+    this.portName = protocol;
+    this.replicaRange = resolveReplicaRange(ctx, env, props.replicas, props.autoscale);
     const autoscaled = this.replicaRange.min !== this.replicaRange.max;
+
     this.deployment = KubeObject.create(this, 'deployment', k8s.KubeDeployment, {
-      metadata,
+      metadata: this.metadata,
       spec: {
         ...(autoscaled ? {} : { replicas: this.replicaRange.min }),
         revisionHistoryLimit: 5,
-        selector: { matchLabels: this.selector },
+        selector: { matchLabels: { ...this.selector } },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromString('25%'), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
-        template: buildPodTemplate({
-          identity,
-          env,
-          containers: [container],
-          security,
-          serviceAccountName: this.name,
-          terminationGracePeriodSeconds: 30 + preStopSeconds,
-          topologySpread: env.topologySpread && this.replicaRange.max > 1,
-        }),
+        template: this.podTemplate({ maxReplicas: this.replicaRange.max }),
       },
     });
+    this.adoptPodTemplate(this.deployment, ['spec', 'template']);
+
+    const service = props.service ?? {};
+    ctx.check(service !== null && typeof service === 'object', 'service', service, 'must be { name?, type?, annotations?, sourceRanges? }');
+    checkKnownKeys(ctx, 'service', service, ['name', 'type', 'annotations', 'sourceRanges']);
+    this.serviceName = service.name === undefined ? this.name : checkServiceName(ctx, 'service.name', service.name);
+    const type = service.type ?? 'ClusterIP';
+    ctx.check(['ClusterIP', 'LoadBalancer', 'NodePort', 'Headless'].includes(type), 'service.type', type, 'must be "ClusterIP", "LoadBalancer", "NodePort" or "Headless"');
+    const external = type === 'LoadBalancer' || type === 'NodePort';
+    if (service.sourceRanges !== undefined) {
+      ctx.check(external, 'service.sourceRanges', service.sourceRanges, `applies only to LoadBalancer and NodePort Services, not ${type}`);
+      ctx.check(Array.isArray(service.sourceRanges) && service.sourceRanges.length > 0, 'service.sourceRanges', service.sourceRanges, 'must be a non-empty list of CIDRs');
+    }
+    const sourceRanges = external ? [...(service.sourceRanges ?? ['0.0.0.0/0'])] : [];
     this.service = KubeObject.create(this, 'service', k8s.KubeService, {
-      metadata,
+      metadata: {
+        ...this.metadata,
+        name: this.serviceName,
+        ...(service.annotations ? { annotations: { ...this.metadata.annotations, ...checkAnnotations(ctx, 'service.annotations', service.annotations) } } : {}),
+      },
       spec: {
-        type: 'ClusterIP',
-        selector: this.selector,
-        ports: [{ name: this.portName, port: this.port, targetPort: k8s.IntOrString.fromString(this.portName), protocol: 'TCP' }],
+        type: type === 'Headless' ? 'ClusterIP' : type,
+        ...(type === 'Headless' ? { clusterIp: 'None' } : {}),
+        ...(type === 'LoadBalancer' && service.sourceRanges ? { loadBalancerSourceRanges: sourceRanges } : {}),
+        selector: { ...this.selector },
+        ports: this.ports.map((p) => ({
+          name: p.name,
+          port: p.port,
+          targetPort: k8s.IntOrString.fromString(p.name),
+          protocol: p.protocol,
+          ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}),
+        })),
       },
     });
+    // Traffic from outside the cluster reaches the pods directly: admit exactly the source ranges on the serving ports.
+    for (const cidr of sourceRanges) this.allowFrom(Peer.cidr(cidr));
 
-    const host = `${this.name}.${this.namespace}.svc.cluster.local`;
+    const host = `${this.serviceName}.${this.namespace}.svc.cluster.local`;
     this.host = ExportedValue.of([host], this);
-    this.url = ExportedValue.of([protocol === 'http' ? `http://${host}:${this.port}` : `dns:///${host}:${this.port}`], this);
+    this.address = ExportedValue.of([`${host}:${this.port}`], this);
+    this.url = ExportedValue.of([protocol === 'grpc' ? `dns:///${host}:${this.port}` : `http://${host}:${this.port}`], this);
 
-    if (props.ingress) this.ingress = this.createIngress(ctx, props.ingress, metadata);
-    if (autoscaled) this.autoscaler = this.createAutoscaler(props.autoscale!, metadata);
+    if (props.ingress) this.ingress = this.createIngress(ctx, props.ingress);
+    if (autoscaled) {
+      this.autoscaler = new HorizontalAutoscaler(this, 'autoscaler', {
+        target: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
+        range: this.replicaRange,
+        targets: props.autoscale,
+        metadata: this.metadata,
+      }).object;
+    }
     if (env.podDisruptionBudgets && this.replicaRange.max > 1) {
-      this.disruptionBudget = this.createDisruptionBudget(ctx, props.disruption, metadata);
+      this.disruptionBudget = new DisruptionBudget(this, 'disruption-budget', {
+        selector: this.selector,
+        minReplicas: this.replicaRange.min,
+        budget: props.disruption,
+        metadata: this.metadata,
+        errors: { ctx, field: 'disruption' },
+      }).object;
     }
   }
 
-  /** Adds an environment variable after construction, e.g. `api.env('DATABASE_URL', db.url)`. */
-  public env(name: string, value: EnvValue): this {
-    if (this.envVars.some((e) => e.name === name)) throw this.ctx.error(`env.${name}`, name, 'is already set', 'Each variable may be set once');
-    const added = toEnvVars(this.ctx, 'env', { [name]: value });
-    this.envVars.push(...added);
-    // The Deployment was rendered when it was created: add the variables to its container.
-    const container = this.deployment.manifest.spec.template.spec.containers[0];
-    // EnvVar fields have the same names in the typed props and in JSON; the round trip drops unset ones.
-    container.env = [...(container.env ?? []), ...JSON.parse(JSON.stringify(added))];
-    return this;
-  }
-
-  private resolveReplicas(ctx: ErrorContext, props: WebServiceProps): { min: number; max: number } {
+  private createIngress(ctx: ErrorContext, ingress: IngressProps): KubeObject {
     const env = this.stack.env;
-    if (props.autoscale && props.replicas !== undefined) {
-      throw ctx.error('replicas', props.replicas, 'cannot be set together with autoscale', 'The autoscaler owns the replica count; remove replicas or autoscale');
-    }
-    if (props.replicas !== undefined) {
-      const n = checkReplicas(ctx, 'replicas', props.replicas);
-      return { min: n, max: n };
-    }
-    const a = props.autoscale;
-    if (!a) return { min: env.replicas, max: env.replicas };
-    const min = checkReplicas(ctx, 'autoscale.min', a.min);
-    const max = checkReplicas(ctx, 'autoscale.max', a.max);
-    ctx.check(min <= max, 'autoscale.min', min, `is greater than autoscale.max (${max})`, 'Set min <= max');
-    ctx.check(min < max, 'autoscale.max', max, `equals autoscale.min (${min}), so nothing would scale`, 'Use replicas for a fixed count');
-    for (const metric of ['cpu', 'memory'] as const) {
-      const v = a[metric];
-      if (v !== undefined) ctx.check(Number.isInteger(v) && v >= 1 && v <= 100, `autoscale.${metric}`, v, 'must be a whole percentage from 1 to 100');
-    }
-    if (!env.autoscaling.enabled) return { min: env.replicas, max: env.replicas };
-    const floor = env.autoscaling.minReplicasFloor ?? 1;
-    const cap = env.autoscaling.maxReplicasCap ?? Number.MAX_SAFE_INTEGER;
-    const lo = Math.max(min, floor);
-    return { min: lo, max: Math.max(lo, Math.min(max, cap)) };
-  }
-
-  private createIngress(ctx: ErrorContext, ingress: IngressProps, metadata: k8s.ObjectMeta): KubeObject {
-    const env = this.stack.env;
+    ctx.check(typeof ingress === 'object', 'ingress', ingress, 'must be { host, path?, tls?, className? }');
+    checkKnownKeys(ctx, 'ingress', ingress, ['host', 'path', 'tls', 'className']);
     const host = ingress.host;
     ctx.check(typeof host === 'string' && isDnsSubdomain(host.replace(/^\*\./, 'wildcard.')) && host.includes('.'), 'ingress.host', host, 'is not a valid host name', 'Use a fully qualified name such as "shop.example.com"');
     const path = ingress.path ?? '/';
@@ -262,60 +213,23 @@ export class WebService extends Workload {
     const className = ingress.className ?? env.ingressClassName;
     ctx.check(isDnsSubdomain(className), 'ingress.className', className, 'is not a valid IngressClass name');
     const tls = ingress.tls === true ? {} : ingress.tls || undefined;
+    if (tls) checkKnownKeys(ctx, 'ingress.tls', tls, ['issuer', 'secretName']);
     const secretName = tls ? (tls.secretName ?? `${this.name}-tls`) : undefined;
     const issuer = tls ? (tls.issuer ?? env.certIssuer) : undefined;
     if (secretName !== undefined) ctx.check(isDnsSubdomain(secretName), 'ingress.tls.secretName', secretName, 'is not a valid Secret name');
     if (issuer !== undefined) ctx.check(isDnsSubdomain(issuer), 'ingress.tls.issuer', issuer, 'is not a valid ClusterIssuer name');
     return KubeObject.create(this, 'ingress', k8s.KubeIngress, {
-      metadata: { ...metadata, ...(issuer ? { annotations: { 'cert-manager.io/cluster-issuer': issuer } } : {}) },
+      metadata: { ...this.metadata, ...(issuer ? { annotations: { ...this.metadata.annotations, 'cert-manager.io/cluster-issuer': issuer } } : {}) },
       spec: {
         ingressClassName: className,
         ...(secretName ? { tls: [{ hosts: [host], secretName }] } : {}),
         rules: [
           {
             host,
-            http: { paths: [{ path, pathType: 'Prefix', backend: { service: { name: this.name, port: { name: this.portName } } } }] },
+            http: { paths: [{ path, pathType: 'Prefix', backend: { service: { name: this.serviceName, port: { name: this.portName } } } }] },
           },
         ],
       },
     });
-  }
-
-  private createAutoscaler(a: AutoscaleProps, metadata: k8s.ObjectMeta): KubeObject {
-    const metrics: k8s.MetricSpecV2[] = [];
-    const cpu = a.cpu ?? (a.memory === undefined ? 80 : undefined);
-    if (cpu !== undefined) metrics.push({ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: cpu } } });
-    if (a.memory !== undefined) metrics.push({ type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: a.memory } } });
-    return KubeObject.create(this, 'autoscaler', k8s.KubeHorizontalPodAutoscalerV2, {
-      metadata,
-      spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
-        minReplicas: this.replicaRange.min,
-        maxReplicas: this.replicaRange.max,
-        metrics,
-      },
-    });
-  }
-
-  private createDisruptionBudget(ctx: ErrorContext, d: DisruptionProps | undefined, metadata: k8s.ObjectMeta): KubeObject {
-    if (d?.minAvailable !== undefined && d.maxUnavailable !== undefined) {
-      throw ctx.error('disruption', d, 'sets both minAvailable and maxUnavailable', 'Set one of them');
-    }
-    const min = this.replicaRange.min;
-    const budget = (field: string, v: number | string, blocks: (n: number, percent: boolean) => boolean): k8s.IntOrString => {
-      const match = typeof v === 'string' ? PERCENT.exec(v) : null;
-      if (typeof v === 'number') ctx.check(Number.isInteger(v) && v >= 0, field, v, 'must be a whole number >= 0 or a percentage like "25%"');
-      else ctx.check(match !== null && Number(match[1]) <= 100, field, v, 'must be a whole number >= 0 or a percentage like "25%"');
-      const n = typeof v === 'number' ? v : Number(match![1]);
-      if (blocks(n, typeof v === 'string')) {
-        throw ctx.error(field, v, `blocks every voluntary eviction with ${min} replica${min === 1 ? '' : 's'}`, 'Node drains would hang; allow at least one pod to be evicted (e.g. maxUnavailable: 1)');
-      }
-      return typeof v === 'number' ? k8s.IntOrString.fromNumber(v) : k8s.IntOrString.fromString(v);
-    };
-    const spec: k8s.PodDisruptionBudgetSpec =
-      d?.minAvailable !== undefined
-        ? { minAvailable: budget('disruption.minAvailable', d.minAvailable, (n, pct) => (pct ? Math.ceil((n / 100) * min) >= min : n >= min)), selector: { matchLabels: this.selector } }
-        : { maxUnavailable: budget('disruption.maxUnavailable', d?.maxUnavailable ?? 1, (n) => n < 1), selector: { matchLabels: this.selector } };
-    return KubeObject.create(this, 'disruption-budget', k8s.KubePodDisruptionBudget, { metadata, spec });
   }
 }

@@ -1,0 +1,243 @@
+import { k8s } from 'cdk8s-plus-28';
+import type { Construct } from 'constructs';
+import { buildContainer, checkContainerName, CONTAINER_KEYS, type ContainerProps, type NamedContainerProps, type ResolvedContainer } from './container.js';
+import { parseDuration, type Duration } from './duration.js';
+import { toEnvVars, type EnvValue } from './env-value.js';
+import { nativeSidecars } from './environment.js';
+import { KubeObject } from './kube-object.js';
+import { LABEL, selectorLabels, sortLabels, standardLabels, type WorkloadIdentity } from './labels.js';
+import { checkDnsLabel, checkServiceName } from './names.js';
+import { buildPodTemplate } from './pod.js';
+import { checkDistinctPorts } from './ports.js';
+import { checkKnownKeys } from './props.js';
+import { checkAnnotations, checkLabels, resolveScheduling, SCHEDULING_KEYS, type SchedulingProps } from './scheduling.js';
+import { resolveVolumes, type ResolvedVolumes, type VolumeProps } from './volumes.js';
+import { Workload, type WorkloadPort } from './workload.js';
+import type { ByteQuantity } from './quantity.js';
+
+/** What every workload's pods share besides the main container: more containers, volumes, metadata, scheduling. */
+export interface PodProps extends SchedulingProps {
+  /** `metadata.name` of every object. @default - the construct id */
+  readonly name?: string;
+  /** `app.kubernetes.io/component`. @default - the workload's role (web, worker, job, …) */
+  readonly component?: string;
+  /**
+   * Containers that run beside the main one (proxies, log shippers, exporters). Native
+   * sidecars (init containers with `restartPolicy: Always`, started first and stopped
+   * last) where the environment's cluster supports them (Kubernetes 1.29+, or 1.28 with the
+   * SidecarContainers gate); plain containers otherwise.
+   * @default - none
+   */
+  readonly sidecars?: readonly NamedContainerProps[];
+  /** Containers that run to completion, in order, before the others start (migrations, downloads). @default - none */
+  readonly initContainers?: readonly NamedContainerProps[];
+  /** Volumes of the pod by name; containers mount them with `mounts`. @default - none */
+  readonly volumes?: Readonly<Record<string, VolumeProps>>;
+  /** Memory-backed `/dev/shm` of this size in the main container (PyTorch data loaders, browsers). Counts against the memory limit. @default - the runtime's 64Mi */
+  readonly shm?: ByteQuantity;
+  /** Labels on the pods only (never in selectors). @default - none */
+  readonly podLabels?: Readonly<Record<string, string>>;
+  /** Annotations on the pods. @default - none */
+  readonly podAnnotations?: Readonly<Record<string, string>>;
+  /** Labels on every object of the workload and its pods. @default - none */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Annotations on every object of the workload. @default - none */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** Sleep before SIGTERM so load balancers stop sending traffic; `0` for none. @default - the environment's `preStopSeconds` for serving workloads, 0 otherwise */
+  readonly preStop?: Duration;
+}
+
+/** Props of a workload: its main container at the top level, and the pod around it. */
+export interface WorkloadProps extends ContainerProps, PodProps {}
+
+/** The keys of {@link WorkloadProps}, for the closed-props checks of subclasses. */
+export const WORKLOAD_KEYS: readonly string[] = [
+  ...CONTAINER_KEYS,
+  ...SCHEDULING_KEYS,
+  'name', 'component', 'sidecars', 'initContainers', 'volumes', 'shm', 'podLabels', 'podAnnotations', 'labels', 'annotations', 'preStop',
+];
+
+/** How a subclass runs its pods. */
+export interface PodWorkloadOptions {
+  /** Default `app.kubernetes.io/component`. */
+  readonly component: string;
+  /** Whether the pods serve until stopped (`true`) or run to completion. */
+  readonly longRunning: boolean;
+  /** Props keys the subclass adds to {@link WORKLOAD_KEYS}. */
+  readonly keys: readonly string[];
+  /** Longest name; Service names are DNS-1035 labels, others DNS-1123. @default 63 */
+  readonly maxNameLength?: number;
+  /** Whether the name becomes a Service name (DNS-1035: starts with a letter). */
+  readonly serviceName: boolean;
+}
+
+const SHM_VOLUME = 'dshm';
+const CONFIG_CHECKSUM = 'keelson.dev/config-checksum';
+const RESERVED_LABELS: readonly string[] = Object.values(LABEL);
+
+/**
+ * Base of the workloads that run pods from props: a main container at the top level of
+ * the props, sidecars, init containers, volumes, scheduling and metadata, all checked when
+ * the construct is created. Subclasses choose the controller (Deployment, Job, CronJob,
+ * StatefulSet) and call {@link podTemplate} to get its template.
+ */
+export abstract class PodWorkload extends Workload {
+  /** `metadata.name` of the objects. */
+  public readonly name: string;
+  /** Labels that select the workload's pods. */
+  public readonly selector: Readonly<Record<string, string>>;
+  /** Ports of every container, with their Service ports. */
+  public readonly ports: readonly WorkloadPort[];
+  /** The ServiceAccount the pods run as. */
+  public readonly serviceAccount: KubeObject;
+  /** The ConfigMaps generated for `files` / `fromFiles` volumes, by volume name. */
+  public readonly configMaps: Readonly<Record<string, KubeObject>>;
+
+  /** Name, labels and version of the workload. */
+  protected readonly identity: WorkloadIdentity;
+  /** Metadata every object of the workload carries. */
+  protected readonly metadata: { readonly name: string; readonly labels: Record<string, string>; readonly annotations?: Record<string, string> };
+  private readonly main: ResolvedContainer;
+  private readonly extras: { readonly sidecars: ResolvedContainer[]; readonly init: ResolvedContainer[]; readonly native: boolean };
+  private readonly volumes: ResolvedVolumes;
+  private readonly podMeta: { readonly labels: Record<string, string>; readonly annotations: Record<string, string> };
+  private readonly grace?: number;
+  private readonly spreadChoice?: boolean;
+  private readonly preStopSeconds: number;
+  private readonly scheduling: ReturnType<typeof resolveScheduling>['scheduling'];
+  private templates: { readonly owner: KubeObject; readonly path: readonly string[] }[] = [];
+
+  protected constructor(scope: Construct, id: string, props: WorkloadProps, options: PodWorkloadOptions) {
+    super(scope, id);
+    const ctx = this.ctx;
+    if (!props || typeof props !== 'object') throw ctx.error('props', props, 'are required', 'Pass at least { image }');
+    checkKnownKeys(ctx, '', props, [...WORKLOAD_KEYS, ...options.keys]);
+    const env = this.stack.env;
+    const rawName = props.name ?? id;
+    const nameField = props.name === undefined ? 'id' : 'name';
+    this.name = options.serviceName ? checkServiceName(ctx, nameField, rawName, options.maxNameLength) : checkDnsLabel(ctx, nameField, rawName, options.maxNameLength);
+
+    const userLabels = props.labels === undefined ? {} : checkLabels(ctx, 'labels', props.labels);
+    const podLabels = props.podLabels === undefined ? {} : checkLabels(ctx, 'podLabels', props.podLabels);
+    for (const [field, map] of [['labels', userLabels], ['podLabels', podLabels]] as const) {
+      const clash = Object.keys(map).find((k) => RESERVED_LABELS.includes(k));
+      if (clash) throw ctx.error(`${field}.${clash}`, map[clash], 'is a standard label Keelson sets itself', 'Use name, component or the image tag to change it');
+    }
+    const annotations = props.annotations === undefined ? undefined : checkAnnotations(ctx, 'annotations', props.annotations);
+    const podAnnotations = props.podAnnotations === undefined ? {} : checkAnnotations(ctx, 'podAnnotations', props.podAnnotations);
+
+    let volumeProps = props.volumes;
+    if (props.shm !== undefined) {
+      ctx.check(!props.volumes?.[SHM_VOLUME], 'volumes', SHM_VOLUME, 'is the volume name of shm');
+      volumeProps = { ...props.volumes, [SHM_VOLUME]: { emptyDir: { medium: 'Memory', sizeLimit: props.shm } } };
+    }
+    this.volumes = resolveVolumes(ctx, 'volumes', this.name, volumeProps, props.shm === undefined ? ['tmp', SHM_VOLUME] : ['tmp']);
+    this.preStopSeconds = props.preStop === undefined ? (options.longRunning ? env.preStopSeconds : 0) : parseDuration(ctx, 'preStop', props.preStop, 0);
+    const containerCtx = { env, volumes: this.volumes, preStopSeconds: this.preStopSeconds };
+    const mainProps: ContainerProps = props.shm === undefined ? props : { ...props, mounts: [...(props.mounts ?? []), { path: '/dev/shm', volume: SHM_VOLUME, readOnly: false }] };
+    this.main = buildContainer(ctx, '', this.name, mainProps, 'main', containerCtx);
+
+    const native = nativeSidecars(env);
+    const names = new Map<string, string>([[this.name, 'the main container']]);
+    const named = (field: string, list: readonly NamedContainerProps[] | undefined, role: 'sidecar' | 'native-sidecar' | 'init') => {
+      if (list === undefined) return [];
+      ctx.check(Array.isArray(list), field, list, 'must be a list of containers ({ name, image, … })');
+      return list.map((c, i) => {
+        const f = `${field}[${i}]`;
+        const name = checkContainerName(ctx, `${f}.name`, c?.name);
+        const other = names.get(name);
+        if (other) throw ctx.error(`${f}.name`, name, `is also the name of ${other}`, 'Container names must be unique in a pod');
+        names.set(name, f);
+        return buildContainer(ctx, f, name, c, role, containerCtx);
+      });
+    };
+    const sidecars = named('sidecars', props.sidecars, native ? 'native-sidecar' : 'sidecar');
+    const init = named('initContainers', props.initContainers, 'init');
+    if (!options.longRunning && sidecars.length && !native) {
+      throw ctx.error('sidecars', props.sidecars!.map((s) => s.name), 'need native sidecars in a workload that runs to completion: a plain sidecar keeps the pod running after the main container exits', 'Set the environment\'s kubernetesVersion to 1.29 or later (or featureGates: ["SidecarContainers"] on 1.28)');
+    }
+    this.extras = { sidecars, init, native };
+    const allPorts = [
+      ...this.main.ports.map((port, i) => ({ field: `ports[${i}]`, port })),
+      ...sidecars.flatMap((s, j) => s.ports.map((port, i) => ({ field: `sidecars[${j}].ports[${i}]`, port }))),
+    ];
+    checkDistinctPorts(ctx, allPorts);
+    this.ports = allPorts.map(({ port }) => ({
+      name: port.name,
+      port: port.servicePort,
+      containerPort: port.containerPort,
+      protocol: port.transport,
+      ...(port.appProtocol ? { appProtocol: port.appProtocol } : {}),
+      ...(port.metricsOnly ? { metricsOnly: true } : {}),
+    }));
+
+    const sched = resolveScheduling(ctx, props);
+    this.scheduling = sched.scheduling;
+    this.grace = sched.terminationGracePeriodSeconds;
+    this.spreadChoice = sched.spread;
+    if (this.grace !== undefined && this.preStopSeconds > 0) {
+      ctx.check(this.grace > this.preStopSeconds, 'terminationGracePeriod', props.terminationGracePeriod, `leaves no time to stop after the ${this.preStopSeconds}s preStop sleep`, 'Make it longer than preStop');
+    }
+
+    this.identity = { name: this.name, partOf: this.stack.partOf, component: props.component ?? options.component, version: this.main.version };
+    if (props.component !== undefined) checkDnsLabel(ctx, 'component', props.component);
+    this.selector = selectorLabels(this.identity);
+    this.metadata = { name: this.name, labels: sortLabels({ ...userLabels, ...standardLabels(this.identity) }), ...(annotations ? { annotations } : {}) };
+    this.podMeta = { labels: { ...userLabels, ...podLabels }, annotations: podAnnotations };
+
+    this.serviceAccount = KubeObject.create(this, 'service-account', k8s.KubeServiceAccount, { metadata: this.metadata, automountServiceAccountToken: false });
+    const configMaps: Record<string, KubeObject> = {};
+    for (const cm of this.volumes.configMaps) {
+      configMaps[cm.volume] = KubeObject.create(this, `config-${cm.volume}`, k8s.KubeConfigMap, { metadata: { ...this.metadata, name: cm.name }, data: cm.data });
+    }
+    this.configMaps = configMaps;
+  }
+
+  /**
+   * The pod template of the workload. `replicas` is the most pods that can run at once
+   * (spreading needs more than one); `restartPolicy` is for Jobs.
+   */
+  protected podTemplate(options: { readonly maxReplicas: number; readonly restartPolicy?: 'OnFailure' | 'Never' }): k8s.PodTemplateSpec {
+    const env = this.stack.env;
+    const { sidecars, init, native } = this.extras;
+    const checksum: Record<string, string> = this.volumes.checksum ? { [CONFIG_CHECKSUM]: this.volumes.checksum } : {};
+    const sidecarVolumes = [...sidecars, ...init].flatMap((c) => c.security.volumes);
+    return buildPodTemplate({
+      identity: this.identity,
+      env,
+      containers: [this.main.container, ...(native ? [] : sidecars.map((s) => s.container))],
+      initContainers: [...(native ? sidecars.map((s) => s.container) : []), ...init.map((c) => c.container)],
+      security: this.main.security,
+      serviceAccountName: this.name,
+      volumes: [...sidecarVolumes, ...this.volumes.volumes],
+      annotations: { ...this.podMeta.annotations, ...checksum },
+      labels: this.podMeta.labels,
+      terminationGracePeriodSeconds: this.grace ?? 30 + this.preStopSeconds,
+      topologySpread: (this.spreadChoice ?? env.topologySpread) && options.maxReplicas > 1,
+      scheduling: this.scheduling,
+      restartPolicy: options.restartPolicy,
+    });
+  }
+
+  /** Records where `owner` keeps this workload's pod template, so late edits (e.g. {@link env}) reach it. */
+  protected adoptPodTemplate(owner: KubeObject, path: readonly string[]): void {
+    this.templates.push({ owner, path });
+  }
+
+  /**
+   * Adds an environment variable to the main container after construction, exactly as
+   * the `env` prop would have: `api.env('DATABASE_URL', db.url)`.
+   */
+  public env(name: string, value: EnvValue): this {
+    const added = toEnvVars(this.ctx, 'env', { [name]: value });
+    for (const { owner, path } of this.templates) {
+      let template: any = owner.manifest;
+      for (const key of path) template = template?.[key];
+      const container = template.spec.containers[0];
+      if ((container.env ?? []).some((e: { name: string }) => e.name === name)) throw this.ctx.error(`env.${name}`, name, 'is already set', 'Each variable may be set once');
+      // EnvVar fields have the same names in the typed props and in JSON; the round trip drops unset ones.
+      container.env = [...(container.env ?? []), ...JSON.parse(JSON.stringify(added))];
+    }
+    return this;
+  }
+}

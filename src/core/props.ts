@@ -1,0 +1,52 @@
+import { ErrorContext } from './errors.js';
+
+/**
+ * Rejects keys a props object does not know, with the nearest known key as a hint:
+ * JavaScript callers (and `as any`) get no compiler, so a misspelt `replcias` must not be
+ * ignored silently. `field` is the prop path of the object (`''` for the top level).
+ */
+export function checkKnownKeys(ctx: ErrorContext, field: string, value: unknown, known: readonly string[]): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) continue;
+    const near = nearest(key, known);
+    throw ctx.error(
+      field ? `${field}.${key}` : key,
+      (value as Record<string, unknown>)[key],
+      `is not a known prop${field ? ` of ${field}` : ''}`,
+      near ? `Did you mean "${near}"?` : `Known props: ${known.join(', ')}`,
+    );
+  }
+}
+
+/** Requires a plain object (or undefined when `optional`). */
+export function checkObject(ctx: ErrorContext, field: string, value: unknown, optional = true): void {
+  if (value === undefined && optional) return;
+  ctx.check(value !== null && typeof value === 'object' && !Array.isArray(value), field, value, 'must be an object');
+}
+
+/** The known key closest to `key` by edit distance, when close enough to be a typo. */
+function nearest(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
+  for (const k of known) {
+    const d = editDistance(key.toLowerCase(), k.toLowerCase());
+    if (d < bestDistance) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
