@@ -3,9 +3,16 @@ import type { EnvironmentProfile } from '../../src/core/environment.js';
 import { Stack } from '../../src/core/stack.js';
 import { Postgres } from '../../src/data/postgres.js';
 import { Redis } from '../../src/data/redis.js';
+import { CronJob } from '../../src/workloads/cron-job.js';
 import { WebService } from '../../src/workloads/web-service.js';
+import { Worker } from '../../src/workloads/worker.js';
 
-/** The e-commerce example: a frontend behind an Ingress and an autoscaled API that only the frontend may call. */
+/**
+ * The e-commerce example: a frontend behind an Ingress and an autoscaled API that only the
+ * frontend may call; an order worker that consumes a Redis queue; a nightly cleanup job; and
+ * a public gateway (LoadBalancer) with a log-shipping sidecar, a config check before it starts
+ * and its routes mounted from a file in the repository.
+ */
 export function shopStack(scope: Construct, env: EnvironmentProfile): Stack {
   const shop = new Stack(scope, `shop-${env.name}`, { env, partOf: 'shop' });
 
@@ -31,6 +38,61 @@ export function shopStack(scope: Construct, env: EnvironmentProfile): Stack {
   api.allowFrom(frontend);
   db.allowFrom(api);
   cache.allowFrom(api);
+
+  const worker = new Worker(shop, 'orders-worker', {
+    image: 'ecommerce/worker:v1.4.0',
+    size: 'small',
+    env: { REDIS_URL: cache.url, QUEUE: 'orders', DATABASE_URL: db.url, POD_NAME: { field: 'metadata.name' }, GOMAXPROCS: { resource: 'limits.cpu' } },
+    health: { live: { exec: ['/app/worker', 'healthcheck'] } },
+  });
+  cache.allowFrom(worker);
+  db.allowFrom(worker);
+
+  const cleanup = new CronJob(shop, 'cleanup', {
+    image: 'ecommerce/tools:v1.0.0',
+    schedule: '0 3 * * *',
+    timeZone: 'Europe/Berlin',
+    command: ['cleanup', '--older-than', '30d'],
+    env: { DATABASE_URL: db.url },
+    activeDeadline: '1h',
+  });
+  db.allowFrom(cleanup);
+
+  const gateway = new WebService(shop, 'gateway', {
+    image: 'nginxinc/nginx-unprivileged:1.27.2',
+    port: 8080,
+    health: { live: '/healthz', ready: '/ready' },
+    service: { type: 'LoadBalancer' },
+    volumes: { routes: { fromFiles: { 'default.conf': 'presets/stacks/files/gateway.conf' } }, logs: { emptyDir: { sizeLimit: '256Mi' } } },
+    mounts: [
+      { path: '/etc/nginx/conf.d', volume: 'routes' },
+      { path: '/var/log/nginx', volume: 'logs' },
+    ],
+    security: { runAsUser: 101, writablePaths: ['/tmp', '/var/cache/nginx'] },
+    initContainers: [
+      {
+        name: 'check-config',
+        image: 'nginxinc/nginx-unprivileged:1.27.2',
+        command: ['nginx', '-t', '-c', '/etc/nginx/nginx.conf'],
+        mounts: [{ path: '/etc/nginx/conf.d', volume: 'routes' }],
+        security: { runAsUser: 101, writablePaths: ['/tmp', '/var/cache/nginx'] },
+        size: 'nano',
+      },
+    ],
+    sidecars: [
+      {
+        name: 'log-shipper',
+        image: 'fluent/fluent-bit:3.1.9',
+        args: ['-H', '-P', '2020', '-i', 'tail', '-p', 'path=/var/log/nginx/*.log', '-o', 'stdout'],
+        ports: [{ containerPort: 2020, metrics: true }],
+        health: { live: { http: '/', port: 'metrics' }, ready: { http: '/api/v1/uptime', port: 'metrics' } },
+        mounts: [{ path: '/var/log/nginx', volume: 'logs', readOnly: true }],
+        size: 'nano',
+      },
+    ],
+  });
+  frontend.allowFrom(gateway);
+  api.allowFrom(gateway);
 
   return shop;
 }

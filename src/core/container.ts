@@ -81,7 +81,7 @@ export interface ContainerContext {
  * Checks one container's props and builds it. `field` is the prop path of the container
  * (`''` for the workload's main container, whose props sit at the top level).
  */
-export function buildContainer(ctx: ErrorContext, field: string, name: string, props: ContainerProps, role: ContainerRole, pod: ContainerContext): ResolvedContainer {
+export function resolveContainer(ctx: ErrorContext, field: string, name: string, props: ContainerProps, role: ContainerRole, pod: ContainerContext): ResolvedContainer {
   const at = (f: string) => (field ? `${field}.${f}` : f);
   if (field) {
     ctx.check(props !== null && typeof props === 'object', field, props, 'must be an object like { name, image }');

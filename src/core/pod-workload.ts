@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { buildContainer, checkContainerName, CONTAINER_KEYS, type ContainerProps, type NamedContainerProps, type ResolvedContainer } from './container.js';
+import { checkContainerName, CONTAINER_KEYS, resolveContainer, type ContainerProps, type NamedContainerProps, type ResolvedContainer } from './container.js';
 import { parseDuration, type Duration } from './duration.js';
 import { toEnvVars, type EnvValue } from './env-value.js';
 import { nativeSidecars } from './environment.js';
@@ -69,6 +69,8 @@ export interface PodWorkloadOptions {
   readonly maxNameLength?: number;
   /** Whether the name becomes a Service name (DNS-1035: starts with a letter). */
   readonly serviceName: boolean;
+  /** Volumes each pod gets from the controller's volumeClaimTemplates (StatefulSets), mountable by name. @default - none */
+  readonly claimTemplates?: readonly string[];
 }
 
 const SHM_VOLUME = 'dshm';
@@ -131,11 +133,11 @@ export abstract class PodWorkload extends Workload {
       ctx.check(!props.volumes?.[SHM_VOLUME], 'volumes', SHM_VOLUME, 'is the volume name of shm');
       volumeProps = { ...props.volumes, [SHM_VOLUME]: { emptyDir: { medium: 'Memory', sizeLimit: props.shm } } };
     }
-    this.volumes = resolveVolumes(ctx, 'volumes', this.name, volumeProps, props.shm === undefined ? ['tmp', SHM_VOLUME] : ['tmp']);
+    this.volumes = resolveVolumes(ctx, 'volumes', this.name, volumeProps, props.shm === undefined ? ['tmp', SHM_VOLUME] : ['tmp'], options.claimTemplates);
     this.preStopSeconds = props.preStop === undefined ? (options.longRunning ? env.preStopSeconds : 0) : parseDuration(ctx, 'preStop', props.preStop, 0);
     const containerCtx = { env, volumes: this.volumes, preStopSeconds: this.preStopSeconds };
     const mainProps: ContainerProps = props.shm === undefined ? props : { ...props, mounts: [...(props.mounts ?? []), { path: '/dev/shm', volume: SHM_VOLUME, readOnly: false }] };
-    this.main = buildContainer(ctx, '', this.name, mainProps, 'main', containerCtx);
+    this.main = resolveContainer(ctx, '', this.name, mainProps, 'main', containerCtx);
 
     const native = nativeSidecars(env);
     const names = new Map<string, string>([[this.name, 'the main container']]);
@@ -148,7 +150,7 @@ export abstract class PodWorkload extends Workload {
         const other = names.get(name);
         if (other) throw ctx.error(`${f}.name`, name, `is also the name of ${other}`, 'Container names must be unique in a pod');
         names.set(name, f);
-        return buildContainer(ctx, f, name, c, role, containerCtx);
+        return resolveContainer(ctx, f, name, c, role, containerCtx);
       });
     };
     const sidecars = named('sidecars', props.sidecars, native ? 'native-sidecar' : 'sidecar');

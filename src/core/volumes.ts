@@ -78,13 +78,24 @@ const VOLUME_KEYS = ['files', 'fromFiles', 'configMap', 'secret', 'items', 'empt
 const VOLUME_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const FILE_KEY = /^[-._a-zA-Z0-9]+$/;
 
-/** Checks the volumes of a pod; `owner` names generated ConfigMaps (`<owner>-<volume>`). */
-export function resolveVolumes(ctx: ErrorContext, field: string, owner: string, props: Readonly<Record<string, VolumeProps>> | undefined, reserved: readonly string[]): ResolvedVolumes {
+/**
+ * Checks the volumes of a pod; `owner` names generated ConfigMaps (`<owner>-<volume>`).
+ * `claimTemplates` are the volumes a StatefulSet's volumeClaimTemplates add to each pod.
+ */
+export function resolveVolumes(
+  ctx: ErrorContext,
+  field: string,
+  owner: string,
+  props: Readonly<Record<string, VolumeProps>> | undefined,
+  reserved: readonly string[],
+  claimTemplates: readonly string[] = [],
+): ResolvedVolumes {
   const volumes: k8s.Volume[] = [];
   const configMaps: GeneratedConfigMap[] = [];
-  const sources = new Map<string, VolumeSourceKind>();
+  const sources = new Map<string, VolumeSourceKind>(claimTemplates.map((n) => [n, 'claim']));
   for (const [name, v] of Object.entries(props ?? {})) {
     const f = `${field}.${name}`;
+    ctx.check(!sources.has(name), field, name, 'is also the name of a volume claim template');
     ctx.check(VOLUME_NAME.test(name) && name.length <= 63, field, name, 'is not a valid volume name (DNS-1123 label)', 'Use lower-case letters, digits and "-"');
     ctx.check(!reserved.includes(name), field, name, 'is a volume name Keelson uses itself', `Pick another name than ${reserved.map((r) => JSON.stringify(r)).join(', ')}`);
     ctx.check(v !== null && typeof v === 'object' && !Array.isArray(v), f, v, 'must be an object with one source, e.g. { files: { "app.conf": "..." } } or { emptyDir: true }');

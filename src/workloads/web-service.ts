@@ -9,12 +9,10 @@ import { checkPort, type PortProps } from '../core/ports.js';
 import { checkKnownKeys } from '../core/props.js';
 import { checkAnnotations } from '../core/scheduling.js';
 import { Peer } from '../network/peer.js';
-import { DisruptionBudget, type DisruptionProps } from '../scaling/disruption-budget.js';
-import { HorizontalAutoscaler } from '../scaling/horizontal-autoscaler.js';
+import type { DisruptionProps } from '../scaling/disruption-budget.js';
+import { addReplicaObjects } from '../scaling/replicated.js';
 import { resolveReplicaRange, type AutoscaleProps, type ReplicaRange } from '../scaling/replicas.js';
 
-export type { AutoscaleProps } from '../scaling/replicas.js';
-export type { DisruptionProps } from '../scaling/disruption-budget.js';
 
 /** Exposure through an Ingress. */
 export interface IngressProps {
@@ -183,23 +181,18 @@ export class WebService extends PodWorkload {
     this.url = ExportedValue.of([protocol === 'grpc' ? `dns:///${host}:${this.port}` : `http://${host}:${this.port}`], this);
 
     if (props.ingress) this.ingress = this.createIngress(ctx, props.ingress);
-    if (autoscaled) {
-      this.autoscaler = new HorizontalAutoscaler(this, 'autoscaler', {
-        target: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
-        range: this.replicaRange,
-        targets: props.autoscale,
-        metadata: this.metadata,
-      }).object;
-    }
-    if (env.podDisruptionBudgets && this.replicaRange.max > 1) {
-      this.disruptionBudget = new DisruptionBudget(this, 'disruption-budget', {
-        selector: this.selector,
-        minReplicas: this.replicaRange.min,
-        budget: props.disruption,
-        metadata: this.metadata,
-        errors: { ctx, field: 'disruption' },
-      }).object;
-    }
+    const replicated = addReplicaObjects(this, {
+      ctx,
+      env,
+      target: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
+      metadata: this.metadata,
+      selector: this.selector,
+      range: this.replicaRange,
+      autoscale: props.autoscale,
+      disruption: props.disruption,
+    });
+    this.autoscaler = replicated.autoscaler;
+    this.disruptionBudget = replicated.disruptionBudget;
   }
 
   private createIngress(ctx: ErrorContext, ingress: IngressProps): KubeObject {
