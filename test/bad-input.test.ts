@@ -55,7 +55,7 @@ const cases: { title: string; props: Record<string, unknown>; id?: string; field
   { title: 'env value of wrong type', props: { env: { X: null } }, field: 'env.X', value: 'null', rule: 'is not a valid env value' },
   { title: 'runAsUser root', props: { security: { runAsUser: 0 } }, field: 'security.runAsUser', value: '0', rule: 'must be a non-root id' },
   { title: 'opt-out without reason', props: { security: { writableRootFilesystem: { reason: '' } } }, field: 'security.writableRootFilesystem.reason', value: '""', rule: 'must explain the opt-out' },
-  { title: 'protocol unknown', props: { protocol: 'udp' }, field: 'protocol', value: '"udp"', rule: 'must be "http" or "grpc"' },
+  { title: 'protocol unknown', props: { protocol: 'udp' }, field: 'protocol', value: '"udp"', rule: 'must be "http", "http2" or "grpc"' },
   { title: 'preStop negative', props: { preStop: -5 }, field: 'preStop', value: '-5', rule: 'must be at least 0' },
 ];
 

@@ -164,17 +164,21 @@ describe('connectivity report', () => {
     ]);
   });
 
-  it('the shop preset: frontend reachable only from the ingress controller, api only from the frontend', () => {
+  it('the shop preset: frontend reachable only from the ingress controller and the gateway, api only from the frontend and the gateway', () => {
     const app = new App();
     const stack = shopStack(app, staging);
     const objects = synthObjects(stack);
     const policy = (name: string) => findObject(objects, 'NetworkPolicy', name).spec;
-    expect(policy('frontend').ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ protocol: 'TCP', port: 'http' }] }]);
+    const gateway = { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'gateway', 'app.kubernetes.io/instance': 'gateway' } } }], ports: [{ protocol: 'TCP', port: 'http' }] };
+    expect(policy('frontend').ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ protocol: 'TCP', port: 'http' }] }, gateway]);
     expect(policy('api').ingress).toEqual([
       { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'frontend', 'app.kubernetes.io/instance': 'frontend' } } }], ports: [{ protocol: 'TCP', port: 'http' }] },
+      gateway,
     ]);
     expect(tableOf(reportOf(stack, 'shop-staging')).filter((r) => r[1] === 'api' || r[1] === 'frontend')).toEqual([
       ['frontend', 'api', 'http (8080)', 'TCP'],
+      ['gateway', 'api', 'http (8080)', 'TCP'],
+      ['gateway', 'frontend', 'http (3000)', 'TCP'],
       ['ingress controller (namespace ingress-nginx)', 'frontend', 'http (3000)', 'TCP'],
     ]);
   });
@@ -191,7 +195,7 @@ describe('connectivity report', () => {
       validateFlowchart(mermaidOf(text));
       expect(tableOf(text)).toContainEqual(['frontend', 'api', 'http (8080)', 'TCP']);
       expect(tableOf(text)).toContainEqual(['ingress controller (namespace ingress-nginx)', 'frontend', 'http (3000)', 'TCP']);
-      expect(tableOf(text).filter((r) => r[1] === 'api').map((r) => r[0])).toEqual(['frontend']);
+      expect(tableOf(text).filter((r) => r[1] === 'api').map((r) => r[0])).toEqual(['frontend', 'gateway']);
     } finally {
       fs.rmSync(outdir, { recursive: true, force: true });
     }
