@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import type { SizeName } from '../../presets/sizes.js';
+import type { SizeName } from '../core/sizes.js';
 import { parseDuration, type Duration } from '../core/duration.js';
 import { ExportedValue, toEnvVars, type EnvValue } from '../core/env-value.js';
 import { ErrorContext } from '../core/errors.js';
@@ -160,6 +160,7 @@ export class WebService extends Workload {
     this.replicaRange = this.resolveReplicas(ctx, props);
     const security = resolveSecurity(ctx, props.security);
     this.envVars = props.env ? toEnvVars(ctx, 'env', props.env) : [];
+    if (props.env) this.recordConsumedValues(props.env);
     const preStopSeconds = props.preStop === undefined ? env.preStopSeconds : parseDuration(ctx, 'preStop', props.preStop, 0);
     const container = buildContainer({
       name: this.name,
@@ -206,7 +207,7 @@ export class WebService extends Workload {
 
     const host = `${this.name}.${this.namespace}.svc.cluster.local`;
     this.host = ExportedValue.of([host], this);
-    this.url = ExportedValue.of([protocol === 'http' ? `http://${host}:${this.port}` : `dns:///${host}:${this.port}`], this);
+    this.url = ExportedValue.of([protocol === 'http' ? `http://${host}:${this.port}` : `dns:///${host}:${this.port}`], this, { port: this.port });
 
     if (props.ingress) this.ingress = this.createIngress(ctx, props.ingress, metadata);
     if (autoscaled) this.autoscaler = this.createAutoscaler(props.autoscale!, metadata);
@@ -220,6 +221,7 @@ export class WebService extends Workload {
     if (this.envVars.some((e) => e.name === name)) throw this.ctx.error(`env.${name}`, name, 'is already set', 'Each variable may be set once');
     const added = toEnvVars(this.ctx, 'env', { [name]: value });
     this.envVars.push(...added);
+    this.recordConsumedValues({ [name]: value });
     // The Deployment was rendered when it was created: add the variables to its container.
     const container = this.deployment.manifest.spec.template.spec.containers[0];
     // EnvVar fields have the same names in the typed props and in JSON; the round trip drops unset ones.
