@@ -6,6 +6,7 @@ import { Stack } from '../core/stack.js';
 import { ContextSlot, type StackFindings, type StackManifest, type SynthContext, type SynthExtension } from '../core/synth-context.js';
 import { Workload, type NetworkPeer, type WorkloadPort } from '../core/workload.js';
 import { renderConnectivityReport } from './connectivity-report.js';
+import { handMadePolicies } from './hand-made-policies.js';
 import { checkDependencies, checkPeersHavePods, checkPolicySelectors, checkPortsExposed, PodIndex } from './network-checks.js';
 import { createDefaultDenyPolicy, createWorkloadPolicy, DNS_PORTS } from './network-policy.js';
 import { endpointKey, sortPorts, type Endpoint, type Route, type RoutePort, type WorkloadRoutes } from './route.js';
@@ -100,6 +101,8 @@ class NetworkSynth {
 
 /** The id of the namespace default deny in its stack. */
 const DEFAULT_DENY_ID = 'default-deny';
+/** The id of a workload's NetworkPolicy under the workload. */
+const POLICY_ID = 'network-policy';
 
 /**
  * The network area's part of every synth: for each stack with workloads it creates one
@@ -115,7 +118,7 @@ export const networkExtension: SynthExtension = {
     if (!graph.workloads.length) return;
     chart.sealConnections();
     if (chart.env.networkPolicies.defaultDeny && network.claimDefaultDeny(chart.namespaceName)) createDefaultDenyPolicy(chart, DEFAULT_DENY_ID);
-    for (const routes of graph.routes()) createWorkloadPolicy(routes.workload, 'network-policy', routes);
+    for (const routes of graph.routes()) createWorkloadPolicy(routes.workload, POLICY_ID, routes);
   },
   finishStack(context: SynthContext, manifest: StackManifest): StackFindings {
     if (!(manifest.chart instanceof Stack)) return {};
@@ -181,7 +184,9 @@ export class ConnectionGraph {
       ...checkPortsExposed(routes, index),
       ...checkDependencies(this.workloads, this.network.synthesizedCharts, (from, to) => this.portsAllowed(from, to)),
     ];
-    const report = renderConnectivityReport({ stack: this.stack, routes });
+    const generated = new Set([`${this.stack.node.path}/${DEFAULT_DENY_ID}`, ...this.workloads.map((w) => `${w.node.path}/${POLICY_ID}`)]);
+    const handMade = handMadePolicies(manifest, generated, index);
+    const report = renderConnectivityReport({ stack: this.stack, routes, handMade });
     return { errors, files: { [CONNECTIVITY_REPORT_FILE]: report } };
   }
 

@@ -17,6 +17,8 @@ export interface LabelSelectorJson {
 
 /** A pod template found in the output, with what the checks need. */
 export interface PodTemplateInfo {
+  /** `Kind/name` of the object that holds it, e.g. `Deployment/api`. */
+  readonly owner: string;
   /** Namespace of the object that holds it. */
   readonly namespace: string;
   /** Labels of the pods it makes. */
@@ -41,6 +43,7 @@ export class PodIndex {
         if (!template?.spec) continue;
         const containers: any[] = [...(template.spec.containers ?? []), ...(template.spec.initContainers ?? [])];
         const info: PodTemplateInfo = {
+          owner: `${o.json.kind}/${o.json.metadata?.name}`,
           namespace: o.json.metadata?.namespace ?? '',
           labels: template.metadata?.labels ?? {},
           portNames: new Set(containers.flatMap((c) => (c.ports ?? []).map((p: any) => p.name).filter(Boolean))),
