@@ -1,6 +1,6 @@
 import type { IConstruct } from 'constructs';
 import { podTemplateOf } from './core/checks/objects.js';
-import { collectManifests } from './core/manifest.js';
+import { collectManifests } from './app.js';
 import { renderFiles, toYaml } from './core/synth.js';
 
 /** A synthesized object as plain JSON. */

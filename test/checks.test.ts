@@ -7,7 +7,8 @@ import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { production, staging } from '../presets/index.js';
 import { ChecksFailedError, jsiiPropertyName, loadManifestFolder, parseManifests, RULES, runChecks, validateSchema, waive } from '../src/core/checks/index.js';
-import { readTree, synth } from '../src/core/synth.js';
+import { synth } from '../src/app.js';
+import { readTree } from '../src/core/synth.js';
 import { Stack } from '../src/core/stack.js';
 import { WebService } from '../src/workloads/web-service.js';
 
@@ -252,7 +253,7 @@ describe('checks at synth', () => {
   });
 
   it('an exception from user code after half the stacks leaves the output exactly as it was', async () => {
-    const { runApp } = await import('../src/core/run.js');
+    const { runApp } = await import('../src/app.js');
     const outdir = tempDir();
     runApp((app) => { for (const env of [staging, production]) new WebService(new Stack(app, `demo-${env.name}`, { env }), 'web', { image: 'nginx:1.27', port: 8080 }); }, { outdir });
     const before = readTree(outdir);

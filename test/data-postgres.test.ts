@@ -123,7 +123,7 @@ describe('Postgres', () => {
     const read = findObject(objects, 'Service', 'db-read');
     expect(read.spec.selector).toEqual({ 'app.kubernetes.io/name': 'db', 'app.kubernetes.io/instance': 'db', 'app.kubernetes.io/component': 'replica' });
     expect(findObject(objects, 'Service', 'db').spec.selector['app.kubernetes.io/component']).toBe('primary');
-    expect(db.readUrl.toString()).toBe('postgresql://<secret:db-secret/username>:<secret:db-secret/password>@db-read.shop.svc.cluster.local:5432/db');
+    expect(db.readUrl.describe()).toBe('postgresql://<secret:db-secret/username>:<secret:db-secret/password>@db-read.shop.svc.cluster.local:5432/db');
   });
 
   it('spreads more than one pod over nodes and budgets one disruption for the whole database', () => {

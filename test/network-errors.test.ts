@@ -59,7 +59,7 @@ describe('network checks at synth', () => {
     expect(synthErrors(stack).map((e) => e.field)).toEqual(['allowFrom.port']);
   });
 
-  it('a dependency is satisfied by a connection on the port the URL names, and only by that', () => {
+  it('a dependency is satisfied by a connection on the port its exported value points at, and only by that', () => {
     const stack = netStack(staging);
     const search = new PlainWorkload(stack, 'search', {
       ports: [
@@ -67,14 +67,14 @@ describe('network checks at synth', () => {
         { name: 'transport', port: 9300, containerPort: 9300, protocol: 'TCP' },
       ],
     });
-    const api = new WebService(stack, 'api', { image: 'acme/api:v1.0.0', port: 8080, env: { SEARCH: 'http://search.shop.svc:9200' } });
+    const api = new WebService(stack, 'api', { image: 'acme/api:v1.0.0', port: 8080, env: { SEARCH: search.url } });
     search.allowFrom(api, { port: 'transport' });
     expect(synthErrors(stack).map((e) => e.message)).toEqual([
       'shop/api: env.SEARCH "http://search.shop.svc:9200" needs egress to shop/search on port 9200 (http), which the network policies deny. Declare the connection: search.allowFrom(api) or api.allowTo(search)',
     ]);
     const fixed = netStack(staging);
     const search2 = new PlainWorkload(fixed, 'search', { ports: search.ports });
-    const api2 = new WebService(fixed, 'api', { image: 'acme/api:v1.0.0', port: 8080, env: { SEARCH: 'http://search.shop.svc:9200' } });
+    const api2 = new WebService(fixed, 'api', { image: 'acme/api:v1.0.0', port: 8080, env: { SEARCH: search2.url } });
     search2.allowFrom(api2, { port: 9200 });
     expect(() => synthObjects(fixed)).not.toThrow();
   });

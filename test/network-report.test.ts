@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App } from 'cdk8s';
+import { ApiObject, App } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { dev, staging } from '../presets/environments.js';
 import { shopStack } from '../presets/stacks/shop.js';
 import { findObject, synthFiles, synthObjects } from '../src/testing.js';
-import { Peer, synth, WebService, type Stack } from '../src/index.js';
+import { defineEnvironment, Peer, synth, WebService, type Stack } from '../src/index.js';
 import { netStack } from './support/network.js';
 
 /**
@@ -202,3 +202,37 @@ describe('connectivity report', () => {
   });
 });
 
+
+describe('hand-made NetworkPolicies in the report', () => {
+  it('lists a NetworkPolicy added by hand with the pods it selects, its peers and ports, and counts the pods it isolates', () => {
+    const stack = netStack(defineEnvironment(staging, { name: 'open', networkPolicies: { defaultDeny: false } }));
+    const api = new WebService(stack, 'api', { image: 'acme/api:v1.0.0', port: 8080 });
+    new WebService(stack, 'web', { image: 'acme/web:v1.0.0', port: 3000 });
+    new ApiObject(stack, 'allow-batch', {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'allow-batch' },
+      spec: {
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'web' } },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'batch' } } }, { podSelector: { matchLabels: api.selector } }], ports: [{ port: 3000, protocol: 'TCP' }] }],
+        egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }],
+      },
+    });
+    const report = reportOf(stack);
+    expect(report).toContain('Default deny: off: each workload below is limited to its paths; Deployment/web is also isolated by the hand-made NetworkPolicies below, other pods in the namespace are not restricted.');
+    const section = report.slice(report.indexOf('## Hand-made NetworkPolicies'));
+    expect(section).toContain('### allow-batch\n\nMade by `shop/allow-batch`. Selects: Deployment/web. Isolates: ingress, egress.');
+    const rows = section.split('\n').filter((l) => l.startsWith('| '));
+    expect(rows.slice(0, 2)).toEqual(['| Direction | Peer | Port | Protocol |', '| --- | --- | --- | --- |']);
+    expect(rows.slice(2).map((r) => r.slice(2, -2).split(' | '))).toEqual([
+      ['egress', '10.0.0.0/8', 'any', 'any'],
+      ['ingress', 'Deployment/api', '3000', 'TCP'],
+      ['ingress', 'namespace batch', '3000', 'TCP'],
+    ]);
+  });
+
+  it('a stack without hand-made policies has no such section', () => {
+    expect(reportOf(smallShop().stack)).not.toContain('Hand-made');
+  });
+});

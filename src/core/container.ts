@@ -1,5 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
-import type { SizeName } from '../../presets/sizes.js';
+import type { SizeName } from './sizes.js';
 import { toEnvVars, type EnvValue } from './env-value.js';
 import type { EnvironmentProfile } from './environment.js';
 import { ErrorContext } from './errors.js';

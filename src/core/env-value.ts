@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { IConstruct } from 'constructs';
-import { ErrorContext } from './errors.js';
+import { ErrorContext, KeelsonError } from './errors.js';
 
 /** A key of an existing Secret. */
 export interface SecretKeyRef {
@@ -25,22 +25,63 @@ export interface ConfigMapKeyRef {
 /** One piece of an {@link ExportedValue}: literal text or a Secret key resolved in the pod. */
 export type ValuePart = string | SecretKeyRef;
 
+/** A construct an {@link ExportedValue} comes from, and the Service port it points at. */
+export interface ValueSource {
+  /** The construct that exports the value (the one a consumer depends on). */
+  readonly construct: IConstruct;
+  /** The Service port of `construct` the value connects to (`api.url`: its port), when it names one. @default - none (e.g. a bare host) */
+  readonly port?: number;
+}
+
+/** Options of {@link ExportedValue.of}. */
+export interface ExportOptions {
+  /** The Service port of the source the value connects to. @default - none (e.g. a bare host) */
+  readonly port?: number;
+}
+
+/** What {@link concat} and {@link ref} join: text, numbers, Secret keys and exported values. */
+export type ValuePiece = string | number | SecretKeyRef | ExportedValue;
+
 /**
  * A value one construct exports for others to consume as environment variables,
  * e.g. `api.url` or `db.url`. Parts that come from Secrets are resolved by the
  * kubelet (through `$(VAR)` expansion), so no secret ever lands in the manifests.
+ * The value keeps the constructs it comes from, so the network checks follow the
+ * dependency instead of parsing it back out of text. It never turns into plain text
+ * by accident: build new values with {@link ref} or {@link concat}.
  */
 export class ExportedValue {
-  /** A value made of literal text and Secret keys, in order. */
-  public static of(parts: readonly ValuePart[], source?: IConstruct): ExportedValue {
-    return new ExportedValue(parts, source);
+  /** A value made of literal text and Secret keys, in order, exported by `source`. */
+  public static of(parts: readonly ValuePart[], source?: IConstruct, options: ExportOptions = {}): ExportedValue {
+    return new ExportedValue(parts, source ? [{ construct: source, ...(options.port === undefined ? {} : { port: options.port }) }] : []);
+  }
+
+  /** Joins pieces into one value that keeps every source of the exported values among them. */
+  public static join(pieces: readonly ValuePiece[]): ExportedValue {
+    const parts: ValuePart[] = [];
+    const sources: ValueSource[] = [];
+    const addText = (text: string) => {
+      if (typeof parts[parts.length - 1] === 'string') parts[parts.length - 1] += text;
+      else if (text) parts.push(text);
+    };
+    for (const piece of pieces) {
+      if (piece instanceof ExportedValue) {
+        for (const p of piece.parts) {
+          if (typeof p === 'string') addText(p);
+          else parts.push(p);
+        }
+        for (const s of piece.sources) if (!sources.some((t) => t.construct === s.construct && t.port === s.port)) sources.push(s);
+      } else if (typeof piece === 'string' || typeof piece === 'number') addText(String(piece));
+      else parts.push(piece);
+    }
+    return new ExportedValue(parts, sources);
   }
 
   private constructor(
     /** The literal and secret pieces, in order. */
     public readonly parts: readonly ValuePart[],
-    /** The construct that exports the value (the one a consumer depends on). */
-    public readonly source?: IConstruct,
+    /** The constructs the value comes from, each once, in order. */
+    public readonly sources: readonly ValueSource[],
   ) {}
 
   /** The value when it has no secret parts, else undefined. */
@@ -68,9 +109,53 @@ export class ExportedValue {
   }
 
   /** The value with secret parts shown as `<secret:name/key>`, for docs and errors. */
-  public toString(): string {
+  public describe(): string {
     return this.parts.map((p) => (typeof p === 'string' ? p : `<secret:${p.secret}/${p.key}>`)).join('');
   }
+
+  /** JSON shows the described value (errors and snapshots print it). */
+  public toJSON(): string {
+    return this.describe();
+  }
+
+  /** Refuses to become text: text would lose the link to the constructs the value comes from. */
+  public toString(): string {
+    throw this.asTextError();
+  }
+
+  /** Refuses to become text or a number in template literals and `+`, like {@link toString}. */
+  public [Symbol.toPrimitive](): never {
+    throw this.asTextError();
+  }
+
+  private asTextError(): KeelsonError {
+    return new KeelsonError({
+      path: this.sources.map((s) => s.construct.node.path).join(', ') || '(value)',
+      field: 'exported value',
+      value: this.describe(),
+      rule: 'was used as plain text, which loses the link to the construct that exports it',
+      hint: 'Build the text with the ref tagged template (ref`${db.host}:5432`) or concat(...), which keep the link; describe() gives the text for docs',
+    });
+  }
+}
+
+/** Joins text, Secret keys and exported values into one {@link ExportedValue} that keeps every source: `concat(api.url, '/v1')`. */
+export function concat(...pieces: ValuePiece[]): ExportedValue {
+  return ExportedValue.join(pieces);
+}
+
+/**
+ * A tagged template that builds an {@link ExportedValue} keeping the sources of the values
+ * it interpolates: ``ref`http://${search.host}:9200/` ``. A plain template literal would
+ * throw instead, since it would lose the dependency.
+ */
+export function ref(strings: TemplateStringsArray, ...values: ValuePiece[]): ExportedValue {
+  const pieces: ValuePiece[] = [];
+  strings.forEach((text, i) => {
+    pieces.push(text);
+    if (i < values.length) pieces.push(values[i]!);
+  });
+  return ExportedValue.join(pieces);
 }
 
 /** A field of the pod itself, resolved by the kubelet (the downward API). */

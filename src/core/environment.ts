@@ -1,4 +1,4 @@
-import type { SizeName } from '../../presets/sizes.js';
+import type { SizeName } from './sizes.js';
 
 /** Autoscaling policy of an environment. */
 export interface AutoscalingPolicy {

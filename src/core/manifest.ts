@@ -3,61 +3,7 @@ import type { IConstruct } from 'constructs';
 import { KeelsonError, KeelsonErrors } from './errors.js';
 import { KubeObject } from './kube-object.js';
 import { Stack } from './stack.js';
-
-/** One Kubernetes object as synthesized, with where it came from. */
-export interface ManifestObject {
-  /** The object as plain JSON. */
-  readonly json: Record<string, any>;
-  /** Path of the construct that made it. */
-  readonly path: string;
-  /** File (relative to the stack folder) it is written to. */
-  readonly file: string;
-}
-
-/** All objects of one Stack (or plain cdk8s Chart), in apply order. */
-export interface StackManifest {
-  /** Folder under the output directory. */
-  readonly dir: string;
-  /** The chart. */
-  readonly chart: Chart;
-  /** Objects in apply order. */
-  readonly objects: ManifestObject[];
-  /** Other files of the stack folder, path relative to it → text (e.g. `network.md`). @default - none */
-  readonly files?: Readonly<Record<string, string>>;
-}
-
-/** What a {@link SynthHook}'s `finish` reports. */
-export interface SynthHookResult {
-  /** Problems found in the output. @default - none */
-  readonly errors?: readonly KeelsonError[];
-  /** Files for the stack folder, path relative to it → text. @default - none */
-  readonly files?: Readonly<Record<string, string>>;
-}
-
-/** Work a stack adds to {@link collectManifests}, for objects and checks that depend on the whole tree. */
-export interface SynthHook {
-  /**
-   * Runs once, when the walk first reaches the stack and before it visits the stack's
-   * children: the place to create objects derived from every construct.
-   * @default - nothing to prepare
-   */
-  readonly prepare?: () => void;
-  /**
-   * Runs after every walk that included the stack, with its objects and those of every
-   * stack in the walk: checks the output and adds files.
-   * @default - nothing to check
-   */
-  readonly finish?: (manifest: StackManifest, all: readonly StackManifest[]) => SynthHookResult;
-}
-
-const HOOKS = new WeakMap<Chart, { readonly hook: SynthHook; prepared: boolean }[]>();
-
-/** Registers `hook` to run whenever `chart` is synthesized. */
-export function addSynthHook(chart: Chart, hook: SynthHook): void {
-  let hooks = HOOKS.get(chart);
-  if (!hooks) HOOKS.set(chart, (hooks = []));
-  hooks.push({ hook, prepared: false });
-}
+import type { ManifestObject, StackManifest, SynthContext } from './synth-context.js';
 
 /** Apply order: what must exist before what uses it. Unknown kinds go last. */
 const KIND_ORDER: Record<string, number> = {
@@ -118,12 +64,13 @@ export function kindRank(kind: string): number {
 }
 
 /**
- * Walks the construct tree once, runs construct validations and the stacks' synth
- * hooks, and returns every object grouped by stack, in apply order. Linear in the
+ * Walks the tree of `context.root` once, runs construct validations and the synth's
+ * extensions, and returns every object grouped by stack, in apply order. Linear in the
  * number of constructs. Throws {@link KeelsonErrors} listing every validation error,
- * duplicate object and error a hook found.
+ * duplicate object and error an extension found.
  */
-export function collectManifests(root: IConstruct): StackManifest[] {
+export function collectStacks(context: SynthContext): StackManifest[] {
+  const root = context.root;
   const errors: KeelsonError[] = [];
   const stacks = new Map<Chart, StackManifest>();
   const seen = new Map<string, string>();
@@ -139,14 +86,10 @@ export function collectManifests(root: IConstruct): StackManifest[] {
     let currentChart = chart;
     let currentTop = top;
     if (node instanceof Chart) {
-      for (const entry of HOOKS.get(node) ?? []) {
-        if (entry.prepared) continue;
-        entry.prepared = true;
-        entry.hook.prepare?.();
-      }
       currentChart = node;
       currentTop = undefined;
       if (!stacks.has(node)) {
+        for (const extension of context.extensions) extension.prepareStack?.(context, node);
         const dir = node instanceof Stack ? node.outputDir : node.node.id;
         const other = stackDirs.get(dir);
         if (other) errors.push(new KeelsonError({ path: node.node.path, field: 'outputDir', value: dir, rule: `is also the folder of ${other}`, hint: 'Give each stack its own id or outputDir' }));
@@ -184,10 +127,11 @@ export function collectManifests(root: IConstruct): StackManifest[] {
   const sorted = [...stacks.values()].filter((s) => s.objects.length > 0);
   for (const s of sorted) s.objects.sort(compareObjects);
   sorted.sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
+  context.setManifests(sorted);
   const result = sorted.map((s) => {
     let files: Record<string, string> | undefined;
-    for (const { hook } of HOOKS.get(s.chart) ?? []) {
-      const finished = hook.finish?.(s, sorted);
+    for (const extension of context.extensions) {
+      const finished = extension.finishStack?.(context, s);
       errors.push(...(finished?.errors ?? []));
       if (finished?.files) files = { ...files, ...finished.files };
     }

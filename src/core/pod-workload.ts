@@ -138,6 +138,7 @@ export abstract class PodWorkload extends Workload {
     const containerCtx = { env, volumes: this.volumes, preStopSeconds: this.preStopSeconds };
     const mainProps: ContainerProps = props.shm === undefined ? props : { ...props, mounts: [...(props.mounts ?? []), { path: '/dev/shm', volume: SHM_VOLUME, readOnly: false }] };
     this.main = resolveContainer(ctx, '', this.name, mainProps, 'main', containerCtx);
+    if (props.env) this.recordConsumedValues(props.env);
 
     const native = nativeSidecars(env);
     const names = new Map<string, string>([[this.name, 'the main container']]);
@@ -150,7 +151,9 @@ export abstract class PodWorkload extends Workload {
         const other = names.get(name);
         if (other) throw ctx.error(`${f}.name`, name, `is also the name of ${other}`, 'Container names must be unique in a pod');
         names.set(name, f);
-        return resolveContainer(ctx, f, name, c, role, containerCtx);
+        const resolved = resolveContainer(ctx, f, name, c, role, containerCtx);
+        if (c.env) this.recordConsumedValues(c.env);
+        return resolved;
       });
     };
     const sidecars = named('sidecars', props.sidecars, native ? 'native-sidecar' : 'sidecar');
@@ -240,6 +243,7 @@ export abstract class PodWorkload extends Workload {
       // EnvVar fields have the same names in the typed props and in JSON; the round trip drops unset ones.
       container.env = [...(container.env ?? []), ...JSON.parse(JSON.stringify(added))];
     }
+    this.recordConsumedValues({ [name]: value });
     return this;
   }
 }

@@ -1,5 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
-import { SIZES, SIZE_NAMES, type SizeName } from '../../presets/sizes.js';
+import { SIZES, SIZE_NAMES, type SizeName } from './sizes.js';
 import type { EnvironmentProfile } from './environment.js';
 import { ErrorContext } from './errors.js';
 import { checkKnownKeys } from './props.js';

@@ -1,8 +1,6 @@
-import { App } from 'cdk8s';
 import { ChecksFailedError, formatFinding, type Finding } from './checks/finding.js';
 import { KeelsonError, KeelsonErrors } from './errors.js';
-import { Stack } from './stack.js';
-import { synth, type SynthOptions, type SynthResult } from './synth.js';
+import type { SynthResult } from './synth.js';
 
 /**
  * Environment variables through which `keelson synth` and `keelson diff` pass
@@ -18,26 +16,6 @@ export const RUN_ENV = {
   /** Set to print stack traces. */
   debug: 'KEELSON_DEBUG',
 } as const;
-
-function listFromEnv(name: string): string[] | undefined {
-  const value = process.env[name]?.trim();
-  return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
-}
-
-/** The stack folders to write given KEELSON_STACKS / KEELSON_ENVS, or `options.only`. */
-function selectStacks(app: App, only: readonly string[] | undefined): readonly string[] | undefined {
-  const stacks = listFromEnv(RUN_ENV.stacks);
-  const envs = listFromEnv(RUN_ENV.envs);
-  if (!stacks && !envs) return only;
-  const all = app.node.children.filter((c): c is Stack => Stack.isStack(c));
-  if (envs) {
-    const known = [...new Set(all.map((s) => s.env.name))].sort();
-    const unknown = envs.filter((e) => !known.includes(e));
-    if (unknown.length) throw new Error(`no stack has the environment ${unknown.map((e) => JSON.stringify(e)).join(', ')} (environments: ${known.join(', ') || 'none'})`);
-  }
-  const dirs = all.filter((s) => !envs || envs.includes(s.env.name)).map((s) => s.outputDir);
-  return stacks ? stacks.filter((d) => !envs || dirs.includes(d) || !all.some((s) => s.outputDir === d)) : dirs;
-}
 
 /** The lines `runApp` and the CLI print for findings: warnings and waived findings. */
 export function formatFindings(findings: readonly Finding[]): string {
@@ -64,31 +42,6 @@ export function formatSummary(result: SynthResult, millis: number): string {
     if (list.length) lines.push(`  ${label}: ${list.join(', ')}`);
   }
   return lines.join('\n');
-}
-
-/**
- * Builds the app with `build`, synthesizes it, and reports errors as clear
- * lines instead of stack traces (set KEELSON_DEBUG=1 for the trace). Sets the
- * exit code to 1 on failure; the output directory is then left as it was.
- * KEELSON_OUTDIR, KEELSON_STACKS and KEELSON_ENVS (set by `keelson synth`)
- * override the output directory and choose the stacks to write.
- */
-export function runApp(build: (app: App) => void, options: SynthOptions = {}): SynthResult | undefined {
-  const started = performance.now();
-  try {
-    const outdir = process.env[RUN_ENV.outdir] || options.outdir || process.env.CDK8S_OUTDIR || 'dist';
-    const app = new App({ outdir });
-    build(app);
-    const result = synth(app, { ...options, outdir, only: selectStacks(app, options.only) });
-    console.log(formatSummary(result, performance.now() - started));
-    const findings = formatFindings(result.findings);
-    if (findings) console.log(findings);
-    return result;
-  } catch (e) {
-    process.exitCode = 1;
-    console.error(formatError(e));
-    return undefined;
-  }
 }
 
 /** One readable message for any error; the stack trace only with KEELSON_DEBUG=1. */

@@ -61,6 +61,7 @@ export class Stack extends Chart {
   public readonly outputDir: string;
   /** The Namespace object, when the stack creates it. */
   public readonly namespaceObject?: KubeObject;
+  private sealed = false;
 
   constructor(scope: Construct, id: string, props: StackProps) {
     const ctx = new ErrorContext(scope.node.path ? `${scope.node.path}/${id}` : id);
@@ -89,5 +90,18 @@ export class Stack extends Chart {
         },
       });
     }
+  }
+
+  /**
+   * True once a synth has built objects (NetworkPolicies) from the connections of the
+   * stack's workloads: connections declared later would not reach them and are refused.
+   */
+  public get connectionsSealed(): boolean {
+    return this.sealed;
+  }
+
+  /** Fixes the connections of the stack's workloads; called by the synth that builds objects from them. */
+  public sealConnections(): void {
+    this.sealed = true;
   }
 }

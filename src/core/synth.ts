@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { IConstruct } from 'constructs';
 import { activeErrors, ChecksFailedError, type Finding } from './checks/finding.js';
 import { runChecks } from './checks/index.js';
 import { waiversOf } from './checks/waivers.js';
-import { collectManifests, type StackManifest } from './manifest.js';
+import { collectStacks } from './manifest.js';
+import type { StackManifest, SynthContext } from './synth-context.js';
 import { toYamlDocument } from './yaml.js';
 
 /** Options of {@link synth}. */
@@ -69,12 +69,14 @@ export function renderFiles(stacks: readonly StackManifest[]): Map<string, strin
 }
 
 /**
- * Synthesizes every Stack under `root` into the output directory: one walk of the
- * tree, validation, checks (an error stops synth), apply order, YAML. Files are written to a temporary folder
- * that then replaces the output directory, so a failure leaves the previous
- * output untouched and files nothing produces any more disappear.
+ * Synthesizes every Stack under `context.root` into the output directory: one walk of the
+ * tree (with the context's extensions), validation, checks (an error stops synth), apply
+ * order, YAML. Files are written to a temporary folder that then replaces the output
+ * directory, so a failure leaves the previous output untouched and files nothing produces
+ * any more disappear. Apps call `synth` from `keelson`, which passes the default extensions.
  */
-export function synth(root: IConstruct, options: SynthOptions = {}): SynthResult {
+export function synthesize(context: SynthContext, options: SynthOptions = {}): SynthResult {
+  const root = context.root;
   const outdir = path.resolve(options.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist');
   const timings: Record<string, number> = {};
   let last = performance.now();
@@ -83,7 +85,7 @@ export function synth(root: IConstruct, options: SynthOptions = {}): SynthResult
     timings[name] = Math.round(now - last);
     last = now;
   };
-  const stacks = collectManifests(root);
+  const stacks = collectStacks(context);
   phase('collect');
   const selected = options.only ? stacks.filter((s) => options.only!.includes(s.dir)) : stacks;
   if (options.only) {

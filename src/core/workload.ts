@@ -1,8 +1,12 @@
 import { Construct } from 'constructs';
-import { ConnectionGraph } from '../network/connection-graph.js';
-import type { ConnectionOptions, NetworkPeer } from '../network/peer.js';
+import { checkConnection, describePeer, type Connection, type ConsumedValue } from './connections.js';
+import { ExportedValue, type EnvValue } from './env-value.js';
 import { ErrorContext } from './errors.js';
+import type { ConnectionOptions, Peer } from './peer.js';
 import { Stack } from './stack.js';
+
+/** What `allowFrom` and `allowTo` accept: another workload (in any stack) or a {@link Peer}. */
+export type NetworkPeer = Workload | Peer;
 
 /** A port other workloads connect to: the Service port and the container port behind it. */
 export interface WorkloadPort {
@@ -42,12 +46,23 @@ export abstract class Workload extends Construct {
   public readonly stack: Stack;
   /** Builds errors that name this construct's path. */
   protected readonly ctx: ErrorContext;
+  private readonly declared: Connection<Workload>[] = [];
+  private readonly consumed: ConsumedValue[] = [];
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
     this.stack = Stack.of(this);
     this.ctx = new ErrorContext(this.node.path);
-    ConnectionGraph.of(this.stack).add(this);
+  }
+
+  /** The connections this workload declared with {@link allowFrom} and {@link allowTo}, in order. */
+  public get connections(): readonly Connection<Workload>[] {
+    return this.declared;
+  }
+
+  /** The environment variables whose values other constructs export (`db.url`), in the order they were set: what its egress must allow. */
+  public get consumedValues(): readonly ConsumedValue[] {
+    return this.consumed;
   }
 
   /**
@@ -56,8 +71,7 @@ export abstract class Workload extends Construct {
    * `api.allowFrom(frontend)`, `api.allowFrom(Peer.namespace('batch'), { port: 'http' })`.
    */
   public allowFrom(peer: NetworkPeer, options: ConnectionOptions = {}): this {
-    ConnectionGraph.declare({ source: peer, target: this, options, declaredBy: this, method: 'allowFrom' });
-    return this;
+    return this.declare({ source: peer, target: this, options, declaredBy: this, method: 'allowFrom' }, peer);
   }
 
   /**
@@ -66,7 +80,27 @@ export abstract class Workload extends Construct {
    * `api.allowTo(payments)`, `api.allowTo(Peer.cidr('203.0.113.0/24'), { port: 443 })`.
    */
   public allowTo(peer: NetworkPeer, options: ConnectionOptions = {}): this {
-    ConnectionGraph.declare({ source: this, target: peer, options, declaredBy: this, method: 'allowTo' });
+    return this.declare({ source: this, target: peer, options, declaredBy: this, method: 'allowTo' }, peer);
+  }
+
+  /**
+   * Records the environment variables of `env` whose values other constructs export, so
+   * that the link to the construct they come from is kept as data. Subclasses call it for
+   * every variable they set, at construction and in later edits.
+   */
+  protected recordConsumedValues(env: Readonly<Record<string, EnvValue>>): void {
+    for (const [variable, value] of Object.entries(env)) if (value instanceof ExportedValue) this.consumed.push({ variable, value });
+  }
+
+  /** Checks a connection's input now and records it; refused once a synth has fixed either stack's connections. */
+  private declare(connection: Connection<Workload>, peer: NetworkPeer): this {
+    checkConnection(this.ctx, connection, peer instanceof Workload, connection.target instanceof Workload);
+    for (const end of [this, peer]) {
+      if (end instanceof Workload && end.stack.connectionsSealed) {
+        throw this.ctx.error(connection.method, describePeer(peer), `comes after stack ${end.stack.node.path} was synthesized`, 'Declare every connection before synth');
+      }
+    }
+    this.declared.push(connection);
     return this;
   }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import type { SizeName } from '../../presets/sizes.js';
+import type { SizeName } from '../core/sizes.js';
 import { parseDuration, type Duration } from '../core/duration.js';
 import { ExportedValue, type SecretKeyRef, type ValuePart } from '../core/env-value.js';
 import { ErrorContext } from '../core/errors.js';
@@ -16,7 +16,7 @@ import { resolveResources, type ResourceProps } from '../core/resources.js';
 import { resolveSecurity, type ResolvedSecurity } from '../core/security.js';
 import { Workload, type WorkloadPort } from '../core/workload.js';
 import { ExternalSecret } from '../imports/external-secrets.js';
-import { Peer } from '../network/peer.js';
+import { Peer } from '../core/peer.js';
 import { DatabaseBackup, type BackupProps } from './backup.js';
 
 /** An existing Secret with the database credentials. */
@@ -278,7 +278,7 @@ export abstract class Database<K extends string> extends Workload {
     const hostName = `${this.name}.${this.namespace}.svc.cluster.local`;
     this.context = { host: hostName, credentials: creds };
     this.host = ExportedValue.of([hostName], this);
-    this.url = ExportedValue.of(engine.url(this.context), this);
+    this.url = ExportedValue.of(engine.url(this.context), this, { port: engine.port });
 
     this.storageClaim = this.resolveStorage(props);
     this.resources = resolveResources(ctx, env, props.size, props.resources);

@@ -82,7 +82,7 @@ export class Postgres extends Database<PostgresCredential> {
       this.readService = members.service;
       const readHost = `${this.name}-read.${this.namespace}.svc.cluster.local`;
       this.readHost = ExportedValue.of([readHost], this);
-      this.readUrl = ExportedValue.of(connectionUrl(this.credentials.username, this.credentials.password, readHost, database), this);
+      this.readUrl = ExportedValue.of(connectionUrl(this.credentials.username, this.credentials.password, readHost, database), this, { port: this.port });
     } else {
       this.readHost = this.host;
       this.readUrl = this.url;

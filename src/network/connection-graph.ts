@@ -1,153 +1,207 @@
 import { ApiObject, type Chart } from 'cdk8s';
-import type { IConstruct } from 'constructs';
+import { describePeer, type Connection } from '../core/connections.js';
 import { ErrorContext, KeelsonError } from '../core/errors.js';
-import { addSynthHook, type StackManifest, type SynthHookResult } from '../core/manifest.js';
 import { checkDnsLabel } from '../core/names.js';
-import type { Stack } from '../core/stack.js';
-import { Workload, type WorkloadPort } from '../core/workload.js';
-import { checkCidr } from './cidr.js';
+import { Stack } from '../core/stack.js';
+import { ContextSlot, type StackFindings, type StackManifest, type SynthContext, type SynthExtension } from '../core/synth-context.js';
+import { Workload, type NetworkPeer, type WorkloadPort } from '../core/workload.js';
 import { renderConnectivityReport } from './connectivity-report.js';
+import { handMadePolicies } from './hand-made-policies.js';
 import { checkDependencies, checkPeersHavePods, checkPolicySelectors, checkPortsExposed, PodIndex } from './network-checks.js';
 import { createDefaultDenyPolicy, createWorkloadPolicy, DNS_PORTS } from './network-policy.js';
-import { Peer, type ConnectionOptions, type NetworkPeer } from './peer.js';
 import { endpointKey, sortPorts, type Endpoint, type Route, type RoutePort, type WorkloadRoutes } from './route.js';
 
-/** One declared connection: `source` may open connections to `target`. */
-export interface Connection {
-  /** Who opens connections. */
-  readonly source: NetworkPeer;
-  /** Who accepts them. */
-  readonly target: NetworkPeer;
-  /** Port and protocol, as declared. */
-  readonly options: ConnectionOptions;
-  /** The workload whose `allowFrom` or `allowTo` declared it (errors name its path). */
-  readonly declaredBy: Workload;
-  /** The method that declared it. */
-  readonly method: 'allowFrom' | 'allowTo';
-}
+/** A connection between workloads, as the network area reads it. */
+export type WorkloadConnection = Connection<Workload>;
 
 /** The file, in each stack folder, that shows who may talk to whom. */
 export const CONNECTIVITY_REPORT_FILE = 'network.md';
 
-const IANA_SVC_NAME = /^(?=.*[a-z])[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-const PROTOCOLS = ['TCP', 'UDP', 'SCTP'];
 const MONITOR_KINDS = new Set(['ServiceMonitor', 'PodMonitor']);
 
-const GRAPHS = new WeakMap<Stack, ConnectionGraph>();
-/** Per app (tree root): namespaces whose default deny a stack already emits. */
-const DEFAULT_DENY_NAMESPACES = new WeakMap<IConstruct, Set<string>>();
-/** Per connection: its resolved ports, or the error that stopped it (reported once). */
-const RESOLVED = new WeakMap<Connection, { readonly ports?: readonly RoutePort[]; readonly error?: KeelsonError }>();
-const HOSTS = new WeakMap<readonly StackManifest[], Map<string, Workload>>();
-const CHARTS = new WeakMap<readonly StackManifest[], ReadonlySet<Chart>>();
+/** A connection's resolved ports, or the error that stopped it. */
+interface Resolution {
+  readonly ports?: readonly RoutePort[];
+  readonly error?: KeelsonError;
+}
 
 /**
- * Who may talk to whom in one Stack: the connections its workloads declare with
- * `allowFrom` / `allowTo` (a connection between two stacks is in both graphs). At synth it
- * becomes one NetworkPolicy per workload, a namespace default deny where the environment
- * asks for it, checks of the output, and the connectivity report `network.md`.
+ * What the network area knows during one synth: every workload of the app and its
+ * connections (read once from the tree), the graph of each stack, each connection's
+ * resolved ports, and the pod index of the output.
+ */
+class NetworkSynth {
+  /** Per synth: the network state of the context. */
+  public static readonly SLOT = new ContextSlot('network', (context) => new NetworkSynth(context));
+
+  /** Each connection's ports, resolved once per synth; its error goes to the first graph that resolves it. */
+  public readonly resolutions = new Map<WorkloadConnection, Resolution>();
+  /** The graph of each stack, made on first use. */
+  public readonly graphs = new Map<Stack, ConnectionGraph>();
+  private members?: Map<Stack, Workload[]>;
+  private connections?: readonly WorkloadConnection[];
+  private defaultDenyNamespaces?: Set<string>;
+  private index?: PodIndex;
+  private charts?: ReadonlySet<Chart>;
+
+  private constructor(private readonly context: SynthContext) {}
+
+  /** The workloads of `stack`, in tree order. */
+  public workloadsOf(stack: Stack): readonly Workload[] {
+    this.readTree();
+    return this.members!.get(stack) ?? [];
+  }
+
+  /** Every connection declared in the app, by workload in tree order, then in declaration order. */
+  public get allConnections(): readonly WorkloadConnection[] {
+    this.readTree();
+    return this.connections!;
+  }
+
+  /** Claims `namespace`'s default deny for one stack; false when another stack of the app already emits it. */
+  public claimDefaultDeny(namespace: string): boolean {
+    if (!this.defaultDenyNamespaces) {
+      this.defaultDenyNamespaces = new Set();
+      for (const c of this.context.root.node.root.node.findAll()) {
+        if (c instanceof Stack && c.node.tryFindChild(DEFAULT_DENY_ID)) this.defaultDenyNamespaces.add(c.namespaceName);
+      }
+    }
+    if (this.defaultDenyNamespaces.has(namespace)) return false;
+    this.defaultDenyNamespaces.add(namespace);
+    return true;
+  }
+
+  /** The pod templates of the synth's output. */
+  public get podIndex(): PodIndex {
+    this.index ??= new PodIndex(this.context.manifests);
+    return this.index;
+  }
+
+  /** The charts this synth writes. */
+  public get synthesizedCharts(): ReadonlySet<Chart> {
+    this.charts ??= new Set(this.context.manifests.map((m) => m.chart));
+    return this.charts;
+  }
+
+  /** Reads the workloads and connections of the whole app once: a connection into this synth's stacks may be declared anywhere in it. */
+  private readTree(): void {
+    if (this.members) return;
+    this.members = new Map();
+    const connections: WorkloadConnection[] = [];
+    for (const c of this.context.root.node.root.node.findAll()) {
+      if (!(c instanceof Workload)) continue;
+      let list = this.members.get(c.stack);
+      if (!list) this.members.set(c.stack, (list = []));
+      list.push(c);
+      connections.push(...c.connections);
+    }
+    this.connections = connections;
+  }
+}
+
+/** The id of the namespace default deny in its stack. */
+const DEFAULT_DENY_ID = 'default-deny';
+/** The id of a workload's NetworkPolicy under the workload. */
+const POLICY_ID = 'network-policy';
+
+/**
+ * The network area's part of every synth: for each stack with workloads it creates one
+ * NetworkPolicy per workload and the namespace default deny (in the first synth; the
+ * connections are then fixed), then checks the output and writes `network.md`.
+ */
+export const networkExtension: SynthExtension = {
+  name: 'network',
+  prepareStack(context: SynthContext, chart: Chart): void {
+    if (!(chart instanceof Stack) || chart.connectionsSealed) return;
+    const network = context.state(NetworkSynth.SLOT);
+    const graph = ConnectionGraph.of(context, chart);
+    if (!graph.workloads.length) return;
+    chart.sealConnections();
+    if (chart.env.networkPolicies.defaultDeny && network.claimDefaultDeny(chart.namespaceName)) createDefaultDenyPolicy(chart, DEFAULT_DENY_ID);
+    for (const routes of graph.routes()) createWorkloadPolicy(routes.workload, POLICY_ID, routes);
+  },
+  finishStack(context: SynthContext, manifest: StackManifest): StackFindings {
+    if (!(manifest.chart instanceof Stack)) return {};
+    const graph = ConnectionGraph.of(context, manifest.chart);
+    return graph.workloads.length ? graph.finish(manifest) : {};
+  },
+};
+
+/**
+ * Who may talk to whom in one Stack during one synth: the connections its workloads
+ * declare with `allowFrom` / `allowTo`, and those other workloads declare with it (a
+ * connection between two stacks is in both graphs). It becomes one NetworkPolicy per
+ * workload, checks of the output, and the connectivity report `network.md`.
  */
 export class ConnectionGraph {
-  /** The graph of `stack` (made on first use). */
-  public static of(stack: Stack): ConnectionGraph {
-    let graph = GRAPHS.get(stack);
-    if (!graph) GRAPHS.set(stack, (graph = new ConnectionGraph(stack)));
+  /** The graph of `stack` in the synth of `context`. */
+  public static of(context: SynthContext, stack: Stack): ConnectionGraph {
+    const network = context.state(NetworkSynth.SLOT);
+    let graph = network.graphs.get(stack);
+    if (!graph) network.graphs.set(stack, (graph = new ConnectionGraph(stack, network)));
     return graph;
   }
 
-  /**
-   * Records `connection` in the graphs of both ends. Input errors (an unknown peer, a bad
-   * port, CIDR or namespace name) are thrown now; whether the peer and port exist is
-   * checked at synth.
-   */
-  public static declare(connection: Connection): void {
-    const { source, target, options, declaredBy, method } = connection;
-    const ctx = new ErrorContext(declaredBy.node.path);
-    const peer = method === 'allowFrom' ? source : target;
-    checkPeer(ctx, method, peer);
-    checkOptions(ctx, method, options, target instanceof Workload);
-    const graphs = [source, target].filter((e): e is Workload => e instanceof Workload).map((w) => ConnectionGraph.of(w.stack));
-    for (const graph of graphs) {
-      if (graph.resolved) {
-        throw ctx.error(method, describePeer(peer), `comes after stack ${graph.stack.node.path} was synthesized`, 'Declare every connection before synth');
-      }
-    }
-    for (const graph of new Set(graphs)) graph.declared.push(connection);
-    if (source instanceof Workload) listFor(ConnectionGraph.of(source.stack).outbound, source).push(connection);
-    if (target instanceof Workload) listFor(ConnectionGraph.of(target.stack).inbound, target).push(connection);
-  }
-
-  private readonly members: Workload[] = [];
-  private readonly declared: Connection[] = [];
-  private readonly inbound = new Map<Workload, Connection[]>();
-  private readonly outbound = new Map<Workload, Connection[]>();
+  /** The stack's workloads, in tree order. */
+  public readonly workloads: readonly Workload[];
+  /** Every connection that touches a workload of this stack. */
+  public readonly connections: readonly WorkloadConnection[];
+  private readonly inbound = new Map<Workload, WorkloadConnection[]>();
+  private readonly outbound = new Map<Workload, WorkloadConnection[]>();
   private readonly errors: KeelsonError[] = [];
   private resolved?: readonly WorkloadRoutes[];
 
   private constructor(
     /** The stack whose workloads this graph covers. */
     public readonly stack: Stack,
+    private readonly network: NetworkSynth,
   ) {
-    addSynthHook(stack, { prepare: () => this.prepare(), finish: (manifest, all) => this.finish(manifest, all) });
+    this.workloads = network.workloadsOf(stack);
+    const here = (end: NetworkPeer): end is Workload => end instanceof Workload && end.stack === stack;
+    this.connections = network.allConnections.filter((c) => here(c.source) || here(c.target));
+    for (const c of this.connections) {
+      if (here(c.source)) listFor(this.outbound, c.source).push(c);
+      if (here(c.target)) listFor(this.inbound, c.target).push(c);
+    }
   }
 
-  /** The stack's workloads, in creation order. */
-  public get workloads(): readonly Workload[] {
-    return this.members;
-  }
-
-  /** Every connection that touches a workload of this stack, in declaration order. */
-  public get connections(): readonly Connection[] {
-    return this.declared;
-  }
-
-  /** Adds a workload; every workload gets a NetworkPolicy. Called by the `Workload` constructor. */
-  public add(workload: Workload): void {
-    this.members.push(workload);
-  }
-
-  /**
-   * What each workload's NetworkPolicy allows, sorted. The first call fixes the graph:
-   * connections declared later are refused.
-   */
+  /** What each workload's NetworkPolicy allows, sorted. */
   public routes(): readonly WorkloadRoutes[] {
-    this.resolved ??= this.members.map((w) => this.resolveWorkload(w));
+    this.resolved ??= this.workloads.map((w) => this.resolveWorkload(w));
     return this.resolved;
   }
 
-  private prepare(): void {
+  /** Checks the stack's output against the graph and renders `network.md`. */
+  public finish(manifest: StackManifest): StackFindings {
+    const index = this.network.podIndex;
+    const routes = this.routes();
+    const own = this.connections.filter((c) => c.declaredBy.stack === this.stack);
+    const errors = [
+      ...this.checkSettings(),
+      ...this.errors,
+      ...checkPolicySelectors(manifest, index),
+      ...checkPeersHavePods(own, index, this.network.synthesizedCharts),
+      ...checkPortsExposed(routes, index),
+      ...checkDependencies(this.workloads, this.network.synthesizedCharts, (from, to) => this.portsAllowed(from, to)),
+    ];
+    const generated = new Set([`${this.stack.node.path}/${DEFAULT_DENY_ID}`, ...this.workloads.map((w) => `${w.node.path}/${POLICY_ID}`)]);
+    const handMade = handMadePolicies(manifest, generated, index);
+    const report = renderConnectivityReport({ stack: this.stack, routes, handMade });
+    return { errors, files: { [CONNECTIVITY_REPORT_FILE]: report } };
+  }
+
+  private checkSettings(): KeelsonError[] {
     const settings = this.stack.env.networkPolicies;
     const ctx = new ErrorContext(this.stack.node.path);
+    const errors: KeelsonError[] = [];
     for (const field of ['ingressControllerNamespace', 'monitoringNamespace'] as const) {
       try {
         checkDnsLabel(ctx, `env.networkPolicies.${field}`, settings[field]);
       } catch (e) {
-        this.errors.push(e as KeelsonError);
+        errors.push(e as KeelsonError);
       }
     }
-    const root = this.stack.node.root;
-    let claimed = DEFAULT_DENY_NAMESPACES.get(root);
-    if (!claimed) DEFAULT_DENY_NAMESPACES.set(root, (claimed = new Set()));
-    if (settings.defaultDeny && !claimed.has(this.stack.namespaceName)) {
-      claimed.add(this.stack.namespaceName);
-      createDefaultDenyPolicy(this.stack, 'default-deny');
-    }
-    for (const routes of this.routes()) createWorkloadPolicy(routes.workload, 'network-policy', routes);
-  }
-
-  private finish(manifest: StackManifest, all: readonly StackManifest[]): SynthHookResult {
-    const index = PodIndex.of(all);
-    const routes = this.routes();
-    const own = this.declared.filter((c) => c.declaredBy.stack === this.stack);
-    const errors = [
-      ...this.errors,
-      ...checkPolicySelectors(manifest, index),
-      ...checkPeersHavePods(own, index, synthesizedCharts(all)),
-      ...checkPortsExposed(routes, index),
-      ...checkDependencies(this.members, manifest, index, workloadsByHost(all), (from, to) => this.portsAllowed(from, to)),
-    ];
-    const report = renderConnectivityReport({ stack: this.stack, routes });
-    return { errors, files: { [CONNECTIVITY_REPORT_FILE]: report } };
+    return errors;
   }
 
   /** The ports `from` may use to reach `to`, or undefined when no connection allows it. */
@@ -155,7 +209,7 @@ export class ConnectionGraph {
     const ports: RoutePort[] = [];
     for (const c of this.outbound.get(from) ?? []) {
       if (c.target !== to) continue;
-      const resolved = RESOLVED.get(c);
+      const resolved = this.network.resolutions.get(c);
       if (resolved?.ports) ports.push(...resolved.ports);
     }
     return ports.length ? ports : undefined;
@@ -188,67 +242,22 @@ export class ConnectionGraph {
     return { workload: w, ingress: merge(ingress, 'source'), egress: merge(egress, 'destination') };
   }
 
-  /** Resolves a connection's ports once; its error goes to the first graph that resolves it. */
-  private resolveConnection(c: Connection): { readonly ports?: readonly RoutePort[]; readonly error?: KeelsonError } {
-    let resolved = RESOLVED.get(c);
+  /** Resolves a connection's ports once per synth; its error goes to the first graph that resolves it. */
+  private resolveConnection(c: WorkloadConnection): Resolution {
+    let resolved = this.network.resolutions.get(c);
     if (!resolved) {
       resolved = resolvePorts(c);
-      RESOLVED.set(c, resolved);
+      this.network.resolutions.set(c, resolved);
       if (resolved.error) this.errors.push(resolved.error);
     }
     return resolved;
   }
 }
 
-function listFor(map: Map<Workload, Connection[]>, w: Workload): Connection[] {
+function listFor(map: Map<Workload, WorkloadConnection[]>, w: Workload): WorkloadConnection[] {
   let list = map.get(w);
   if (!list) map.set(w, (list = []));
   return list;
-}
-
-/** Every workload of the synthesized stacks by its Service host `<name>.<namespace>`, built once per synth. */
-/** The charts of one synth (built once per synth, not once per stack). */
-function synthesizedCharts(all: readonly StackManifest[]): ReadonlySet<Chart> {
-  let charts = CHARTS.get(all);
-  if (!charts) CHARTS.set(all, (charts = new Set(all.map((m) => m.chart))));
-  return charts;
-}
-
-function workloadsByHost(all: readonly StackManifest[]): ReadonlyMap<string, Workload> {
-  let hosts = HOSTS.get(all);
-  if (!hosts) {
-    hosts = new Map();
-    for (const m of all) for (const w of GRAPHS.get(m.chart as Stack)?.workloads ?? []) hosts.set(`${w.name}.${w.namespace}`, w);
-    HOSTS.set(all, hosts);
-  }
-  return hosts;
-}
-
-function describePeer(peer: unknown): unknown {
-  if (peer instanceof Workload) return peer.node.path;
-  if (peer instanceof Peer) return peer.value === undefined ? `Peer.${peer.kind}` : `Peer.${peer.kind}(${peer.value})`;
-  return peer;
-}
-
-function checkPeer(ctx: ErrorContext, field: string, peer: unknown): void {
-  if (peer instanceof Workload) return;
-  if (!(peer instanceof Peer)) {
-    throw ctx.error(field, describePeer(peer), 'is not a workload or a Peer', 'Pass another workload (e.g. a WebService) or Peer.namespace(), Peer.ingressController(), Peer.monitoring(), Peer.cidr()');
-  }
-  if (peer.kind === 'namespace') checkDnsLabel(ctx, `${field}(Peer.namespace)`, peer.value);
-  if (peer.kind === 'cidr') checkCidr(ctx, `${field}(Peer.cidr)`, peer.value, peer.except);
-}
-
-function checkOptions(ctx: ErrorContext, method: string, options: ConnectionOptions, toWorkload: boolean): void {
-  const { port, protocol } = options;
-  if (port !== undefined) {
-    const ok = typeof port === 'number' ? Number.isInteger(port) && port >= 1 && port <= 65535 : typeof port === 'string' && port.length <= 15 && IANA_SVC_NAME.test(port);
-    ctx.check(ok, `${method}.port`, port, 'is not a port number (1-65535) or port name', 'Use a number or a name of up to 15 lower-case letters, digits and "-"');
-  }
-  if (protocol !== undefined) {
-    ctx.check(PROTOCOLS.includes(protocol), `${method}.protocol`, protocol, 'must be "TCP", "UDP" or "SCTP"');
-    ctx.check(toWorkload || port !== undefined, `${method}.protocol`, protocol, 'needs a port when the target is not a workload', 'Set port as well');
-  }
 }
 
 function toRoutePort(p: WorkloadPort): RoutePort {
@@ -260,7 +269,7 @@ function portSummary(w: Workload): string {
 }
 
 /** The ports of a connection on its target: declared ports of a workload, or the literal port. */
-function resolvePorts(c: Connection): { readonly ports?: readonly RoutePort[]; readonly error?: KeelsonError } {
+function resolvePorts(c: WorkloadConnection): Resolution {
   const ctx = new ErrorContext(c.declaredBy.node.path);
   const { port, protocol } = c.options;
   const peer = c.method === 'allowFrom' ? c.source : c.target;
@@ -284,7 +293,7 @@ function resolvePorts(c: Connection): { readonly ports?: readonly RoutePort[]; r
   return { ports: matches.map(toRoutePort) };
 }
 
-function endpointOf(peer: NetworkPeer, c: Connection): Endpoint {
+function endpointOf(peer: NetworkPeer, c: WorkloadConnection): Endpoint {
   if (peer instanceof Workload) return { kind: 'workload', workload: peer };
   const settings = c.declaredBy.stack.env.networkPolicies;
   switch (peer.kind) {

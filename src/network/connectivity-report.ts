@@ -1,4 +1,5 @@
 import type { Stack } from '../core/stack.js';
+import { renderHandMadePolicies, type HandMadePolicy } from './hand-made-policies.js';
 import { endpointKey, endpointLabel, portLabel, sortPorts, type Endpoint, type RoutePort, type WorkloadRoutes } from './route.js';
 
 /** What {@link renderConnectivityReport} draws. */
@@ -7,6 +8,8 @@ export interface ConnectivityReportInput {
   readonly stack: Stack;
   /** The routes of each of its workloads' NetworkPolicies. */
   readonly routes: readonly WorkloadRoutes[];
+  /** NetworkPolicies added to the stack by hand. @default - none */
+  readonly handMade?: readonly HandMadePolicy[];
 }
 
 /** One allowed path with its ports, between two endpoints. */
@@ -24,7 +27,7 @@ const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
  * (source, destination, port, protocol). Sorted throughout, so the same graph gives the
  * same bytes and a diff shows exactly the paths a change opens or closes.
  */
-export function renderConnectivityReport({ stack, routes }: ConnectivityReportInput): string {
+export function renderConnectivityReport({ stack, routes, handMade = [] }: ConnectivityReportInput): string {
   const here = stack.namespaceName;
   const edges = collectEdges(routes, here);
   const withDns = routes.filter((r) => r.egress.some((e) => e.destination.kind === 'dns'));
@@ -40,7 +43,7 @@ export function renderConnectivityReport({ stack, routes }: ConnectivityReportIn
   rows.sort((a, b) => cmp(a.join('\u0000'), b.join('\u0000')));
   const defaultDeny = stack.env.networkPolicies.defaultDeny
     ? 'on: every pod in the namespace is denied ingress and egress except DNS to kube-dns and the paths below.'
-    : 'off: each workload below is limited to its paths, other pods in the namespace are not restricted.';
+    : `off: each workload below is limited to its paths${isolatedByHand(handMade, here)}, other pods in the namespace are not restricted.`;
   return [
     `# Network paths: ${stack.outputDir}`,
     '',
@@ -57,7 +60,15 @@ export function renderConnectivityReport({ stack, routes }: ConnectivityReportIn
     '| --- | --- | --- | --- |',
     ...rows.map((r) => `| ${r.join(' | ')} |`),
     '',
+    ...renderHandMadePolicies(handMade, here),
   ].join('\n');
+}
+
+/** The pods hand-made policies isolate, as a clause of the default-deny line ('' when none). */
+function isolatedByHand(handMade: readonly HandMadePolicy[], here: string): string {
+  if (handMade.some((p) => p.selectsAll)) return `; every pod in namespace ${here} is isolated by a hand-made NetworkPolicy below`;
+  const pods = [...new Set(handMade.flatMap((p) => p.selects))].sort(cmp);
+  return pods.length ? `; ${pods.join(', ')} ${pods.length === 1 ? 'is' : 'are'} also isolated by the hand-made NetworkPolicies below` : '';
 }
 
 /** The routes as edges between endpoints (without DNS), each once, sorted by source and destination as read from `here`. */

@@ -1,10 +1,10 @@
 import type { Chart } from 'cdk8s';
 import { describeValue, KeelsonError } from '../core/errors.js';
 import { matchesSelector } from '../core/checks/objects.js';
-import type { StackManifest } from '../core/manifest.js';
-import type { Workload } from '../core/workload.js';
-import type { Connection } from './connection-graph.js';
-import { Peer } from './peer.js';
+import type { StackManifest } from '../core/synth-context.js';
+import type { Connection } from '../core/connections.js';
+import { Peer } from '../core/peer.js';
+import { Workload } from '../core/workload.js';
 import type { RoutePort, WorkloadRoutes } from './route.js';
 
 /** A label selector as it appears in manifests. */
@@ -17,49 +17,37 @@ export interface LabelSelectorJson {
 
 /** A pod template found in the output, with what the checks need. */
 export interface PodTemplateInfo {
+  /** `Kind/name` of the object that holds it, e.g. `Deployment/api`. */
+  readonly owner: string;
   /** Namespace of the object that holds it. */
   readonly namespace: string;
   /** Labels of the pods it makes. */
   readonly labels: Readonly<Record<string, string>>;
   /** Named container ports. */
   readonly portNames: ReadonlySet<string>;
-  /** Environment variables with a literal value, per container. */
-  readonly env: readonly { readonly name: string; readonly value: string }[];
 }
 
 function isEmptySelector(s: LabelSelectorJson | undefined): boolean {
   return !s || (!Object.keys(s.matchLabels ?? {}).length && !(s.matchExpressions ?? []).length);
 }
 
-const INDEXES = new WeakMap<readonly StackManifest[], PodIndex>();
-
-/** The pod templates of one synth, by namespace and label, so selector checks stay linear. */
+/** The pod templates of one synth, by namespace and label, so selector checks stay linear (built once per synth). */
 export class PodIndex {
-  /** The index of `all` (built once per synth). */
-  public static of(all: readonly StackManifest[]): PodIndex {
-    let index = INDEXES.get(all);
-    if (!index) INDEXES.set(all, (index = new PodIndex(all)));
-    return index;
-  }
-
-  /** Pod templates by the construct path of the object that holds them. */
-  public readonly byPath = new Map<string, PodTemplateInfo>();
   private readonly byNamespace = new Map<string, PodTemplateInfo[]>();
   private readonly byLabel = new Map<string, PodTemplateInfo[]>();
 
-  private constructor(all: readonly StackManifest[]) {
+  constructor(all: readonly StackManifest[]) {
     for (const m of all) {
       for (const o of m.objects) {
         const template = o.json.kind === 'Pod' ? o.json : (o.json.spec?.template ?? o.json.spec?.jobTemplate?.spec?.template);
         if (!template?.spec) continue;
         const containers: any[] = [...(template.spec.containers ?? []), ...(template.spec.initContainers ?? [])];
         const info: PodTemplateInfo = {
+          owner: `${o.json.kind}/${o.json.metadata?.name}`,
           namespace: o.json.metadata?.namespace ?? '',
           labels: template.metadata?.labels ?? {},
           portNames: new Set(containers.flatMap((c) => (c.ports ?? []).map((p: any) => p.name).filter(Boolean))),
-          env: containers.flatMap((c) => (c.env ?? []).filter((e: any) => typeof e.value === 'string')),
         };
-        this.byPath.set(o.path, info);
         push(this.byNamespace, info.namespace, info);
         for (const [k, v] of Object.entries(info.labels)) push(this.byLabel, `${info.namespace}\u0000${k}=${v}`, info);
       }
@@ -105,7 +93,7 @@ export function checkPolicySelectors(manifest: StackManifest, index: PodIndex): 
 }
 
 /** A workload peer whose stack is in the output must run at least one pod its selector matches. */
-export function checkPeersHavePods(connections: readonly Connection[], index: PodIndex, synthesized: ReadonlySet<Chart>): KeelsonError[] {
+export function checkPeersHavePods(connections: readonly Connection<Workload>[], index: PodIndex, synthesized: ReadonlySet<Chart>): KeelsonError[] {
   const errors: KeelsonError[] = [];
   for (const c of connections) {
     const peer = c.method === 'allowFrom' ? c.source : c.target;
@@ -147,62 +135,42 @@ export function checkPortsExposed(routes: readonly WorkloadRoutes[], index: PodI
   return errors;
 }
 
-const SERVICE_HOST = /([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\.([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\.svc(?:\.cluster\.local)?(?::(\d+))?/g;
-
 /**
- * A workload whose environment names another workload's Service host (as `api.url` or
- * `db.url` do) depends on it; its egress policy must let it through, on the port the
- * value names when it names one.
+ * A workload whose environment consumes a value another workload exports (`api.url`,
+ * `db.url`, or text built from them with `ref` / `concat`) depends on it: its egress
+ * policy must let it through, on the Service port the value points at when it names one.
+ * The dependency is the value's recorded source, never text parsed back out of the env.
  */
 export function checkDependencies(
   members: readonly Workload[],
-  manifest: StackManifest,
-  index: PodIndex,
-  workloadsByHost: ReadonlyMap<string, Workload>,
+  synthesized: ReadonlySet<Chart>,
   portsAllowed: (from: Workload, to: Workload) => readonly RoutePort[] | undefined,
 ): KeelsonError[] {
-  const byPath = new Map(members.map((w) => [w.node.path, w]));
   const errors: KeelsonError[] = [];
-  const reported = new Set<string>();
-  for (const o of manifest.objects) {
-    const pod = index.byPath.get(o.path);
-    if (!pod) continue;
-    const owner = ownerOf(o.path, byPath);
-    if (!owner) continue;
-    for (const { name, value } of pod.env) {
-      for (const match of value.matchAll(SERVICE_HOST)) {
-        const target = workloadsByHost.get(`${match[1]}.${match[2]}`);
-        if (!target || target === owner) continue;
-        const servicePort = match[3] === undefined ? undefined : Number(match[3]);
-        const port = servicePort === undefined ? undefined : target.ports.find((p) => p.port === servicePort);
+  for (const owner of members) {
+    const reported = new Set<string>();
+    for (const { variable, value } of owner.consumedValues) {
+      for (const source of value.sources) {
+        const target = source.construct;
+        if (!(target instanceof Workload) || target === owner || !synthesized.has(target.stack)) continue;
+        const port = source.port === undefined ? undefined : target.ports.find((p) => p.port === source.port);
         const allowed = portsAllowed(owner, target);
-        const ok = allowed !== undefined && (servicePort === undefined || (port !== undefined && allowed.some((p) => p.port === port.name && p.protocol === port.protocol)));
-        const key = `${owner.node.path}|${name}|${target.node.path}`;
+        const ok = allowed !== undefined && (port === undefined || allowed.some((p) => p.port === port.name && p.protocol === port.protocol));
+        const key = `${variable}|${target.node.path}`;
         if (ok || reported.has(key)) continue;
         reported.add(key);
-        const on = servicePort === undefined ? '' : port ? ` on port ${servicePort} (${port.name})` : ` on port ${servicePort}`;
+        const on = port ? ` on port ${port.port} (${port.name})` : '';
         errors.push(
           new KeelsonError({
             path: owner.node.path,
-            field: `env.${name}`,
-            value,
-            rule:
-              servicePort !== undefined && !port
-                ? `names port ${servicePort} of ${target.node.path}, which does not expose it`
-                : `needs egress to ${target.node.path}${on}, which the network policies deny`,
-            hint: port || servicePort === undefined ? `Declare the connection: ${target.node.id}.allowFrom(${owner.node.id}) or ${owner.node.id}.allowTo(${target.node.id})` : 'Use one of its Service ports',
+            field: `env.${variable}`,
+            value: value.describe(),
+            rule: `needs egress to ${target.node.path}${on}, which the network policies deny`,
+            hint: `Declare the connection: ${target.node.id}.allowFrom(${owner.node.id}) or ${owner.node.id}.allowTo(${target.node.id})`,
           }),
         );
       }
     }
   }
   return errors;
-}
-
-function ownerOf(path: string, byPath: ReadonlyMap<string, Workload>): Workload | undefined {
-  for (let p = path; p.includes('/'); p = p.slice(0, p.lastIndexOf('/'))) {
-    const w = byPath.get(p);
-    if (w) return w;
-  }
-  return undefined;
 }

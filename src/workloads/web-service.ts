@@ -8,7 +8,7 @@ import { PodWorkload, type WorkloadProps } from '../core/pod-workload.js';
 import { checkPort, type PortProps } from '../core/ports.js';
 import { checkKnownKeys } from '../core/props.js';
 import { checkAnnotations } from '../core/scheduling.js';
-import { Peer } from '../network/peer.js';
+import { Peer } from '../core/peer.js';
 import type { DisruptionProps } from '../scaling/disruption-budget.js';
 import { addReplicaObjects } from '../scaling/replicated.js';
 import { resolveReplicaRange, type AutoscaleProps, type ReplicaRange } from '../scaling/replicas.js';
@@ -177,8 +177,8 @@ export class WebService extends PodWorkload {
 
     const host = `${this.serviceName}.${this.namespace}.svc.cluster.local`;
     this.host = ExportedValue.of([host], this);
-    this.address = ExportedValue.of([`${host}:${this.port}`], this);
-    this.url = ExportedValue.of([protocol === 'grpc' ? `dns:///${host}:${this.port}` : `http://${host}:${this.port}`], this);
+    this.address = ExportedValue.of([`${host}:${this.port}`], this, { port: this.port });
+    this.url = ExportedValue.of([protocol === 'grpc' ? `dns:///${host}:${this.port}` : `http://${host}:${this.port}`], this, { port: this.port });
 
     if (props.ingress) this.ingress = this.createIngress(ctx, props.ingress);
     const replicated = addReplicaObjects(this, {

@@ -1,7 +1,7 @@
 import { App } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { Stack, Workload, type EnvironmentProfile, type WorkloadPort } from '../../src/index.js';
+import { ExportedValue, Stack, Workload, type EnvironmentProfile, type WorkloadPort } from '../../src/index.js';
 import { findObject, type K8sObject } from '../../src/testing.js';
 
 /** A stack `id` in namespace `namespace` (defaults to the id) of a fresh app, or of `app`. */
@@ -29,12 +29,16 @@ export class PlainWorkload extends Workload {
   public readonly name: string;
   public readonly selector: Readonly<Record<string, string>>;
   public readonly ports: readonly WorkloadPort[];
+  /** `http://<id>.<namespace>.svc:<first port>`, exported as a dependency on its first port. */
+  public readonly url: ExportedValue;
 
   constructor(scope: Construct, id: string, props: PlainWorkloadProps) {
     super(scope, id);
     this.name = id;
     this.selector = props.selector ?? { app: id };
     this.ports = props.ports;
+    const first = props.ports[0]?.port;
+    this.url = ExportedValue.of([`http://${id}.${this.namespace}.svc${first === undefined ? '' : `:${first}`}`], this, { port: first });
     const labels = props.podLabels ?? this.selector;
     new k8s.KubeDeployment(this, 'deployment', {
       metadata: { name: id },

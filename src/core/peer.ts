@@ -1,5 +1,3 @@
-import type { Workload } from '../core/workload.js';
-
 /** Options of {@link Peer.cidr}. */
 export interface CidrPeerOptions {
   /** Blocks inside the CIDR that stay unreachable, each a strict subset of it. @default - none */
@@ -61,6 +59,3 @@ export class Peer {
     public readonly except: readonly string[] = [],
   ) {}
 }
-
-/** What `allowFrom` and `allowTo` accept: another workload (in any stack) or a {@link Peer}. */
-export type NetworkPeer = Workload | Peer;

@@ -1,5 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
-import type { ErrorContext } from '../core/errors.js';
+import type { ErrorContext } from './errors.js';
 
 /** A parsed CIDR block: address as a number, prefix length, address width. */
 interface Block {

@@ -1,0 +1,85 @@
+import { App } from 'cdk8s';
+import type { IConstruct } from 'constructs';
+import { collectStacks } from './core/manifest.js';
+import { formatError, formatFindings, formatSummary, RUN_ENV } from './core/run.js';
+import { Stack } from './core/stack.js';
+import { SynthContext, type StackManifest, type SynthExtension } from './core/synth-context.js';
+import { synthesize, type SynthOptions, type SynthResult } from './core/synth.js';
+import { networkExtension } from './network/connection-graph.js';
+
+/**
+ * The composition root: the one place that knows every area, so core never has to.
+ * Everything that synthesizes (`synth`, `runApp`, `keelson/testing`, the CLI) comes
+ * through here and runs the same extensions.
+ */
+
+/** The extensions every synth runs, in order: NetworkPolicies, network checks and `network.md`. */
+export const DEFAULT_EXTENSIONS: readonly SynthExtension[] = [networkExtension];
+
+/** A fresh context for one synth of `root` with the default extensions. */
+export function createSynthContext(root: IConstruct): SynthContext {
+  return new SynthContext(root, DEFAULT_EXTENSIONS);
+}
+
+/**
+ * Synthesizes every Stack under `root` into the output directory: one walk of the
+ * tree, validation, network policies and checks (an error stops synth), apply order,
+ * YAML. A failure leaves the previous output untouched; files nothing produces any
+ * more disappear.
+ */
+export function synth(root: IConstruct, options: SynthOptions = {}): SynthResult {
+  return synthesize(createSynthContext(root), options);
+}
+
+/**
+ * Walks `root` as `synth` does (validations, network policies, checks of the whole tree)
+ * and returns every object grouped by stack, in apply order, without writing anything.
+ */
+export function collectManifests(root: IConstruct): StackManifest[] {
+  return collectStacks(createSynthContext(root));
+}
+
+function listFromEnv(name: string): string[] | undefined {
+  const value = process.env[name]?.trim();
+  return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+}
+
+/** The stack folders to write given KEELSON_STACKS / KEELSON_ENVS, or `options.only`. */
+function selectStacks(app: App, only: readonly string[] | undefined): readonly string[] | undefined {
+  const stacks = listFromEnv(RUN_ENV.stacks);
+  const envs = listFromEnv(RUN_ENV.envs);
+  if (!stacks && !envs) return only;
+  const all = app.node.children.filter((c): c is Stack => Stack.isStack(c));
+  if (envs) {
+    const known = [...new Set(all.map((s) => s.env.name))].sort();
+    const unknown = envs.filter((e) => !known.includes(e));
+    if (unknown.length) throw new Error(`no stack has the environment ${unknown.map((e) => JSON.stringify(e)).join(', ')} (environments: ${known.join(', ') || 'none'})`);
+  }
+  const dirs = all.filter((s) => !envs || envs.includes(s.env.name)).map((s) => s.outputDir);
+  return stacks ? stacks.filter((d) => !envs || dirs.includes(d) || !all.some((s) => s.outputDir === d)) : dirs;
+}
+
+/**
+ * Builds the app with `build`, synthesizes it, and reports errors as clear
+ * lines instead of stack traces (set KEELSON_DEBUG=1 for the trace). Sets the
+ * exit code to 1 on failure; the output directory is then left as it was.
+ * KEELSON_OUTDIR, KEELSON_STACKS and KEELSON_ENVS (set by `keelson synth`)
+ * override the output directory and choose the stacks to write.
+ */
+export function runApp(build: (app: App) => void, options: SynthOptions = {}): SynthResult | undefined {
+  const started = performance.now();
+  try {
+    const outdir = process.env[RUN_ENV.outdir] || options.outdir || process.env.CDK8S_OUTDIR || 'dist';
+    const app = new App({ outdir });
+    build(app);
+    const result = synth(app, { ...options, outdir, only: selectStacks(app, options.only) });
+    console.log(formatSummary(result, performance.now() - started));
+    const findings = formatFindings(result.findings);
+    if (findings) console.log(findings);
+    return result;
+  } catch (e) {
+    process.exitCode = 1;
+    console.error(formatError(e));
+    return undefined;
+  }
+}

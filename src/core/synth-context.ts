@@ -1,0 +1,104 @@
+import type { Chart } from 'cdk8s';
+import type { IConstruct } from 'constructs';
+import type { KeelsonError } from './errors.js';
+
+/** One Kubernetes object as synthesized, with where it came from. */
+export interface ManifestObject {
+  /** The object as plain JSON. */
+  readonly json: Record<string, any>;
+  /** Path of the construct that made it. */
+  readonly path: string;
+  /** File (relative to the stack folder) it is written to. */
+  readonly file: string;
+}
+
+/** All objects of one Stack (or plain cdk8s Chart), in apply order. */
+export interface StackManifest {
+  /** Folder under the output directory. */
+  readonly dir: string;
+  /** The chart. */
+  readonly chart: Chart;
+  /** Objects in apply order. */
+  readonly objects: ManifestObject[];
+  /** Other files of the stack folder, path relative to it → text (e.g. `network.md`). @default - none */
+  readonly files?: Readonly<Record<string, string>>;
+}
+
+/** What a {@link SynthExtension} reports for one stack. */
+export interface StackFindings {
+  /** Problems found in the output. @default - none */
+  readonly errors?: readonly KeelsonError[];
+  /** Files for the stack folder, path relative to it → text. @default - none */
+  readonly files?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Work an area adds to every synth, for objects and checks that depend on the whole tree
+ * (the network area's policies, checks and `network.md`). Core calls it without knowing
+ * the area: the composition root (`synth`, `runApp`, `keelson/testing`) passes the default
+ * extensions. Per-synth state belongs in the context ({@link SynthContext.state}), never
+ * in the extension or its module.
+ */
+export interface SynthExtension {
+  /** Name, for messages. */
+  readonly name: string;
+  /**
+   * Runs when the walk first reaches `chart`, before it visits the chart's children: the place
+   * to create objects derived from every construct. Runs in every synth, and objects it creates
+   * stay in the tree, so it creates them only once.
+   * @default - nothing to prepare
+   */
+  prepareStack?(context: SynthContext, chart: Chart): void;
+  /**
+   * Runs after the walk with the objects of `stack` (every stack of the synth is in
+   * `context.manifests`): checks the output and adds files to the stack folder.
+   * @default - nothing to check
+   */
+  finishStack?(context: SynthContext, stack: StackManifest): StackFindings;
+}
+
+/** A typed place in a {@link SynthContext} for state an extension builds once per synth. */
+export class ContextSlot<T> {
+  constructor(
+    /** Name, for debugging. */
+    public readonly name: string,
+    /** Builds the state the first time a synth asks for it. */
+    public readonly create: (context: SynthContext) => T,
+  ) {}
+}
+
+/**
+ * Everything one synth needs, created per synth and passed down: the tree, the extensions,
+ * the stacks once collected, and each extension's state. Nothing of a synth outlives it, so
+ * two apps synthesized in one process never see each other.
+ */
+export class SynthContext {
+  /** The kind registry, once kinds are registered rather than listed. @default - the built-in kind tables */
+  public readonly kinds?: unknown;
+  private collected?: readonly StackManifest[];
+  private readonly slots = new Map<ContextSlot<unknown>, unknown>();
+
+  constructor(
+    /** The construct being synthesized: an App, or a Stack for in-memory synths. */
+    public readonly root: IConstruct,
+    /** The extensions that run in this synth, in order. */
+    public readonly extensions: readonly SynthExtension[],
+  ) {}
+
+  /** Every stack of the synth, in folder order; set once the walk is done. */
+  public get manifests(): readonly StackManifest[] {
+    if (!this.collected) throw new Error('the stacks of this synth are not collected yet: read manifests in finishStack, not in prepareStack');
+    return this.collected;
+  }
+
+  /** Records the collected stacks (called by the walk, before the extensions' `finishStack`). */
+  public setManifests(manifests: readonly StackManifest[]): void {
+    this.collected = manifests;
+  }
+
+  /** The state of `slot` in this synth, built on first use. */
+  public state<T>(slot: ContextSlot<T>): T {
+    if (!this.slots.has(slot)) this.slots.set(slot, slot.create(this));
+    return this.slots.get(slot) as T;
+  }
+}
