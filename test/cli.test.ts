@@ -1,15 +1,16 @@
-import { execSync, spawnSync } from 'node:child_process';
+import { execSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkCommand } from '../src/cli/check.js';
 import { diffCommand } from '../src/cli/diff.js';
 import { initCommand } from '../src/cli/init.js';
 import { runCli } from '../src/cli/program.js';
 import { synthCommand } from '../src/cli/synth.js';
 import { readTree } from '../src/core/synth.js';
+import { type LocalRegistry, startLocalRegistry } from './support/local-registry.js';
 
 const FIXTURE_APP = path.resolve('test/fixtures/app');
 
@@ -24,6 +25,17 @@ const cli = async (...args: string[]) => {
   return { code, text: c.text(), out: c.out.join('\n') };
 };
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'keelson-cli-'));
+const plain = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
+/** Runs a command without blocking this process, which serves the local registry. */
+const run = (cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv) =>
+  new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    child.on('error', reject).on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 
 afterEach(() => {
   for (const v of ['FIXTURE_REPLICAS', 'FIXTURE_FAIL_AFTER', 'FIXTURE_PRIVILEGED']) delete process.env[v];
@@ -156,26 +168,60 @@ describe('keelson synth and diff', () => {
 });
 
 describe('keelson init', () => {
-  it('scaffolds a project that installs offline, synthesizes and tests', () => {
-    const work = tmp();
+  // The scaffold installs this repo's build of keelson, and every other package from a registry
+  // that serves what `npm ci` put into node_modules: no network, no warm npm cache.
+  let work = '';
+  let project = '';
+  let env: NodeJS.ProcessEnv = {};
+  let registry: LocalRegistry | undefined;
+  const inProject = (cmd: string, ...args: string[]) => run(cmd, args, project, env);
+
+  beforeAll(async () => {
+    work = tmp();
     const built = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { encoding: 'utf8' });
     if (!fs.existsSync('lib/src/cli/main.js')) throw new Error(`build failed:\n${built.stdout}${built.stderr}`);
     const tarball = execSync(`npm pack --silent --pack-destination ${work}`, { encoding: 'utf8' }).trim().split('\n').pop()!;
-    const project = path.join(work, 'shop');
+    project = path.join(work, 'shop');
     expect(initCommand(project, { keelson: `file:${path.join(work, tarball)}` }, capture().io)).toBe(0);
     expect(fs.readdirSync(project).sort()).toEqual(['.gitignore', 'README.md', 'app.ts', 'cdk8s.yaml', 'main.ts', 'package.json', 'test', 'tsconfig.json']);
+    registry = await startLocalRegistry(process.cwd());
+    fs.writeFileSync(path.join(work, 'npmrc'), '');
     const { CI: _ci, ...inherited } = process.env;
-    const env = { ...inherited, npm_config_offline: 'true' };
-    const install = spawnSync('flock', ['/tmp/npm.lock', 'npm', 'install', '--offline', '--no-audit', '--no-fund'], { cwd: project, encoding: 'utf8', env });
-    expect(install.status, install.stderr).toBe(0);
-    const synth = spawnSync('npm', ['run', 'synth'], { cwd: project, encoding: 'utf8', env });
+    env = { ...inherited, npm_config_registry: registry.url, npm_config_cache: path.join(work, 'npm-cache'), npm_config_userconfig: path.join(work, 'npmrc') };
+    const install = await inProject('npm', 'install', '--no-audit', '--no-fund');
+    expect(install.status, install.stdout + install.stderr).toBe(0);
+  }, 120_000);
+
+  afterAll(async () => {
+    await registry?.close();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('scaffolds a project that installs from local packages, synthesizes and tests', async () => {
+    const synth = await inProject('npm', 'run', 'synth');
     expect(synth.status, synth.stdout + synth.stderr).toBe(0);
     expect(synth.stdout).toContain('objects in 2 stacks');
     expect(fs.readdirSync(path.join(project, 'dist')).sort()).toEqual(['.keelson', 'shop-production', 'shop-staging']);
-    const test = spawnSync('npm', ['test'], { cwd: project, encoding: 'utf8', env });
+    const test = await inProject('npm', 'test');
     expect(test.status, test.stdout + test.stderr).toBe(0);
-    expect(test.stdout.replace(/\x1b\[[0-9;]*m/g, '')).toMatch(/Tests\s+2 passed/);
-    const diff = spawnSync('npx', ['keelson', 'diff'], { cwd: project, encoding: 'utf8', env });
+    expect(plain(test.stdout)).toMatch(/Tests\s+2 passed/);
+    const diff = await inProject('npx', 'keelson', 'diff');
     expect(diff.stdout.trim()).toBe('keelson diff: dist is up to date');
-  }, 300_000);
+  }, 60_000);
+
+  it('its npm test typechecks first, so a misspelt prop fails it', async () => {
+    const appFile = path.join(project, 'app.ts');
+    const app = fs.readFileSync(appFile, 'utf8');
+    fs.writeFileSync(appFile, app.replace('port: 8080,', 'port: 8080,\n      replica: 3,'));
+    try {
+      const vitest = await inProject('npx', 'vitest', 'run');
+      expect(vitest.status, 'vitest alone ignores the unknown prop').toBe(0);
+      const test = await inProject('npm', 'test');
+      expect(test.status).not.toBe(0);
+      expect(test.stdout).toMatch(/app\.ts\(\d+,\d+\): error TS2561: .*'replica' does not exist in type 'WebServiceProps'\. Did you mean to write 'replicas'\?/);
+      expect(plain(test.stdout)).not.toMatch(/Tests\s+\d+ passed/);
+    } finally {
+      fs.writeFileSync(appFile, app);
+    }
+  }, 60_000);
 });

@@ -21,7 +21,7 @@ export function scaffoldFiles(name: string, keelsonSpec: string): Record<string,
     version: '0.1.0',
     private: true,
     type: 'module',
-    scripts: { synth: 'keelson synth', diff: 'keelson diff', check: 'keelson check dist', test: 'vitest run' },
+    scripts: { synth: 'keelson synth', diff: 'keelson diff', check: 'keelson check dist', test: 'tsc && vitest run' },
     dependencies: { keelson: keelsonSpec, cdk8s: dep('cdk8s'), constructs: dep('constructs') },
     devDependencies: { '@types/node': dep('@types/node'), typescript: dep('typescript'), vitest: dep('vitest') },
   };
@@ -79,7 +79,7 @@ Kubernetes manifests for ${name}, written with [Keelson](https://www.npmjs.com/p
 
     npm install
     npm run synth     # keelson synth: checks every object and writes dist/
-    npm test          # vitest: assertions and a snapshot of the objects
+    npm test          # tsc, then vitest: assertions and a snapshot of the objects
 
 \`npm run diff\` (keelson diff) shows what a change would do to \`dist/\` and fails when \`dist/\` is stale;
 \`npm run check\` (keelson check dist) checks any folder of YAML. Commit \`dist/\`.
