@@ -1,6 +1,7 @@
 export * from './core/errors.js';
 export * from './core/names.js';
 export * from './core/labels.js';
+export * from './core/standard-labels.js';
 export * from './core/quantity.js';
 export * from './core/duration.js';
 export * from './core/image.js';

@@ -211,3 +211,19 @@ describe('the pod model', () => {
     expect(files).toContain('shop/consumer.yaml');
   });
 });
+
+describe('hand-made objects', () => {
+  it('carry the standard labels with one call', async () => {
+    const { ApiObject } = await import('cdk8s');
+    const { addStandardLabels } = await import('../src/index.js');
+    const stack = newStack(production);
+    addStandardLabels(new ApiObject(stack, 'quota', { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'quota' }, spec: { hard: { pods: '50' } } }), { component: 'policy' });
+    expect(findObject(synthObjects(stack), 'ResourceQuota').metadata.labels).toEqual({
+      'app.kubernetes.io/component': 'policy',
+      'app.kubernetes.io/instance': 'quota',
+      'app.kubernetes.io/managed-by': 'keelson',
+      'app.kubernetes.io/name': 'quota',
+      'app.kubernetes.io/part-of': 'shop',
+    });
+  });
+});
