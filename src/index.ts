@@ -13,6 +13,7 @@ export * from './core/pod.js';
 export * from './core/workload.js';
 export * from './core/kube-object.js';
 export * from './core/stack.js';
+export * from './core/kinds.js';
 export * from './core/manifest.js';
 export * from './core/synth.js';
 export * from './core/run.js';

@@ -1,5 +1,5 @@
 import type { IConstruct } from 'constructs';
-import { podTemplateOf } from './core/checks/objects.js';
+import { KindRegistry } from './core/kinds.js';
 import { collectManifests } from './core/manifest.js';
 import { renderFiles, toYaml } from './core/synth.js';
 
@@ -43,7 +43,7 @@ export function findObjects(objects: readonly K8sObject[], kind: string): K8sObj
   return objects.filter((o) => o.kind === kind);
 }
 
-/** The pod spec of a Pod, PodTemplate or workload object (Deployment, StatefulSet, Job, CronJob…), or undefined. */
+/** The (first) pod spec of a Pod, PodTemplate or workload object (Deployment, StatefulSet, Job, CronJob…), or undefined. */
 export function podSpecOf(object: K8sObject): Record<string, any> | undefined {
-  return podTemplateOf(object)?.spec;
+  return KindRegistry.builtIns().podTemplates(object)[0]?.spec;
 }

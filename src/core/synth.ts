@@ -4,6 +4,7 @@ import type { IConstruct } from 'constructs';
 import { activeErrors, ChecksFailedError, type Finding } from './checks/finding.js';
 import { runChecks } from './checks/index.js';
 import { waiversOf } from './checks/waivers.js';
+import { KindRegistry } from './kinds.js';
 import { collectManifests, type StackManifest } from './manifest.js';
 import { toYamlDocument } from './yaml.js';
 
@@ -90,7 +91,7 @@ export function synth(root: IConstruct, options: SynthOptions = {}): SynthResult
     const missing = options.only.filter((d) => !stacks.some((s) => s.dir === d));
     if (missing.length) throw new Error(`no stack writes the folder ${missing.map((m) => JSON.stringify(m)).join(', ')} (stacks: ${stacks.map((s) => s.dir).join(', ')})`);
   }
-  const findings = runChecks(stacks.flatMap((s) => s.objects), waiversOf(root));
+  const findings = runChecks(stacks.flatMap((s) => s.objects), { kinds: KindRegistry.forTree(root), waivers: waiversOf(root) });
   if (activeErrors(findings).length) throw new ChecksFailedError(findings);
   phase('check');
 

@@ -1,6 +1,7 @@
 import type { Chart } from 'cdk8s';
 import { describeValue, KeelsonError } from '../core/errors.js';
 import { matchesSelector } from '../core/checks/objects.js';
+import { KindRegistry } from '../core/kinds.js';
 import type { StackManifest } from '../core/manifest.js';
 import type { Workload } from '../core/workload.js';
 import type { Connection } from './connection-graph.js';
@@ -35,33 +36,34 @@ const INDEXES = new WeakMap<readonly StackManifest[], PodIndex>();
 
 /** The pod templates of one synth, by namespace and label, so selector checks stay linear. */
 export class PodIndex {
-  /** The index of `all` (built once per synth). */
+  /** The index of `all` (built once per synth), with the kinds of the tree the stacks belong to. */
   public static of(all: readonly StackManifest[]): PodIndex {
     let index = INDEXES.get(all);
-    if (!index) INDEXES.set(all, (index = new PodIndex(all)));
+    if (!index) INDEXES.set(all, (index = new PodIndex(all, all[0] ? KindRegistry.forTree(all[0].chart) : KindRegistry.builtIns())));
     return index;
   }
 
-  /** Pod templates by the construct path of the object that holds them. */
-  public readonly byPath = new Map<string, PodTemplateInfo>();
+  /** Pod templates by the construct path of the object that holds them (an object may hold several). */
+  public readonly byPath = new Map<string, PodTemplateInfo[]>();
   private readonly byNamespace = new Map<string, PodTemplateInfo[]>();
   private readonly byLabel = new Map<string, PodTemplateInfo[]>();
 
-  private constructor(all: readonly StackManifest[]) {
+  /** Indexes the pod templates of every registered kind in `all`. */
+  public constructor(all: readonly StackManifest[], kinds: KindRegistry) {
     for (const m of all) {
       for (const o of m.objects) {
-        const template = o.json.kind === 'Pod' ? o.json : (o.json.spec?.template ?? o.json.spec?.jobTemplate?.spec?.template);
-        if (!template?.spec) continue;
-        const containers: any[] = [...(template.spec.containers ?? []), ...(template.spec.initContainers ?? [])];
-        const info: PodTemplateInfo = {
-          namespace: o.json.metadata?.namespace ?? '',
-          labels: template.metadata?.labels ?? {},
-          portNames: new Set(containers.flatMap((c) => (c.ports ?? []).map((p: any) => p.name).filter(Boolean))),
-          env: containers.flatMap((c) => (c.env ?? []).filter((e: any) => typeof e.value === 'string')),
-        };
-        this.byPath.set(o.path, info);
-        push(this.byNamespace, info.namespace, info);
-        for (const [k, v] of Object.entries(info.labels)) push(this.byLabel, `${info.namespace}\u0000${k}=${v}`, info);
+        for (const template of kinds.podTemplates(o.json)) {
+          const containers: any[] = [...(template.spec.containers ?? []), ...(template.spec.initContainers ?? [])];
+          const info: PodTemplateInfo = {
+            namespace: o.json.metadata?.namespace ?? '',
+            labels: template.metadata.labels ?? {},
+            portNames: new Set(containers.flatMap((c) => (c.ports ?? []).map((p: any) => p.name).filter(Boolean))),
+            env: containers.flatMap((c) => (c.env ?? []).filter((e: any) => typeof e.value === 'string')),
+          };
+          push(this.byPath, o.path, info);
+          push(this.byNamespace, info.namespace, info);
+          for (const [k, v] of Object.entries(info.labels)) push(this.byLabel, `${info.namespace}\u0000${k}=${v}`, info);
+        }
       }
     }
   }
@@ -165,11 +167,11 @@ export function checkDependencies(
   const errors: KeelsonError[] = [];
   const reported = new Set<string>();
   for (const o of manifest.objects) {
-    const pod = index.byPath.get(o.path);
-    if (!pod) continue;
+    const pods = index.byPath.get(o.path);
+    if (!pods) continue;
     const owner = ownerOf(o.path, byPath);
     if (!owner) continue;
-    for (const { name, value } of pod.env) {
+    for (const { name, value } of pods.flatMap((p) => p.env)) {
       for (const match of value.matchAll(SERVICE_HOST)) {
         const target = workloadsByHost.get(`${match[1]}.${match[2]}`);
         if (!target || target === owner) continue;

@@ -1,3 +1,4 @@
+import type { KindRegistry } from '../kinds.js';
 import { isDnsLabel, isDnsSubdomain, isLabelValue } from '../names.js';
 import { findingOf, fieldPath, type CheckedObject, type Finding, type Rule } from './finding.js';
 
@@ -8,8 +9,6 @@ export const METADATA_RULES = {
   duplicate: { id: 'duplicate-object', severity: 'error', family: 'metadata', summary: 'no two objects share kind, namespace and name', fix: 'Rename or remove one of them: the second would overwrite the first' },
 } as const satisfies Record<string, Rule>;
 
-/** Kinds whose names must be DNS-1123 labels (no dots). */
-const LABEL_NAMED_KINDS = new Set(['Namespace', 'Service']);
 const LABEL_KEY_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
 function isLabelKey(key: string): boolean {
@@ -20,23 +19,23 @@ function isLabelKey(key: string): boolean {
 }
 
 /** The metadata family. */
-export function checkMetadata(objects: readonly CheckedObject[]): Finding[] {
+export function checkMetadata(objects: readonly CheckedObject[], kinds: KindRegistry): Finding[] {
   const out: Finding[] = [];
   const seen = new Map<string, string>();
   for (const obj of objects) {
     const { kind, apiVersion, metadata } = obj.json;
     const name = metadata?.name;
     if (typeof name === 'string') {
-      const ok = LABEL_NAMED_KINDS.has(kind) ? isDnsLabel(name) : isDnsSubdomain(name);
-      if (!ok) out.push(findingOf(METADATA_RULES.invalidName, obj, 'metadata.name', `${JSON.stringify(name)} is not a valid DNS-1123 ${LABEL_NAMED_KINDS.has(kind) ? 'label' : 'subdomain'}`));
+      const label = kinds.definitionOf(obj.json)?.nameFormat === 'dns-label';
+      if (!(label ? isDnsLabel(name) : isDnsSubdomain(name))) out.push(findingOf(METADATA_RULES.invalidName, obj, 'metadata.name', `${JSON.stringify(name)} is not a valid DNS-1123 ${label ? 'label' : 'subdomain'}`));
     }
-    for (const where of [['metadata', 'labels'], ['spec', 'template', 'metadata', 'labels']]) {
-      let labels: any = obj.json;
-      for (const s of where) labels = labels?.[s];
+    const labelSets: [string, unknown][] = [['metadata.labels', metadata?.labels], ...kinds.podTemplates(obj.json).map((p): [string, unknown] => [`${p.field.replace(/\.spec$/, '')}.metadata.labels`, p.metadata.labels])];
+    for (const [where, labels] of labelSets) {
       if (!labels || typeof labels !== 'object') continue;
       for (const [key, value] of Object.entries(labels)) {
-        if (!isLabelKey(key)) out.push(findingOf(METADATA_RULES.invalidLabel, obj, fieldPath([...where, key]), `key ${JSON.stringify(key)} is not a valid label key`));
-        else if (typeof value === 'string' && !isLabelValue(value)) out.push(findingOf(METADATA_RULES.invalidLabel, obj, fieldPath([...where, key]), `value ${JSON.stringify(value)} is not a valid label value`));
+        const field = `${where}${fieldPath([key]).replace(/^(?!\[)/, '.')}`;
+        if (!isLabelKey(key)) out.push(findingOf(METADATA_RULES.invalidLabel, obj, field, `key ${JSON.stringify(key)} is not a valid label key`));
+        else if (typeof value === 'string' && !isLabelValue(value)) out.push(findingOf(METADATA_RULES.invalidLabel, obj, field, `value ${JSON.stringify(value)} is not a valid label value`));
       }
     }
     if (typeof name === 'string' && typeof kind === 'string' && typeof apiVersion === 'string') {
