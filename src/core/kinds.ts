@@ -86,6 +86,8 @@ export interface PodTemplate {
   readonly spec: Record<string, any>;
   /** Field path of the pod spec, e.g. `spec.template.spec` or `spec.pytorchReplicaSpecs.Worker.template.spec`. */
   readonly field: string;
+  /** Field path of the template (`spec.template`); `''` when the object is itself the pod. */
+  readonly templateField: string;
 }
 
 /** A selector found on an object, with what its kind says about it. */
@@ -106,6 +108,12 @@ const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object'
 const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '');
 const versionOf = (apiVersion: string) => apiVersion.slice(apiVersion.indexOf('/') + 1);
 const keyOf = (group: string, kind: string) => `${group}|${kind}`;
+
+/** A definition with its pod template paths split into segments. */
+interface Entry {
+  readonly def: KindDefinition;
+  readonly templatePaths: readonly string[][];
+}
 
 /** The value at a dotted field path. */
 export function valueAt(json: unknown, field: string): unknown {
@@ -138,8 +146,9 @@ export class KindRegistry {
     return new KindRegistry([...builtInKinds(), ...registeredKinds(scope.node.root)]);
   }
 
-  private readonly byKey = new Map<string, { readonly def: KindDefinition; readonly templatePaths: readonly string[][] }>();
-  private readonly groups = new Set<string>();
+  private readonly byKey = new Map<string, Entry>();
+  /** Lookups by apiVersion, then kind, as objects spell them (checks ask several times per object). */
+  private readonly byApiVersion = new Map<string, Map<string, Entry | undefined>>();
   private readonly models = new Map<string, ModelClass | undefined>();
   private readonly templates = new WeakMap<object, readonly PodTemplate[]>();
 
@@ -147,7 +156,6 @@ export class KindRegistry {
   constructor(definitions: readonly KindDefinition[]) {
     for (const def of definitions) {
       this.byKey.set(keyOf(def.group, def.kind), { def, templatePaths: (def.podTemplates ?? []).map((p) => (p === '' ? [] : p.split('.'))) });
-      this.groups.add(def.group);
     }
   }
 
@@ -158,17 +166,12 @@ export class KindRegistry {
 
   /** The definition of the kind of `apiVersion` (any version of its group) and `kind`. */
   public find(apiVersion: string, kind: string): KindDefinition | undefined {
-    return this.byKey.get(keyOf(groupOf(apiVersion), kind))?.def;
+    return this.entry(apiVersion, kind)?.def;
   }
 
   /** The definition of an object's kind. */
   public definitionOf(json: Record<string, any>): KindDefinition | undefined {
     return typeof json?.apiVersion === 'string' && typeof json.kind === 'string' ? this.find(json.apiVersion, json.kind) : undefined;
-  }
-
-  /** True when some kind of `group` is registered. */
-  public hasGroup(group: string): boolean {
-    return this.groups.has(group);
   }
 
   /** Apply-order rank of an object. */
@@ -196,12 +199,21 @@ export class KindRegistry {
     if (!isObject(json)) return [];
     let found = this.templates.get(json);
     if (found) return found;
-    const paths = typeof json.apiVersion === 'string' && typeof json.kind === 'string' ? this.byKey.get(keyOf(groupOf(json.apiVersion), json.kind))?.templatePaths : undefined;
+    const paths = typeof json.apiVersion === 'string' && typeof json.kind === 'string' ? this.entry(json.apiVersion, json.kind)?.templatePaths : undefined;
     const out: PodTemplate[] = [];
     for (const segments of paths ?? []) collectTemplates(json, segments, 0, '', out);
     found = out;
     this.templates.set(json, found);
     return found;
+  }
+
+  private entry(apiVersion: string, kind: string): Entry | undefined {
+    let kinds = this.byApiVersion.get(apiVersion);
+    if (!kinds) this.byApiVersion.set(apiVersion, (kinds = new Map()));
+    if (kinds.has(kind)) return kinds.get(kind);
+    const entry = this.byKey.get(keyOf(groupOf(apiVersion), kind));
+    kinds.set(kind, entry);
+    return entry;
   }
 
   /** The schema validator of `apiVersion`/`kind`, loaded on first use; undefined when the kind has none. */
@@ -244,7 +256,7 @@ export class KindRegistry {
 
 function collectTemplates(value: unknown, segments: readonly string[], i: number, field: string, out: PodTemplate[]): void {
   if (i === segments.length) {
-    if (isObject(value) && isObject(value.spec)) out.push({ metadata: isObject(value.metadata) ? value.metadata : {}, spec: value.spec, field: appendSegment(field, 'spec') });
+    if (isObject(value) && isObject(value.spec)) out.push({ metadata: isObject(value.metadata) ? value.metadata : {}, spec: value.spec, field: appendSegment(field, 'spec'), templateField: field });
     return;
   }
   const segment = segments[i]!;

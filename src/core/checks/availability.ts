@@ -43,7 +43,7 @@ export function checkAvailability(index: ObjectIndex): Finding[] {
     const pods = kinds.podTemplates(json);
     if (!pods.length || !kinds.runsUntilStopped(json)) continue;
     for (const pod of pods) {
-      if (!withPolicy.has(pod)) add(R.missingNetworkPolicy, `${pod.field.replace(/\.spec$/, '')}.metadata.labels`, `no NetworkPolicy in namespace ${ns} selects these pods, so any pod may connect to them`);
+      if (!withPolicy.has(pod)) add(R.missingNetworkPolicy, `${pod.templateField ? `${pod.templateField}.` : ''}metadata.labels`, `no NetworkPolicy in namespace ${ns} selects these pods, so any pod may connect to them`);
     }
     const replicas = index.maxReplicasOf(obj);
     if (replicas === undefined || replicas < 2) continue;

@@ -18,6 +18,18 @@ function isLabelKey(key: string): boolean {
   return name.length <= 63 && LABEL_KEY_NAME.test(name) && (prefix === undefined || isDnsSubdomain(prefix));
 }
 
+/** Label syntax of one label map at `where` (its field path is built only for a finding). */
+function checkLabels(obj: CheckedObject, where: string, labels: unknown, out: Finding[]): void {
+  if (!labels || typeof labels !== 'object') return;
+  for (const [key, value] of Object.entries(labels)) {
+    const keyOk = isLabelKey(key);
+    if (keyOk && (typeof value !== 'string' || isLabelValue(value))) continue;
+    const field = `${where}${fieldPath([key]).replace(/^(?!\[)/, '.')}`;
+    if (!keyOk) out.push(findingOf(METADATA_RULES.invalidLabel, obj, field, `key ${JSON.stringify(key)} is not a valid label key`));
+    else out.push(findingOf(METADATA_RULES.invalidLabel, obj, field, `value ${JSON.stringify(value)} is not a valid label value`));
+  }
+}
+
 /** The metadata family. */
 export function checkMetadata(objects: readonly CheckedObject[], kinds: KindRegistry): Finding[] {
   const out: Finding[] = [];
@@ -29,15 +41,8 @@ export function checkMetadata(objects: readonly CheckedObject[], kinds: KindRegi
       const label = kinds.definitionOf(obj.json)?.nameFormat === 'dns-label';
       if (!(label ? isDnsLabel(name) : isDnsSubdomain(name))) out.push(findingOf(METADATA_RULES.invalidName, obj, 'metadata.name', `${JSON.stringify(name)} is not a valid DNS-1123 ${label ? 'label' : 'subdomain'}`));
     }
-    const labelSets: [string, unknown][] = [['metadata.labels', metadata?.labels], ...kinds.podTemplates(obj.json).map((p): [string, unknown] => [`${p.field.replace(/\.spec$/, '')}.metadata.labels`, p.metadata.labels])];
-    for (const [where, labels] of labelSets) {
-      if (!labels || typeof labels !== 'object') continue;
-      for (const [key, value] of Object.entries(labels)) {
-        const field = `${where}${fieldPath([key]).replace(/^(?!\[)/, '.')}`;
-        if (!isLabelKey(key)) out.push(findingOf(METADATA_RULES.invalidLabel, obj, field, `key ${JSON.stringify(key)} is not a valid label key`));
-        else if (typeof value === 'string' && !isLabelValue(value)) out.push(findingOf(METADATA_RULES.invalidLabel, obj, field, `value ${JSON.stringify(value)} is not a valid label value`));
-      }
-    }
+    checkLabels(obj, 'metadata.labels', metadata?.labels, out);
+    for (const pod of kinds.podTemplates(obj.json)) if (pod.templateField) checkLabels(obj, `${pod.templateField}.metadata.labels`, pod.metadata.labels, out);
     if (typeof name === 'string' && typeof kind === 'string' && typeof apiVersion === 'string') {
       const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
       const key = `${group}|${kind}|${metadata?.namespace ?? ''}|${name}`;

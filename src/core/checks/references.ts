@@ -54,7 +54,7 @@ export function checkReferences(index: ObjectIndex): Finding[] {
       for (const pod of pods) {
         const labels = pod.metadata.labels;
         const matches = selection.form === 'labels' ? matchesLabels(selection.selector, labels) : matchesSelector(selection.selector, labels);
-        if (!matches) add(R.workloadSelector, selection.field, `does not match the labels of ${pod.field.replace(/\.spec$/, '')}`);
+        if (!matches) add(R.workloadSelector, selection.field, `does not match the labels of ${pod.templateField || 'the pod'}`);
       }
     }
     for (const pod of pods) {
