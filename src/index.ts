@@ -21,6 +21,7 @@ export * from './core/cron.js';
 export * from './core/workload.js';
 export * from './core/kube-object.js';
 export * from './core/stack.js';
+export * from './core/kinds.js';
 export * from './core/manifest.js';
 export * from './core/synth-context.js';
 export * from './core/synth.js';

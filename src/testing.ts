@@ -1,6 +1,6 @@
 import type { IConstruct } from 'constructs';
-import { podTemplateOf } from './core/checks/objects.js';
 import { collectManifests } from './app.js';
+import { KindRegistry } from './core/kinds.js';
 import { renderFiles, toYaml } from './core/synth.js';
 
 /** A synthesized object as plain JSON. */
@@ -43,7 +43,7 @@ export function findObjects(objects: readonly K8sObject[], kind: string): K8sObj
   return objects.filter((o) => o.kind === kind);
 }
 
-/** The pod spec of a Pod, PodTemplate or workload object (Deployment, StatefulSet, Job, CronJob…), or undefined. */
+/** The (first) pod spec of a Pod, PodTemplate or workload object (Deployment, StatefulSet, Job, CronJob…), or undefined. */
 export function podSpecOf(object: K8sObject): Record<string, any> | undefined {
-  return podTemplateOf(object)?.spec;
+  return KindRegistry.builtIns().podTemplates(object)[0]?.spec;
 }

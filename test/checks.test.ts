@@ -182,7 +182,7 @@ describe('YAML input', () => {
 
 const conformance = path.resolve('../shared/conformance/examples');
 describe.skipIf(!fs.existsSync(conformance))('conformance examples', () => {
-  const covered = ['01', '02', '03', '04', '08', '09', '11'];
+  const covered = ['01', '02', '03', '04', '05', '07', '08', '09', '11', '12', '13', '14', '15', '16'];
   it('errors on every bad file of a covered family and on no good file', async () => {
     const { checkFolder } = await import('../src/cli/check.js');
     const report = await checkFolder(conformance);

@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
 import { activeErrors, formatFinding, type CheckedObject, type Finding } from '../core/checks/finding.js';
-import { loadAllModels, loadManifestFolder, registerModels, runChecks } from '../core/checks/index.js';
+import { loadManifestFolder, runChecks } from '../core/checks/index.js';
+import { KindRegistry } from '../core/kinds.js';
 import type { CliIo } from './io.js';
 
 /** The findings of a folder of YAML and what was read. */
@@ -20,8 +21,6 @@ export interface CheckReport {
  * together (like `dist/<stack>/`).
  */
 export async function checkFolder(target: string): Promise<CheckReport> {
-  // Any kind may turn up in a folder of YAML: load every model, not only those synth starts with.
-  registerModels(await loadAllModels());
   const loaded = loadManifestFolder(target);
   const groups = new Map<string, CheckedObject[]>();
   for (const obj of loaded.objects) {
@@ -30,7 +29,9 @@ export async function checkFolder(target: string): Promise<CheckReport> {
     if (!list) groups.set(dir, (list = []));
     list.push(obj);
   }
-  const findings = [...loaded.findings, ...[...groups.values()].flatMap((objects) => runChecks(objects))];
+  // Built-in kinds only: a folder of YAML has no construct tree to register kinds on. Validators load as kinds turn up.
+  const kinds = KindRegistry.builtIns();
+  const findings = [...loaded.findings, ...[...groups.values()].flatMap((objects) => runChecks(objects, { kinds }))];
   const rank = (f: Finding) => (f.severity === 'error' && f.waived === undefined ? 0 : 1);
   findings.sort((a, b) => rank(a) - rank(b) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files: loaded.files, objects: loaded.objects.length, findings };

@@ -1,67 +1,10 @@
 import { ApiObject, Chart } from 'cdk8s';
 import type { IConstruct } from 'constructs';
 import { KeelsonError, KeelsonErrors } from './errors.js';
+import { KindRegistry } from './kinds.js';
 import { KubeObject } from './kube-object.js';
 import { Stack } from './stack.js';
 import type { ManifestObject, StackManifest, SynthContext } from './synth-context.js';
-
-/** Apply order: what must exist before what uses it. Unknown kinds go last. */
-const KIND_ORDER: Record<string, number> = {
-  Namespace: 0,
-  CustomResourceDefinition: 1,
-  ResourceQuota: 5,
-  LimitRange: 6,
-  PriorityClass: 7,
-  StorageClass: 8,
-  ServiceAccount: 10,
-  ClusterRole: 11,
-  Role: 12,
-  ClusterRoleBinding: 13,
-  RoleBinding: 14,
-  SecretStore: 18,
-  ClusterSecretStore: 18,
-  ExternalSecret: 20,
-  SealedSecret: 20,
-  Secret: 21,
-  ConfigMap: 22,
-  PersistentVolumeClaim: 23,
-  Service: 30,
-  Deployment: 40,
-  StatefulSet: 41,
-  DaemonSet: 42,
-  Job: 43,
-  CronJob: 44,
-  HorizontalPodAutoscaler: 50,
-  VerticalPodAutoscaler: 51,
-  PodDisruptionBudget: 52,
-  NetworkPolicy: 60,
-};
-
-/** Kinds without a namespace; `metadata.namespace` is removed from them. */
-const CLUSTER_SCOPED = new Set([
-  'Namespace',
-  'CustomResourceDefinition',
-  'ClusterRole',
-  'ClusterRoleBinding',
-  'PriorityClass',
-  'StorageClass',
-  'PersistentVolume',
-  'IngressClass',
-  'ClusterSecretStore',
-  'ClusterIssuer',
-  'ValidatingWebhookConfiguration',
-  'MutatingWebhookConfiguration',
-  'ClusterQueue',
-  'ResourceFlavor',
-]);
-
-/** Files every stack folder starts with, so `kubectl apply -R -f` creates namespaces and CRDs first. */
-const SETUP_FILES: Record<string, string> = { Namespace: '00-namespace.yaml', CustomResourceDefinition: '01-crds.yaml' };
-
-/** The apply-order rank of a kind. */
-export function kindRank(kind: string): number {
-  return KIND_ORDER[kind] ?? 100;
-}
 
 /**
  * Walks the tree of `context.root` once, runs construct validations and the synth's
@@ -71,6 +14,7 @@ export function kindRank(kind: string): number {
  */
 export function collectStacks(context: SynthContext): StackManifest[] {
   const root = context.root;
+  const kinds = context.kinds;
   const errors: KeelsonError[] = [];
   const stacks = new Map<Chart, StackManifest>();
   const seen = new Map<string, string>();
@@ -102,7 +46,7 @@ export function collectStacks(context: SynthContext): StackManifest[] {
     if (node instanceof ApiObject && currentChart) {
       const json = toJsonChecked(node, errors);
       if (json) {
-        if (CLUSTER_SCOPED.has(json.kind) && json.metadata) delete json.metadata.namespace;
+        if (kinds.isClusterScoped(json) && json.metadata) delete json.metadata.namespace;
         const key = `${json.apiVersion.includes('/') ? json.apiVersion.split('/')[0] : ''}|${json.kind}|${json.metadata?.namespace ?? ''}|${json.metadata?.name}`;
         const first = seen.get(key);
         if (first) {
@@ -116,7 +60,7 @@ export function collectStacks(context: SynthContext): StackManifest[] {
             }),
           );
         } else seen.set(key, node.node.path);
-        const file = SETUP_FILES[json.kind] ?? `${currentTop ?? json.kind.toLowerCase()}.yaml`;
+        const file = kinds.setupFile(json) ?? `${currentTop ?? json.kind.toLowerCase()}.yaml`;
         stacks.get(currentChart)!.objects.push({ json, path: node.node.path, file });
       }
     }
@@ -125,7 +69,7 @@ export function collectStacks(context: SynthContext): StackManifest[] {
   }
   if (errors.length) throw new KeelsonErrors(errors);
   const sorted = [...stacks.values()].filter((s) => s.objects.length > 0);
-  for (const s of sorted) s.objects.sort(compareObjects);
+  for (const s of sorted) s.objects.sort((a, b) => compareObjects(a, b, kinds));
   sorted.sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
   context.setManifests(sorted);
   const result = sorted.map((s) => {
@@ -155,10 +99,11 @@ function toJsonChecked(obj: ApiObject, errors: KeelsonError[]): Record<string, a
   }
 }
 
-function compareObjects(a: ManifestObject, b: ManifestObject): number {
+/** Apply order: by file, then by the rank of the kind (what must exist before what uses it), then by kind, namespace and name. */
+function compareObjects(a: ManifestObject, b: ManifestObject, kinds: KindRegistry): number {
   return (
     cmp(a.file, b.file) ||
-    kindRank(a.json.kind) - kindRank(b.json.kind) ||
+    kinds.rank(a.json) - kinds.rank(b.json) ||
     cmp(a.json.kind, b.json.kind) ||
     cmp(a.json.metadata?.namespace ?? '', b.json.metadata?.namespace ?? '') ||
     cmp(a.json.metadata?.name ?? '', b.json.metadata?.name ?? '')

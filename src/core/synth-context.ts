@@ -1,5 +1,6 @@
 import type { Chart } from 'cdk8s';
 import type { IConstruct } from 'constructs';
+import { KindRegistry } from './kinds.js';
 import type { KeelsonError } from './errors.js';
 
 /** One Kubernetes object as synthesized, with where it came from. */
@@ -73,8 +74,7 @@ export class ContextSlot<T> {
  * two apps synthesized in one process never see each other.
  */
 export class SynthContext {
-  /** The kind registry, once kinds are registered rather than listed. @default - the built-in kind tables */
-  public readonly kinds?: unknown;
+  private registry?: KindRegistry;
   private collected?: readonly StackManifest[];
   private readonly slots = new Map<ContextSlot<unknown>, unknown>();
 
@@ -84,6 +84,12 @@ export class SynthContext {
     /** The extensions that run in this synth, in order. */
     public readonly extensions: readonly SynthExtension[],
   ) {}
+
+  /** The kinds of this synth: the built-ins and those the tree registers (built on first use). */
+  public get kinds(): KindRegistry {
+    this.registry ??= KindRegistry.forTree(this.root);
+    return this.registry;
+  }
 
   /** Every stack of the synth, in folder order; set once the walk is done. */
   public get manifests(): readonly StackManifest[] {

@@ -92,7 +92,7 @@ export function synthesize(context: SynthContext, options: SynthOptions = {}): S
     const missing = options.only.filter((d) => !stacks.some((s) => s.dir === d));
     if (missing.length) throw new Error(`no stack writes the folder ${missing.map((m) => JSON.stringify(m)).join(', ')} (stacks: ${stacks.map((s) => s.dir).join(', ')})`);
   }
-  const findings = runChecks(stacks.flatMap((s) => s.objects), waiversOf(root));
+  const findings = runChecks(stacks.flatMap((s) => s.objects), { kinds: context.kinds, waivers: waiversOf(root) });
   if (activeErrors(findings).length) throw new ChecksFailedError(findings);
   phase('check');
 

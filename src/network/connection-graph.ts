@@ -73,7 +73,7 @@ class NetworkSynth {
 
   /** The pod templates of the synth's output. */
   public get podIndex(): PodIndex {
-    this.index ??= new PodIndex(this.context.manifests);
+    this.index ??= new PodIndex(this.context.manifests, this.context.kinds);
     return this.index;
   }
 

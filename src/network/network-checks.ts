@@ -4,6 +4,7 @@ import { matchesSelector } from '../core/checks/objects.js';
 import type { StackManifest } from '../core/synth-context.js';
 import type { Connection } from '../core/connections.js';
 import { Peer } from '../core/peer.js';
+import type { KindRegistry } from '../core/kinds.js';
 import { Workload } from '../core/workload.js';
 import type { RoutePort, WorkloadRoutes } from './route.js';
 
@@ -36,20 +37,21 @@ export class PodIndex {
   private readonly byNamespace = new Map<string, PodTemplateInfo[]>();
   private readonly byLabel = new Map<string, PodTemplateInfo[]>();
 
-  constructor(all: readonly StackManifest[]) {
+  /** Indexes the pod templates of every registered kind in `all`. */
+  constructor(all: readonly StackManifest[], kinds: KindRegistry) {
     for (const m of all) {
       for (const o of m.objects) {
-        const template = o.json.kind === 'Pod' ? o.json : (o.json.spec?.template ?? o.json.spec?.jobTemplate?.spec?.template);
-        if (!template?.spec) continue;
-        const containers: any[] = [...(template.spec.containers ?? []), ...(template.spec.initContainers ?? [])];
-        const info: PodTemplateInfo = {
-          owner: `${o.json.kind}/${o.json.metadata?.name}`,
-          namespace: o.json.metadata?.namespace ?? '',
-          labels: template.metadata?.labels ?? {},
-          portNames: new Set(containers.flatMap((c) => (c.ports ?? []).map((p: any) => p.name).filter(Boolean))),
-        };
-        push(this.byNamespace, info.namespace, info);
-        for (const [k, v] of Object.entries(info.labels)) push(this.byLabel, `${info.namespace}\u0000${k}=${v}`, info);
+        for (const template of kinds.podTemplates(o.json)) {
+          const containers: any[] = [...(template.spec.containers ?? []), ...(template.spec.initContainers ?? [])];
+          const info: PodTemplateInfo = {
+            owner: `${o.json.kind}/${o.json.metadata?.name}`,
+            namespace: o.json.metadata?.namespace ?? '',
+            labels: template.metadata.labels ?? {},
+            portNames: new Set(containers.flatMap((c) => (c.ports ?? []).map((p: any) => p.name).filter(Boolean))),
+          };
+          push(this.byNamespace, info.namespace, info);
+          for (const [k, v] of Object.entries(info.labels)) push(this.byLabel, `${info.namespace}\u0000${k}=${v}`, info);
+        }
       }
     }
   }

@@ -1,5 +1,6 @@
-import { findingOf, type CheckedObject, type Finding, type Rule } from './finding.js';
-import { LONG_RUNNING_KINDS, isObject, namespaceOf, podTemplateOf, type ObjectIndex } from './objects.js';
+import { findingOf, type Finding, type Rule } from './finding.js';
+import type { PodTemplate } from '../kinds.js';
+import { isObject, namespaceOf, type ObjectIndex } from './objects.js';
 
 const rule = (id: string, summary: string, fix: string): Rule => ({ id, severity: 'warning', family: 'availability', summary, fix });
 
@@ -16,19 +17,19 @@ export const AVAILABILITY_RULES = {
 export function checkAvailability(index: ObjectIndex): Finding[] {
   const out: Finding[] = [];
   const R = AVAILABILITY_RULES;
-  const objects = index.objects;
-  // Which workloads some NetworkPolicy / PodDisruptionBudget selects, computed once per selector.
-  const selectedBy = (kind: string, selectorOf: (json: Record<string, any>) => unknown) => {
-    const selected = new Set<CheckedObject>();
+  const { objects, kinds } = index;
+  // The pod templates some NetworkPolicy / PodDisruptionBudget selects, computed once per selector.
+  const selectedBy = (kind: string) => {
+    const selected = new Set<PodTemplate>();
     for (const o of objects) {
       if (o.json.kind !== kind) continue;
-      const selector = selectorOf(o.json);
-      if (isObject(selector)) for (const p of index.podsSelectedBy(namespaceOf(o.json), selector)) selected.add(p.obj);
+      const selector = kinds.selectionOf(o.json)?.selector;
+      if (isObject(selector)) for (const p of index.podsSelectedBy(namespaceOf(o.json), selector)) selected.add(p.pod);
     }
     return selected;
   };
-  const withPolicy = selectedBy('NetworkPolicy', (json) => json.spec?.podSelector ?? {});
-  const withBudget = selectedBy('PodDisruptionBudget', (json) => json.spec?.selector);
+  const withPolicy = selectedBy('NetworkPolicy');
+  const withBudget = selectedBy('PodDisruptionBudget');
   for (const obj of objects) {
     const { json } = obj;
     const ns = namespaceOf(json);
@@ -39,16 +40,18 @@ export function checkAvailability(index: ObjectIndex): Finding[] {
       if (maxUnavailable === 0 || maxUnavailable === '0%') add(R.pdbBlocksEviction, 'spec.maxUnavailable', 'is 0, so node drains hang');
       if (minAvailable === '100%') add(R.pdbBlocksEviction, 'spec.minAvailable', 'is 100%, so node drains hang');
     }
-    const pod = podTemplateOf(json);
-    if (!pod || !LONG_RUNNING_KINDS.has(json.kind)) continue;
-    if (!withPolicy.has(obj)) {
-      add(R.missingNetworkPolicy, `${pod.field.replace(/\.spec$/, '')}.metadata.labels`, `no NetworkPolicy in namespace ${ns} selects these pods, so any pod may connect to them`);
+    const pods = kinds.podTemplates(json);
+    if (!pods.length || !kinds.runsUntilStopped(json)) continue;
+    for (const pod of pods) {
+      if (!withPolicy.has(pod)) add(R.missingNetworkPolicy, `${pod.templateField ? `${pod.templateField}.` : ''}metadata.labels`, `no NetworkPolicy in namespace ${ns} selects these pods, so any pod may connect to them`);
     }
     const replicas = index.maxReplicasOf(obj);
     if (replicas === undefined || replicas < 2) continue;
-    if (!withBudget.has(obj)) add(R.missingPdb, 'spec.replicas', `runs up to ${replicas} replicas but no PodDisruptionBudget selects its pods`);
-    const spreads = (pod.spec.topologySpreadConstraints ?? []).length > 0 || pod.spec.affinity?.podAntiAffinity !== undefined;
-    if (!spreads) add(R.missingAntiAffinity, `${pod.field}.topologySpreadConstraints`, `runs up to ${replicas} replicas with nothing that spreads them over nodes`);
+    if (!pods.some((p) => withBudget.has(p))) add(R.missingPdb, kinds.definitionOf(json)?.replicasField ?? 'spec.replicas', `runs up to ${replicas} replicas but no PodDisruptionBudget selects its pods`);
+    for (const pod of pods) {
+      const spreads = (pod.spec.topologySpreadConstraints ?? []).length > 0 || pod.spec.affinity?.podAntiAffinity !== undefined;
+      if (!spreads) add(R.missingAntiAffinity, `${pod.field}.topologySpreadConstraints`, `runs up to ${replicas} replicas with nothing that spreads them over nodes`);
+    }
   }
   return out;
 }

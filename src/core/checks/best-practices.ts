@@ -1,5 +1,6 @@
 import { findingOf, type CheckedObject, type Finding, type Rule } from './finding.js';
-import { containersOf, LONG_RUNNING_KINDS, podTemplateOf } from './objects.js';
+import type { KindRegistry } from '../kinds.js';
+import { containersOf } from './objects.js';
 
 const rule = (id: string, summary: string, fix: string): Rule => ({ id, severity: 'warning', family: 'best-practices', summary, fix });
 
@@ -33,16 +34,14 @@ function probeHandler(p: any): string {
 }
 
 /** The best-practices family. */
-export function checkBestPractices(objects: readonly CheckedObject[]): Finding[] {
+export function checkBestPractices(objects: readonly CheckedObject[], kinds: KindRegistry): Finding[] {
   const out: Finding[] = [];
   const R = BEST_PRACTICE_RULES;
   const accounts = new Map<string, any>();
   for (const o of objects) if (o.json.kind === 'ServiceAccount') accounts.set(`${o.json.metadata?.namespace ?? 'default'}/${o.json.metadata?.name}`, o.json);
-  for (const obj of objects) {
-    const pod = podTemplateOf(obj.json);
-    if (!pod) continue;
+  for (const obj of objects) for (const pod of kinds.podTemplates(obj.json)) {
     const add = (r: Rule, field: string, message: string) => out.push(findingOf(r, obj, field, message));
-    const longRunning = LONG_RUNNING_KINDS.has(obj.json.kind);
+    const longRunning = kinds.runsUntilStopped(obj.json);
     const sa = pod.spec.serviceAccountName ?? pod.spec.serviceAccount;
     if (pod.spec.serviceAccount !== undefined && pod.spec.serviceAccountName === undefined) {
       add(R.defaultServiceAccount, `${pod.field}.serviceAccount`, 'uses the deprecated serviceAccount field');

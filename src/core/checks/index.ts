@@ -1,3 +1,4 @@
+import { KindRegistry } from '../kinds.js';
 import { checkAvailability, AVAILABILITY_RULES } from './availability.js';
 import { checkBestPractices, BEST_PRACTICE_RULES } from './best-practices.js';
 import type { CheckedObject, Finding, Rule } from './finding.js';
@@ -10,8 +11,7 @@ import { applyWaivers, type Waiver } from './waivers.js';
 import { YAML_RULES } from './yaml-input.js';
 
 export * from './finding.js';
-export { validateSchema, jsiiPropertyName, registerModels, type SchemaProblem } from './schema.js';
-export { loadAllModels, BUNDLED_MODELS, type ModelClass } from './models.js';
+export { validateSchema, jsiiPropertyName, type SchemaProblem } from './schema.js';
 export { waive, waiversOf, type Waiver } from './waivers.js';
 export { loadManifestFolder, parseManifests, type LoadedManifests } from './yaml-input.js';
 
@@ -28,23 +28,32 @@ export const RULES: readonly Rule[] = [
 
 const SEVERITY_ORDER = { error: 0, warning: 1 } as const;
 
+/** What {@link runChecks} checks against. */
+export interface CheckOptions {
+  /** The kinds the objects are read with (apply scope, pod templates, validators, selectors). @default KindRegistry.builtIns() */
+  readonly kinds?: KindRegistry;
+  /** Rules waived for parts of the tree. @default - none */
+  readonly waivers?: readonly Waiver[];
+}
+
 /**
  * Runs every rule family over a set of objects (one app, or one folder of YAML:
  * references are resolved within the set). Findings are sorted errors first,
  * then by path; waived findings are marked, not dropped.
  */
-export function runChecks(objects: readonly CheckedObject[], waivers: readonly Waiver[] = []): Finding[] {
-  const index = new ObjectIndex(objects);
+export function runChecks(objects: readonly CheckedObject[], options: CheckOptions = {}): Finding[] {
+  const kinds = options.kinds ?? KindRegistry.builtIns();
+  const index = new ObjectIndex(objects, kinds);
   const findings = [
-    ...checkSchemas(objects),
-    ...checkMetadata(objects),
-    ...checkPodSecurity(objects),
+    ...checkSchemas(objects, kinds),
+    ...checkMetadata(objects, kinds),
+    ...checkPodSecurity(objects, kinds),
     ...checkReferences(index),
-    ...checkBestPractices(objects),
+    ...checkBestPractices(objects, kinds),
     ...checkAvailability(index),
   ];
   const order = new Map(objects.map((o, i) => [o.path, i]));
-  return applyWaivers(findings, objects, waivers).sort(
+  return applyWaivers(findings, objects, options.waivers ?? [], kinds).sort(
     (a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || (order.get(a.path) ?? 0) - (order.get(b.path) ?? 0) || (a.field < b.field ? -1 : a.field > b.field ? 1 : 0),
   );
 }

@@ -1,3 +1,4 @@
+import type { KindRegistry } from '../kinds.js';
 import { isDnsLabel, isDnsSubdomain, isLabelValue } from '../names.js';
 import { findingOf, fieldPath, type CheckedObject, type Finding, type Rule } from './finding.js';
 
@@ -8,8 +9,6 @@ export const METADATA_RULES = {
   duplicate: { id: 'duplicate-object', severity: 'error', family: 'metadata', summary: 'no two objects share kind, namespace and name', fix: 'Rename or remove one of them: the second would overwrite the first' },
 } as const satisfies Record<string, Rule>;
 
-/** Kinds whose names must be DNS-1123 labels (no dots). */
-const LABEL_NAMED_KINDS = new Set(['Namespace', 'Service']);
 const LABEL_KEY_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
 function isLabelKey(key: string): boolean {
@@ -19,26 +18,31 @@ function isLabelKey(key: string): boolean {
   return name.length <= 63 && LABEL_KEY_NAME.test(name) && (prefix === undefined || isDnsSubdomain(prefix));
 }
 
+/** Label syntax of one label map at `where` (its field path is built only for a finding). */
+function checkLabels(obj: CheckedObject, where: string, labels: unknown, out: Finding[]): void {
+  if (!labels || typeof labels !== 'object') return;
+  for (const [key, value] of Object.entries(labels)) {
+    const keyOk = isLabelKey(key);
+    if (keyOk && (typeof value !== 'string' || isLabelValue(value))) continue;
+    const field = `${where}${fieldPath([key]).replace(/^(?!\[)/, '.')}`;
+    if (!keyOk) out.push(findingOf(METADATA_RULES.invalidLabel, obj, field, `key ${JSON.stringify(key)} is not a valid label key`));
+    else out.push(findingOf(METADATA_RULES.invalidLabel, obj, field, `value ${JSON.stringify(value)} is not a valid label value`));
+  }
+}
+
 /** The metadata family. */
-export function checkMetadata(objects: readonly CheckedObject[]): Finding[] {
+export function checkMetadata(objects: readonly CheckedObject[], kinds: KindRegistry): Finding[] {
   const out: Finding[] = [];
   const seen = new Map<string, string>();
   for (const obj of objects) {
     const { kind, apiVersion, metadata } = obj.json;
     const name = metadata?.name;
     if (typeof name === 'string') {
-      const ok = LABEL_NAMED_KINDS.has(kind) ? isDnsLabel(name) : isDnsSubdomain(name);
-      if (!ok) out.push(findingOf(METADATA_RULES.invalidName, obj, 'metadata.name', `${JSON.stringify(name)} is not a valid DNS-1123 ${LABEL_NAMED_KINDS.has(kind) ? 'label' : 'subdomain'}`));
+      const label = kinds.definitionOf(obj.json)?.nameFormat === 'dns-label';
+      if (!(label ? isDnsLabel(name) : isDnsSubdomain(name))) out.push(findingOf(METADATA_RULES.invalidName, obj, 'metadata.name', `${JSON.stringify(name)} is not a valid DNS-1123 ${label ? 'label' : 'subdomain'}`));
     }
-    for (const where of [['metadata', 'labels'], ['spec', 'template', 'metadata', 'labels']]) {
-      let labels: any = obj.json;
-      for (const s of where) labels = labels?.[s];
-      if (!labels || typeof labels !== 'object') continue;
-      for (const [key, value] of Object.entries(labels)) {
-        if (!isLabelKey(key)) out.push(findingOf(METADATA_RULES.invalidLabel, obj, fieldPath([...where, key]), `key ${JSON.stringify(key)} is not a valid label key`));
-        else if (typeof value === 'string' && !isLabelValue(value)) out.push(findingOf(METADATA_RULES.invalidLabel, obj, fieldPath([...where, key]), `value ${JSON.stringify(value)} is not a valid label value`));
-      }
-    }
+    checkLabels(obj, 'metadata.labels', metadata?.labels, out);
+    for (const pod of kinds.podTemplates(obj.json)) if (pod.templateField) checkLabels(obj, `${pod.templateField}.metadata.labels`, pod.metadata.labels, out);
     if (typeof name === 'string' && typeof kind === 'string' && typeof apiVersion === 'string') {
       const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
       const key = `${group}|${kind}|${metadata?.namespace ?? ''}|${name}`;

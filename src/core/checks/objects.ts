@@ -1,14 +1,7 @@
+import { valueAt, type FoundSelection, type KindRegistry, type PodTemplate } from '../kinds.js';
 import type { CheckedObject } from './finding.js';
 
-/** A pod template inside an object, with the field path it sits at. */
-export interface PodTemplate {
-  /** Labels and annotations of the pods. */
-  readonly metadata: Record<string, any>;
-  /** The pod spec. */
-  readonly spec: Record<string, any>;
-  /** Field path of the pod spec, e.g. `spec.template.spec`. */
-  readonly field: string;
-}
+export type { PodTemplate } from '../kinds.js';
 
 /** One container (or init container) of a pod template, with its field path. */
 export interface ContainerAt {
@@ -20,33 +13,7 @@ export interface ContainerAt {
   readonly init: boolean;
 }
 
-/** Kinds whose pods run until stopped (probes, disruption budgets and policies apply). */
-export const LONG_RUNNING_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController']);
-
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** The pod template of a Pod, workload or CronJob; undefined for other kinds. */
-export function podTemplateOf(json: Record<string, any>): PodTemplate | undefined {
-  const at = (template: unknown, field: string): PodTemplate | undefined =>
-    isObject(template) && isObject(template.spec) ? { metadata: isObject(template.metadata) ? template.metadata : {}, spec: template.spec, field } : undefined;
-  switch (json.kind) {
-    case 'Pod':
-      return at(json, 'spec');
-    case 'PodTemplate':
-      return at(json.template, 'template.spec');
-    case 'Deployment':
-    case 'StatefulSet':
-    case 'DaemonSet':
-    case 'ReplicaSet':
-    case 'ReplicationController':
-    case 'Job':
-      return at(json.spec?.template, 'spec.template.spec');
-    case 'CronJob':
-      return at(json.spec?.jobTemplate?.spec?.template, 'spec.jobTemplate.spec.template.spec');
-    default:
-      return undefined;
-  }
-}
 
 /** Containers and init containers of a pod spec. */
 export function containersOf(pod: PodTemplate): ContainerAt[] {
@@ -106,25 +73,29 @@ export class ObjectIndex {
   private readonly byKind = new Map<string, CheckedObject[]>();
   private readonly podsByNamespace = new Map<string, OwnedPod[]>();
   private readonly podsByLabel = new Map<string, OwnedPod[]>();
-  private readonly hpaByTarget = new Map<string, CheckedObject>();
+  private readonly maxByTarget = new Map<string, number>();
 
-  constructor(public readonly objects: readonly CheckedObject[]) {
+  constructor(
+    public readonly objects: readonly CheckedObject[],
+    /** The kinds the objects are read with. */
+    public readonly kinds: KindRegistry,
+  ) {
     for (const obj of objects) {
       const { json } = obj;
       const ns = namespaceOf(json);
       const name = json.metadata?.name;
       if (!this.byName.has(`${json.kind}|${ns}|${name}`)) this.byName.set(`${json.kind}|${ns}|${name}`, obj);
       push(this.byKind, `${json.kind}|${ns}`, obj);
-      if (json.kind === 'HorizontalPodAutoscaler') {
-        const ref = json.spec?.scaleTargetRef;
-        if (ref) this.hpaByTarget.set(`${ns}|${ref.kind}|${ref.name}`, obj);
+      for (const ref of kinds.referencesOf(json)) {
+        const max = ref.maxReplicasField === undefined ? undefined : valueAt(json, ref.maxReplicasField);
+        if (max !== undefined) this.maxByTarget.set(`${ns}|${ref.kind}|${ref.name}`, Number(max));
       }
-      const pod = podTemplateOf(json);
-      if (!pod) continue;
-      const owned = { obj, pod };
-      push(this.podsByNamespace, ns, owned);
-      const labels = isObject(pod.metadata.labels) ? pod.metadata.labels : {};
-      for (const [k, v] of Object.entries(labels)) push(this.podsByLabel, `${ns}|${k}=${String(v)}`, owned);
+      for (const pod of kinds.podTemplates(json)) {
+        const owned = { obj, pod };
+        push(this.podsByNamespace, ns, owned);
+        const labels = isObject(pod.metadata.labels) ? pod.metadata.labels : {};
+        for (const [k, v] of Object.entries(labels)) push(this.podsByLabel, `${ns}|${k}=${String(v)}`, owned);
+      }
     }
   }
 
@@ -148,13 +119,20 @@ export class ObjectIndex {
     return this.candidates(namespace, selector).filter((p) => matchesLabels(selector, p.pod.metadata.labels));
   }
 
-  /** The replica count a workload runs with at most (HPA max when autoscaled); undefined when not a replicated workload. */
+  /** The pods an object's selector selects, when its kind selects other objects' pods; undefined otherwise or for an empty selector. */
+  podsSelectedByObject(json: Record<string, any>): OwnedPod[] | undefined {
+    const selection = this.kinds.selectionOf(json);
+    if (!selection || selection.of !== 'other-pods' || isEmptySelector(selection)) return undefined;
+    const ns = namespaceOf(json);
+    return selection.form === 'labels' ? this.podsMatchingLabels(ns, selection.selector as Record<string, unknown>) : this.podsSelectedBy(ns, selection.selector as Record<string, any>);
+  }
+
+  /** The replica count a scalable object runs with at most (the autoscaler's maximum when one scales it); undefined when its kind has no /scale. */
   maxReplicasOf(obj: CheckedObject): number | undefined {
     const json = obj.json;
-    if (!['Deployment', 'StatefulSet', 'ReplicaSet'].includes(json.kind)) return undefined;
-    const hpa = this.hpaByTarget.get(`${namespaceOf(json)}|${json.kind}|${json.metadata?.name}`);
-    if (hpa) return Number(hpa.json.spec?.maxReplicas ?? 1);
-    return json.spec?.replicas === undefined ? 1 : Number(json.spec.replicas);
+    const replicas = this.kinds.replicasOf(json);
+    if (replicas === undefined) return undefined;
+    return this.maxByTarget.get(`${namespaceOf(json)}|${json.kind}|${json.metadata?.name}`) ?? replicas;
   }
 
   /** The pods that can match `labels`: those sharing its first pair, or every pod of the namespace. */
@@ -162,6 +140,14 @@ export class ObjectIndex {
     const first = Object.entries(labels)[0];
     return (first ? this.podsByLabel.get(`${namespace}|${first[0]}=${String(first[1])}`) : this.podsByNamespace.get(namespace)) ?? [];
   }
+}
+
+/** True when a selector selects by nothing (an empty map or LabelSelector), which the checks leave alone. */
+function isEmptySelector(selection: FoundSelection): boolean {
+  const s = selection.selector;
+  if (!isObject(s)) return true;
+  if (selection.form === 'labels') return Object.keys(s).length === 0;
+  return Object.keys(isObject(s.matchLabels) ? s.matchLabels : {}).length === 0 && (Array.isArray(s.matchExpressions) ? s.matchExpressions : []).length === 0;
 }
 
 function push<T>(map: Map<string, T[]>, key: string, value: T): void {

@@ -1,5 +1,6 @@
 import { findingOf, type CheckedObject, type Finding, type Rule } from './finding.js';
-import { containersOf, podTemplateOf } from './objects.js';
+import type { KindRegistry } from '../kinds.js';
+import { containersOf } from './objects.js';
 
 const rule = (id: string, summary: string, fix: string): Rule => ({ id, severity: 'error', family: 'pod-security', summary, fix });
 
@@ -39,11 +40,9 @@ const SELINUX_TYPES = new Set(['', 'container_t', 'container_init_t', 'container
 const APPARMOR_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
 
 /** The pod-security family. */
-export function checkPodSecurity(objects: readonly CheckedObject[]): Finding[] {
+export function checkPodSecurity(objects: readonly CheckedObject[], kinds: KindRegistry): Finding[] {
   const out: Finding[] = [];
-  for (const obj of objects) {
-    const pod = podTemplateOf(obj.json);
-    if (!pod) continue;
+  for (const obj of objects) for (const pod of kinds.podTemplates(obj.json)) {
     const R = POD_SECURITY_RULES;
     const add = (r: Rule, field: string, message: string) => out.push(findingOf(r, obj, field, message));
     const spec = pod.spec;

@@ -1,5 +1,5 @@
 import { findingOf, type CheckedObject, type Finding, type Rule } from './finding.js';
-import { containersOf, isObject, matchesSelector, namespaceOf, podTemplateOf, type ObjectIndex } from './objects.js';
+import { containersOf, isObject, matchesLabels, matchesSelector, namespaceOf, type ObjectIndex } from './objects.js';
 
 const rule = (id: string, summary: string, fix: string): Rule => ({ id, severity: 'error', family: 'references', summary, fix });
 
@@ -13,9 +13,13 @@ export const REFERENCE_RULES = {
   networkPolicySelector: rule('network-policy-selector-dangling', 'a NetworkPolicy podSelector selects at least one pod template', 'Make spec.podSelector match the labels of the pods it protects'),
   ingressBackend: rule('ingress-backend-missing', 'an Ingress routes to a Service and port that exist', 'Use the name and a port of a Service in the same namespace'),
   envKey: rule('env-key-missing', 'an env reference names a key its Secret or ConfigMap has', 'Use a key the Secret or ConfigMap defines, or mark the reference optional'),
+  selector: rule('selector-dangling', 'a pod selector of a registered kind (e.g. a Linkerd Server) selects at least one pod template', 'Make the selector match the labels of the pods it is meant for'),
+  // A warning: the target of a VPA or KEDA ScaledObject may be applied from another folder.
+  target: { ...rule('target-missing', 'an object a registered kind refers to by name (e.g. a VerticalPodAutoscaler\'s targetRef) exists in the same set', 'Point the reference at an object of the same namespace by kind and name'), severity: 'warning' },
 } as const;
 
-const SCALABLE = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController']);
+const RULE_BY_ID = new Map<string, Rule>(Object.values(REFERENCE_RULES).map((r) => [r.id, r]));
+const ruleOf = (id: string | undefined, fallback: Rule): Rule => (id !== undefined && RULE_BY_ID.get(id)) || fallback;
 
 /** Keys a Secret or ConfigMap in the set provides, by `Kind ns/name`; undefined keys = unknown (e.g. ExternalSecret dataFrom). */
 function providedKeys(objects: readonly CheckedObject[]): Map<string, Set<string> | undefined> {
@@ -36,7 +40,7 @@ function providedKeys(objects: readonly CheckedObject[]): Map<string, Set<string
 
 /** The references family. */
 export function checkReferences(index: ObjectIndex): Finding[] {
-  const objects = index.objects;
+  const { objects, kinds } = index;
   const out: Finding[] = [];
   const R = REFERENCE_RULES;
   const keys = providedKeys(objects);
@@ -44,11 +48,16 @@ export function checkReferences(index: ObjectIndex): Finding[] {
     const { json } = obj;
     const ns = namespaceOf(json);
     const add = (r: Rule, field: string, message: string) => out.push(findingOf(r, obj, field, message));
-    const pod = podTemplateOf(json);
-    if (pod && (SCALABLE.has(json.kind) || json.kind === 'DaemonSet') && isObject(json.spec?.selector) && !matchesSelector(json.spec.selector, pod.metadata.labels)) {
-      add(R.workloadSelector, 'spec.selector', 'does not match the labels of spec.template');
+    const pods = kinds.podTemplates(json);
+    const selection = kinds.selectionOf(json);
+    if (selection?.of === 'own-pods' && isObject(selection.selector)) {
+      for (const pod of pods) {
+        const labels = pod.metadata.labels;
+        const matches = selection.form === 'labels' ? matchesLabels(selection.selector, labels) : matchesSelector(selection.selector, labels);
+        if (!matches) add(R.workloadSelector, selection.field, `does not match the labels of ${pod.templateField || 'the pod'}`);
+      }
     }
-    if (pod) {
+    for (const pod of pods) {
       for (const { container, field } of containersOf(pod)) {
         (Array.isArray(container.env) ? container.env : []).forEach((e: any, i: number) => {
           for (const [refField, kind] of [['secretKeyRef', 'Secret'], ['configMapKeyRef', 'ConfigMap']] as const) {
@@ -60,35 +69,19 @@ export function checkReferences(index: ObjectIndex): Finding[] {
         });
       }
     }
+    const externalName = json.kind === 'Service' && json.spec?.type === 'ExternalName';
+    const selected = selection?.of === 'other-pods' && !externalName ? index.podsSelectedByObject(json) : undefined;
+    if (selected?.length === 0) add(ruleOf(selection!.rule, R.selector), selection!.field, `${JSON.stringify(selection!.selector)} selects no pods in namespace ${ns}`);
+    for (const ref of kinds.referencesOf(json)) {
+      if (!index.find(ref.kind, ns, ref.name)) add(ruleOf(ref.rule, R.target), ref.field, `${ref.kind} ${ns}/${ref.name} does not exist`);
+    }
     switch (json.kind) {
       case 'Service': {
-        const selector = json.spec?.selector;
-        if (json.spec?.type === 'ExternalName' || !isObject(selector) || Object.keys(selector).length === 0) break;
-        const selected = index.podsMatchingLabels(ns, selector);
-        if (selected.length === 0) {
-          add(R.serviceSelector, 'spec.selector', `${JSON.stringify(selector)} selects no pods in namespace ${ns}`);
-          break;
-        }
+        if (!selected?.length) break;
         const portNames = new Set(selected.flatMap((p) => containersOf(p.pod).flatMap((c) => (Array.isArray(c.container.ports) ? c.container.ports : []).map((cp: any) => cp?.name))));
         (Array.isArray(json.spec?.ports) ? json.spec.ports : []).forEach((p: any, i: number) => {
           if (typeof p?.targetPort === 'string' && !portNames.has(p.targetPort)) add(R.serviceTargetPort, `spec.ports[${i}].targetPort`, `${JSON.stringify(p.targetPort)} is not a container port name of the selected pods`);
         });
-        break;
-      }
-      case 'HorizontalPodAutoscaler': {
-        const ref = json.spec?.scaleTargetRef;
-        if (ref && !index.find(ref.kind, ns, ref.name)) add(R.hpaTarget, 'spec.scaleTargetRef', `${ref.kind} ${ns}/${ref.name} does not exist`);
-        break;
-      }
-      case 'PodDisruptionBudget': {
-        const selector = json.spec?.selector;
-        if (isObject(selector) && index.podsSelectedBy(ns, selector).length === 0) add(R.pdbSelector, 'spec.selector', `selects no pods in namespace ${ns}`);
-        break;
-      }
-      case 'NetworkPolicy': {
-        const selector = json.spec?.podSelector;
-        const empty = !isObject(selector) || (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0);
-        if (!empty && index.podsSelectedBy(ns, selector).length === 0) add(R.networkPolicySelector, 'spec.podSelector', `selects no pods in namespace ${ns}`);
         break;
       }
       case 'Ingress': {

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { k8s } from 'cdk8s-plus-28';
-import { BUNDLED_MODELS, type ModelClass } from './models.js';
+import { KindRegistry, type ModelClass } from '../kinds.js';
 import { findingOf, fieldPath, type CheckedObject, type Finding, type Rule } from './finding.js';
 
 /**
@@ -22,13 +22,14 @@ export const SCHEMA_RULES = {
   unknownKind: { id: 'schema-unknown-kind', severity: 'warning', family: 'schema', summary: 'the kind has a schema to validate against', fix: 'Validate this custom resource with its CRD (e.g. kubeconform with the CRD schemas)' },
   invalid: { id: 'schema-invalid', severity: 'error', family: 'schema', summary: 'field types, required fields, enums and formats match the schema', fix: 'Correct the value to the type the schema expects' },
   unknownField: { id: 'schema-unknown-field', severity: 'error', family: 'schema', summary: 'every field exists in the Kubernetes 1.28 schema', fix: 'Check the spelling and indentation of the field (kubectl explain <kind>.<field>)' },
+  unregisteredPods: {
+    id: 'kind-unregistered-pods',
+    severity: 'warning',
+    family: 'schema',
+    summary: 'a kind with a pod template at spec.template is registered, so its pods are checked',
+    fix: 'Register the kind with registerKind(app, { group, kind, versions, podTemplates: [\'spec.template\'] }) so Pod Security and the other pod checks apply',
+  },
 } as const satisfies Record<string, Rule>;
-
-/** API versions of the CRD groups we validate that their current releases serve. */
-const CRD_SERVED_VERSIONS: Record<string, readonly string[]> = {
-  'external-secrets.io': ['v1', 'v1alpha1'],
-  'generators.external-secrets.io': ['v1alpha1'],
-};
 
 /** A problem the schema validator found, before it becomes a finding. */
 export interface SchemaProblem {
@@ -38,18 +39,6 @@ export interface SchemaProblem {
   readonly field: string;
   /** What is wrong, in one line. */
   readonly message: string;
-}
-
-const models = new Map<string, ModelClass>(BUNDLED_MODELS.map((m) => [`${m.apiVersion}|${m.kind}`, m]));
-
-/** Model classes by `apiVersion|kind`: the bundled ones and any added with {@link registerModels}. */
-function modelRegistry(): Map<string, ModelClass> {
-  return models;
-}
-
-/** Adds model classes (e.g. from {@link loadAllModels}) so objects of their kinds get type checks. */
-export function registerModels(classes: readonly ModelClass[]): void {
-  for (const m of classes) models.set(`${m.apiVersion}|${m.kind}`, m);
 }
 
 /** A type reference in a jsii assembly. */
@@ -225,11 +214,12 @@ function typeProblems(json: Record<string, any>, model: ModelClass): SchemaProbl
 }
 
 /**
- * Validates one object: apiVersion/kind served by Kubernetes 1.28 (or a known CRD
- * version), types, required fields and enums, and (for Kubernetes' own kinds)
- * no unknown fields. Returns an empty list for a valid object.
+ * Validates one object: apiVersion/kind served by Kubernetes 1.28 (or by the
+ * registered CRD versions), types, required fields and enums (with the kind's
+ * validator), and (for Kubernetes' own kinds) no unknown fields. Returns an empty
+ * list for a valid object.
  */
-export function validateSchema(json: Record<string, any>): SchemaProblem[] {
+export function validateSchema(json: Record<string, any>, kinds: KindRegistry = KindRegistry.builtIns()): SchemaProblem[] {
   const { apiVersion, kind } = json ?? {};
   if (typeof apiVersion !== 'string' || !apiVersion || typeof kind !== 'string' || !kind) {
     const field = typeof apiVersion !== 'string' || !apiVersion ? 'apiVersion' : 'kind';
@@ -237,27 +227,36 @@ export function validateSchema(json: Record<string, any>): SchemaProblem[] {
   }
   const k128 = loadKubernetes128();
   const group = groupOf(apiVersion);
-  const key = `${apiVersion}|${kind}`;
-  const model = modelRegistry().get(key);
   if (isKubernetesGroup(group, k128)) {
-    const props = k128.kinds.get(key);
+    const props = k128.kinds.get(`${apiVersion}|${kind}`);
     if (!props) return [{ rule: SCHEMA_RULES.notServed.id, field: 'apiVersion', message: `${apiVersion} ${kind} is not served by Kubernetes 1.28` }];
+    const model = kinds.validator(apiVersion, kind);
     const problems = model ? typeProblems(json, model) : [];
     unknownFields(json, { fqn: props }, [], k128, problems);
     return problems;
   }
-  const served = CRD_SERVED_VERSIONS[group];
-  if (served) {
-    const version = apiVersion.slice(group.length + 1);
-    if (!served.includes(version) || !model) return [{ rule: SCHEMA_RULES.notServed.id, field: 'apiVersion', message: `${apiVersion} ${kind} is not served by the ${group} CRDs (served: ${served.join(', ')})` }];
-    return typeProblems(json, model);
+  const def = kinds.find(apiVersion, kind);
+  if (!def) return [{ rule: SCHEMA_RULES.unknownKind.id, field: 'apiVersion', message: `no schema is known for ${apiVersion} ${kind}, so it was not validated` }];
+  if (!def.versions.includes(apiVersion.slice(group.length + 1))) {
+    return [{ rule: SCHEMA_RULES.notServed.id, field: 'apiVersion', message: `${apiVersion} ${kind} is not served by the ${group} CRDs (served: ${def.versions.join(', ')})` }];
   }
-  return [{ rule: SCHEMA_RULES.unknownKind.id, field: 'apiVersion', message: `no schema is known for ${apiVersion} ${kind}, so it was not validated` }];
+  const model = kinds.validator(apiVersion, kind);
+  if (!model) return [{ rule: SCHEMA_RULES.unknownKind.id, field: 'apiVersion', message: `no schema validator is registered for ${apiVersion} ${kind}, so it was not validated` }];
+  return typeProblems(json, model);
 }
 
 const RULE_BY_ID = new Map<string, Rule>(Object.values(SCHEMA_RULES).map((r) => [r.id, r]));
 
-/** The schema family: every object against its schema. */
-export function checkSchemas(objects: readonly CheckedObject[]): Finding[] {
-  return objects.flatMap((obj) => validateSchema(obj.json).map((p) => findingOf(RULE_BY_ID.get(p.rule)!, obj, p.field, p.message)));
+/** The schema family: every object against its schema; unregistered kinds that carry a pod template are named. */
+export function checkSchemas(objects: readonly CheckedObject[], kinds: KindRegistry): Finding[] {
+  const out: Finding[] = [];
+  for (const obj of objects) {
+    for (const p of validateSchema(obj.json, kinds)) out.push(findingOf(RULE_BY_ID.get(p.rule)!, obj, p.field, p.message));
+    const containers = obj.json?.spec?.template?.spec?.containers;
+    if (Array.isArray(containers) && typeof obj.json.apiVersion === 'string' && typeof obj.json.kind === 'string' && !kinds.definitionOf(obj.json)) {
+      const { apiVersion, kind } = obj.json;
+      out.push(findingOf(SCHEMA_RULES.unregisteredPods, obj, 'spec.template.spec.containers', `${apiVersion} ${kind} is not a registered kind, so the pods of its template were not checked (Pod Security, best practices)`));
+    }
+  }
+  return out;
 }

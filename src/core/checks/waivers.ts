@@ -1,7 +1,7 @@
 import type { IConstruct } from 'constructs';
+import type { KindRegistry } from '../kinds.js';
 import { OPT_OUT_ANNOTATION_PREFIX } from '../security.js';
 import type { CheckedObject, Finding } from './finding.js';
-import { podTemplateOf } from './objects.js';
 
 /** A rule turned off for the objects under one construct, with the reason. */
 export interface Waiver {
@@ -38,10 +38,10 @@ export function waiversOf(root: IConstruct): readonly Waiver[] {
   return waiversByRoot.get(root.node.root) ?? [];
 }
 
-/** Annotations `keelson.dev/opt-out-<rule>` on the object or its pod template, as rule → reason. */
-function optOuts(json: Record<string, any>): Map<string, string> {
+/** Annotations `keelson.dev/opt-out-<rule>` on the object or its pod templates, as rule → reason. */
+function optOuts(json: Record<string, any>, kinds: KindRegistry): Map<string, string> {
   const out = new Map<string, string>();
-  const sources = [json.metadata?.annotations, podTemplateOf(json)?.metadata.annotations];
+  const sources = [json.metadata?.annotations, ...kinds.podTemplates(json).map((p) => p.metadata.annotations)];
   for (const annotations of sources) {
     for (const [key, value] of Object.entries(annotations ?? {})) {
       if (key.startsWith(OPT_OUT_ANNOTATION_PREFIX) && typeof value === 'string') out.set(key.slice(OPT_OUT_ANNOTATION_PREFIX.length), value);
@@ -51,12 +51,12 @@ function optOuts(json: Record<string, any>): Map<string, string> {
 }
 
 /** Marks findings waived by a construct waiver or an opt-out annotation. */
-export function applyWaivers(findings: readonly Finding[], objects: readonly CheckedObject[], waivers: readonly Waiver[]): Finding[] {
+export function applyWaivers(findings: readonly Finding[], objects: readonly CheckedObject[], waivers: readonly Waiver[], kinds: KindRegistry): Finding[] {
   const byPath = new Map(objects.map((o) => [o.path, o]));
   return findings.map((f) => {
     const construct = waivers.find((w) => w.rule === f.rule && (f.path === w.path || f.path.startsWith(`${w.path}/`)));
     const obj = byPath.get(f.path);
-    const reason = construct?.reason ?? (obj ? optOuts(obj.json).get(f.rule) : undefined);
+    const reason = construct?.reason ?? (obj ? optOuts(obj.json, kinds).get(f.rule) : undefined);
     return reason === undefined ? f : { ...f, waived: reason };
   });
 }
