@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { k8s } from 'cdk8s-plus-28';
-import type { KindDefinition, ModelClass, PodSelection } from './kinds.js';
+import type { KindDefinition, ModelClass, PodSelection } from './kind-definition.js';
 
 /**
  * The kinds Keelson knows without registration: Kubernetes 1.28 (served versions from
