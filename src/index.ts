@@ -31,6 +31,7 @@ export * from './core/peer.js';
 export * from './core/connections.js';
 export * from './app.js';
 export * from './workloads/web-service.js';
+export * from './workloads/deployment-workload.js';
 export * from './workloads/worker.js';
 export * from './workloads/job-spec.js';
 export * from './workloads/job.js';

@@ -23,6 +23,7 @@
  * ICU still knows a few names the IANA database dropped, which are rejected too.
  */
 import { ErrorContext } from './errors.js';
+import { editDistance } from './props.js';
 
 /** A checked CronJob schedule. */
 export interface CronSchedule {
@@ -254,16 +255,4 @@ function nearestZone(name: string): string | undefined {
     }
   }
   return bestDistance <= Math.max(1, Math.floor(wanted.length / 4)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }

@@ -4,14 +4,11 @@ import { ExportedValue } from '../core/env-value.js';
 import { ErrorContext } from '../core/errors.js';
 import { KubeObject } from '../core/kube-object.js';
 import { checkServiceName, isDnsSubdomain } from '../core/names.js';
-import { PodWorkload, type WorkloadProps } from '../core/pod-workload.js';
 import { checkPort, type PortProps } from '../core/ports.js';
 import { checkKnownKeys } from '../core/props.js';
 import { checkAnnotations } from '../core/scheduling.js';
 import { Peer } from '../core/peer.js';
-import type { DisruptionProps } from '../scaling/disruption-budget.js';
-import { addReplicaObjects } from '../scaling/replicated.js';
-import { resolveReplicaRange, type AutoscaleProps, type ReplicaRange } from '../scaling/replicas.js';
+import { DeploymentWorkload, type DeploymentWorkloadProps } from './deployment-workload.js';
 
 
 /** Exposure through an Ingress. */
@@ -47,7 +44,7 @@ export interface ServiceProps {
 }
 
 /** Props of a {@link WebService}. */
-export interface WebServiceProps extends WorkloadProps {
+export interface WebServiceProps extends DeploymentWorkloadProps {
   /** Port the main container serves on. */
   readonly port: number;
   /** What the main port speaks; decides its name, default probes and URL scheme. @default 'http' */
@@ -56,25 +53,19 @@ export interface WebServiceProps extends WorkloadProps {
   readonly servicePort?: number;
   /** Further ports of the main container (admin, metrics). @default - none */
   readonly ports?: readonly PortProps[];
-  /** Replicas when not autoscaled. @default - the environment's `replicas` */
-  readonly replicas?: number;
-  /** Autoscale with an HPA (where the environment enables autoscaling). @default - fixed replicas */
-  readonly autoscale?: AutoscaleProps;
   /** Expose through an Ingress. @default - cluster-internal only */
   readonly ingress?: IngressProps;
   /** The Service's name and type. @default - a ClusterIP Service named like the workload */
   readonly service?: ServiceProps;
-  /** Disruption budget settings (emitted when more than one replica can run). @default { maxUnavailable: 1 } */
-  readonly disruption?: DisruptionProps;
 }
 
-const WEB_SERVICE_KEYS = ['port', 'protocol', 'servicePort', 'replicas', 'autoscale', 'ingress', 'service', 'disruption'];
+const WEB_SERVICE_KEYS = ['port', 'protocol', 'servicePort', 'ingress', 'service'];
 
 /**
  * A stateless HTTP, HTTP/2 or gRPC service: Deployment, Service, ServiceAccount, and as
  * configured an Ingress, a HorizontalPodAutoscaler and a PodDisruptionBudget.
  */
-export class WebService extends PodWorkload {
+export class WebService extends DeploymentWorkload {
   /** The Service port of the main port. */
   public readonly port: number;
   /** The container port of the main port. */
@@ -89,18 +80,10 @@ export class WebService extends PodWorkload {
   public readonly address: ExportedValue;
   /** URL other workloads use, e.g. `http://api.shop.svc.cluster.local:80`. */
   public readonly url: ExportedValue;
-  /** The Deployment. */
-  public readonly deployment: KubeObject;
   /** The Service. */
   public readonly service: KubeObject;
   /** The Ingress, when `ingress` is set. */
   public readonly ingress?: KubeObject;
-  /** The HorizontalPodAutoscaler, when autoscaled. */
-  public readonly autoscaler?: KubeObject;
-  /** The PodDisruptionBudget, when more than one replica can run. */
-  public readonly disruptionBudget?: KubeObject;
-  /** The smallest and largest number of replicas that can run. */
-  public readonly replicaRange: ReplicaRange;
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
     const protocol = props?.protocol ?? 'http';
@@ -121,25 +104,9 @@ export class WebService extends PodWorkload {
       serviceName: true,
     });
     const ctx = this.ctx;
-    const env = this.stack.env;
     this.containerPort = props.port;
     this.port = this.ports[0]!.port;
     this.portName = protocol;
-    this.replicaRange = resolveReplicaRange(ctx, env, props.replicas, props.autoscale);
-    const autoscaled = this.replicaRange.min !== this.replicaRange.max;
-
-    this.deployment = KubeObject.create(this, 'deployment', k8s.KubeDeployment, {
-      metadata: this.metadata,
-      spec: {
-        ...(autoscaled ? {} : { replicas: this.replicaRange.min }),
-        revisionHistoryLimit: 5,
-        selector: { matchLabels: { ...this.selector } },
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromString('25%'), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
-        template: this.podTemplate({ maxReplicas: this.replicaRange.max }),
-      },
-    });
-    this.adoptPodTemplate(this.deployment, ['spec', 'template']);
-
     const service = props.service ?? {};
     ctx.check(service !== null && typeof service === 'object', 'service', service, 'must be { name?, type?, annotations?, sourceRanges? }');
     checkKnownKeys(ctx, 'service', service, ['name', 'type', 'annotations', 'sourceRanges']);
@@ -181,18 +148,6 @@ export class WebService extends PodWorkload {
     this.url = ExportedValue.of([protocol === 'grpc' ? `dns:///${host}:${this.port}` : `http://${host}:${this.port}`], this, { port: this.port });
 
     if (props.ingress) this.ingress = this.createIngress(ctx, props.ingress);
-    const replicated = addReplicaObjects(this, {
-      ctx,
-      env,
-      target: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
-      metadata: this.metadata,
-      selector: this.selector,
-      range: this.replicaRange,
-      autoscale: props.autoscale,
-      disruption: props.disruption,
-    });
-    this.autoscaler = replicated.autoscaler;
-    this.disruptionBudget = replicated.disruptionBudget;
   }
 
   private createIngress(ctx: ErrorContext, ingress: IngressProps): KubeObject {
