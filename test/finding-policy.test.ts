@@ -146,3 +146,31 @@ describe('a waived Pod Security rule lowers its namespace, or stays an error', (
     expect(fs.readFileSync(path.join(outdir, 'shop-staging/00-namespace.yaml'), 'utf8')).toContain('enforce: restricted');
   });
 });
+
+describe('the same Ingress host and path in two stacks of one app', () => {
+  const app = (host: (env: string) => string, ingressClass?: (env: string) => string) => {
+    const a = new App();
+    for (const env of [staging, production]) {
+      new WebService(new Stack(a, `shop-${env.name}`, { env }), 'frontend', {
+        image: 'ecommerce/frontend:v1.2.0', port: 3000, ingress: { host: host(env.name), tls: true, ...(ingressClass ? { className: ingressClass(env.name) } : {}) },
+      } as WebServiceProps);
+    }
+    return a;
+  };
+  const conflicts = (a: App) => synth(a, { outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'keelson-ingress-')) }).findings.filter((f) => f.rule === 'ingress-route-conflict');
+
+  it('is a warning naming both Ingresses', () => {
+    const found = conflicts(app(() => 'shop.example.com'));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ severity: 'warning', path: 'shop-staging/frontend/ingress', object: 'Ingress shop-staging/frontend', field: 'spec.rules[0].http.paths[0]' });
+    expect(found[0]!.message).toBe('host "shop.example.com" path "/" is also routed by Ingress shop-production/frontend (shop-production/frontend/ingress); one controller serves only one of them');
+  });
+
+  it('is not a finding with a host per environment', () => {
+    expect(conflicts(app((env) => (env === 'production' ? 'shop.example.com' : `shop.${env}.example.com`)))).toEqual([]);
+  });
+
+  it('is not a finding when each environment has its own ingress class (its own controller)', () => {
+    expect(conflicts(app(() => 'shop.example.com', (env) => `nginx-${env}`))).toEqual([]);
+  });
+});

@@ -3,6 +3,7 @@ import { admitWaivedPods, ADMISSION_RULES } from './admission.js';
 import { checkAvailability, AVAILABILITY_RULES } from './availability.js';
 import { checkBestPractices, BEST_PRACTICE_RULES } from './best-practices.js';
 import type { CheckedObject, Finding, Rule } from './finding.js';
+import { checkIngressRoutes, INGRESS_RULES } from './ingress-routes.js';
 import { checkMetadata, METADATA_RULES } from './metadata.js';
 import { ObjectIndex } from './objects.js';
 import { checkPodSecurity, POD_SECURITY_RULES } from './pod-security.js';
@@ -24,6 +25,7 @@ export const RULES: readonly Rule[] = [
   ...Object.values(POD_SECURITY_RULES),
   ...Object.values(ADMISSION_RULES),
   ...Object.values(REFERENCE_RULES),
+  ...Object.values(INGRESS_RULES),
   ...Object.values(BEST_PRACTICE_RULES),
   ...Object.values(AVAILABILITY_RULES),
 ];
@@ -53,6 +55,7 @@ export function runChecks(objects: readonly CheckedObject[], options: CheckOptio
     ...checkMetadata(objects, kinds),
     ...checkPodSecurity(objects, kinds),
     ...checkReferences(index),
+    ...checkIngressRoutes(objects),
     ...checkBestPractices(objects, kinds),
     ...checkAvailability(index),
   ];
