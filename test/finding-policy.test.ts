@@ -3,7 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, JsonPatch } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { production, staging } from '../presets/index.js';
+import { dev, production, shopStack, staging } from '../presets/index.js';
+import { ordersStack } from '../presets/stacks/orders.js';
 import { synth } from '../src/app.js';
 import { runChecks, waive, type Finding } from '../src/core/checks/index.js';
 import { Stack } from '../src/core/stack.js';
@@ -88,6 +89,20 @@ function withCapability(capability: string, env = production) {
   web.deployment.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities/add', [capability]));
   return { app, stack, web };
 }
+
+describe('the environment profiles are choices too', () => {
+  it('the example stacks in every environment give no warning that is not waived with its reason', () => {
+    const app = new App();
+    for (const env of [dev, staging, production]) {
+      shopStack(app, env);
+      ordersStack(app, env);
+    }
+    const { findings } = synth(app, { outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'keelson-envs-')) });
+    expect(findings.filter((f) => f.waived === undefined).map((f) => `${f.rule} ${f.path}`)).toEqual([]);
+    expect(findings.find((f) => f.rule === 'missing-pdb' && f.path === 'orders-dev/zookeeper/stateful-set')?.waived).toBe('the dev environment runs without PodDisruptionBudgets (podDisruptionBudgets: false)');
+    expect(findings.find((f) => f.rule === 'missing-anti-affinity' && f.path === 'orders-dev/zookeeper/stateful-set')?.waived).toBe('the dev environment does not spread replicas (topologySpread: false)');
+  });
+});
 
 describe('a waived Pod Security rule lowers its namespace, or stays an error', () => {
   const namespaceOf = (outdir: string) => fs.readFileSync(path.join(outdir, 'shop/00-namespace.yaml'), 'utf8');
