@@ -1,10 +1,10 @@
 import type { EnvironmentProfile } from '../src/core/environment.js';
 
-/** Local and preview clusters: one small replica, no autoscaling, no disruption budgets. */
+/** Local and preview clusters: one small replica, no HPAs, no disruption budgets; queue workers scale to zero, VPAs set requests at pod creation. */
 export const dev: EnvironmentProfile = Object.freeze({
   name: 'dev',
   replicas: 1,
-  autoscaling: Object.freeze({ enabled: false }),
+  autoscaling: Object.freeze({ enabled: false, scaleToZero: true, verticalUpdateMode: 'Initial' }),
   defaultSize: 'small',
   sizeShift: -1,
   podDisruptionBudgets: false,
@@ -20,7 +20,7 @@ export const dev: EnvironmentProfile = Object.freeze({
 export const staging: EnvironmentProfile = Object.freeze({
   name: 'staging',
   replicas: 2,
-  autoscaling: Object.freeze({ enabled: true, maxReplicasCap: 5 }),
+  autoscaling: Object.freeze({ enabled: true, maxReplicasCap: 5, verticalUpdateMode: 'Off' }),
   defaultSize: 'small',
   sizeShift: 0,
   podDisruptionBudgets: true,
@@ -32,11 +32,11 @@ export const staging: EnvironmentProfile = Object.freeze({
   networkPolicies: Object.freeze({ defaultDeny: true, ingressControllerNamespace: 'ingress-nginx', monitoringNamespace: 'monitoring' }),
 });
 
-/** Production: at least two replicas, spread over zones and nodes, drained gracefully. */
+/** Production: at least two replicas, spread over zones and nodes, drained gracefully; VPAs only recommend until a workload opts in. */
 export const production: EnvironmentProfile = Object.freeze({
   name: 'production',
   replicas: 3,
-  autoscaling: Object.freeze({ enabled: true, minReplicasFloor: 2 }),
+  autoscaling: Object.freeze({ enabled: true, minReplicasFloor: 2, verticalUpdateMode: 'Off' }),
   defaultSize: 'small',
   sizeShift: 0,
   podDisruptionBudgets: true,
