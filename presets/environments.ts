@@ -4,7 +4,7 @@ import type { EnvironmentProfile } from '../src/core/environment.js';
 export const dev: EnvironmentProfile = Object.freeze({
   name: 'dev',
   replicas: 1,
-  autoscaling: Object.freeze({ enabled: false, scaleToZero: true, verticalUpdateMode: 'Initial' }),
+  autoscaling: Object.freeze({ enabled: false, maxReplicasCap: 1, scaleToZero: true, verticalUpdateMode: 'Initial' }),
   defaultSize: 'small',
   sizeShift: -1,
   podDisruptionBudgets: false,
