@@ -18,7 +18,7 @@ const cases: { title: string; props: Record<string, unknown>; field: string; say
   { title: 'acting VPA on the cpu an HPA scales on', props: { autoscale: { min: 2, max: 5, cpu: 70 }, vpa: { mode: 'Recreate' } }, field: 'vpa.mode', says: ['"Recreate"', 'sets the cpu of container w', 'which autoscale scales on', 'would fight'] },
   { title: 'acting VPA on the memory an HPA scales on', props: { autoscale: { min: 2, max: 5, memory: 80 }, vpa: { mode: 'Initial', containers: { '*': { controlledResources: ['memory'] } } } }, field: 'vpa.mode', says: ['sets the memory', 'autoscale'] },
   { title: 'acting VPA beside the HPA\'s default cpu target', props: { autoscale: { min: 2, max: 5 }, vpa: { mode: 'Recreate' } }, field: 'vpa.mode', says: ['cpu', 'autoscale'] },
-  { title: 'VPA maxAllowed above the container limit', props: { size: 'small', vpa: { containers: { w: { maxAllowed: { cpu: 4 } } } } }, field: 'vpa.containers.w.maxAllowed.cpu', says: ['above the cpu limit of container w', 'resources.limits.cpu'] },
+  { title: 'VPA maxAllowed above a limit it keeps', props: { size: 'small', vpa: { containers: { w: { maxAllowed: { cpu: 4 }, controlledValues: 'RequestsOnly' } } } }, field: 'vpa.containers.w.maxAllowed.cpu', says: ['above the cpu limit of container w', 'resources.limits.cpu', 'vpa.containers.w.controlledValues "RequestsOnly"'] },
   { title: 'VPA minAllowed above maxAllowed', props: { vpa: { containers: { w: { minAllowed: { memory: '512Mi' }, maxAllowed: { memory: '256Mi' } } } } }, field: 'vpa.containers.w.minAllowed.memory', says: ['greater than vpa.containers.w.maxAllowed.memory', '"256Mi"'] },
   { title: 'scaleOn min above max', props: { scaleOn: { min: 6, max: 3, triggers: [queue] } }, field: 'scaleOn.min', says: ['greater than scaleOn.max (3)'] },
   { title: 'a PDB the autoscaler\'s minimum can never satisfy', props: { autoscale: { min: 2, max: 5 }, disruption: { minAvailable: 2 } }, field: 'disruption.minAvailable', says: ['blocks every voluntary eviction with 2 replicas', '(autoscale.min)'] },
@@ -74,8 +74,8 @@ describe('autoscaling bad input: errors name the path, the field and both settin
   }
 
   it('checks a database\'s VPA against the engine container\'s limits', () => {
-    const e = errorOf(() => new Postgres(newStack(production), 'db', { credentials: { secret: 'db' }, size: 'small', vpa: { containers: { postgres: { maxAllowed: { memory: '4Gi' } } } } }));
-    expect([e.path, e.field]).toEqual(['shop/db', 'vpa.containers.postgres.maxAllowed.memory']);
+    const e = errorOf(() => new Postgres(newStack(production), 'db', { credentials: { secret: 'db' }, size: 'small', vpa: { containers: { '*': { maxAllowed: { memory: '4Gi' }, controlledValues: 'RequestsOnly' } } } }));
+    expect([e.path, e.field]).toEqual(['shop/db', 'vpa.containers.*.maxAllowed.memory']);
     expect(e.message).toContain('above the memory limit of container postgres');
   });
 
@@ -175,13 +175,15 @@ spec:
     expect(await check(deployment, hpa(), excluded)).toEqual([]);
   });
 
-  it('flags a VPA maxAllowed above the container limit and above the namespace quota', async () => {
+  it('flags a VPA maxAllowed above a limit it keeps, and one whose scaled limit exceeds the namespace quota', async () => {
     const quota = 'apiVersion: v1\nkind: ResourceQuota\nmetadata: { name: team, namespace: shop }\nspec: { hard: { limits.memory: 2Gi } }';
-    const policy = vpa('Off', '\n  resourcePolicy:\n    containerPolicies: [{ containerName: api, maxAllowed: { cpu: "2", memory: 4Gi } }]');
-    expect(await check(deployment, quota, policy)).toEqual([
-      'vpa-max-allowed spec.resourcePolicy.containerPolicies[0].maxAllowed.cpu: "2" is above the cpu limit "1" of container api',
-      'vpa-max-allowed spec.resourcePolicy.containerPolicies[0].maxAllowed.memory: "4Gi" is above the memory limit "1Gi" of container api',
-      'vpa-max-allowed spec.resourcePolicy.containerPolicies[0].maxAllowed.memory: "4Gi" is above limits.memory "2Gi" of ResourceQuota shop/team',
+    const kept = vpa('Off', '\n  resourcePolicy:\n    containerPolicies: [{ containerName: api, maxAllowed: { cpu: "2" }, controlledValues: RequestsOnly }]');
+    expect(await check(deployment, kept)).toEqual(['vpa-max-allowed spec.resourcePolicy.containerPolicies[0].maxAllowed.cpu: "2" is above the cpu limit "1" of container api, which RequestsOnly keeps']);
+    // RequestsAndLimits scales the limit with the request (1Gi / 256Mi = 4x): maxAllowed 2Gi lets the limit reach 8Gi.
+    const scaled = vpa('Off', '\n  resourcePolicy:\n    containerPolicies: [{ containerName: api, maxAllowed: { cpu: "2", memory: 2Gi } }]');
+    expect(await check(deployment, quota, scaled)).toEqual([
+      'vpa-max-allowed spec.resourcePolicy.containerPolicies[0].maxAllowed.memory: "2Gi" lets the memory limit of container api grow to 8Gi (limits scale with requests), above limits.memory "2Gi" of ResourceQuota shop/team',
     ]);
+    expect(await check(deployment, scaled)).toEqual([]);
   });
 });

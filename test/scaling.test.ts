@@ -56,6 +56,12 @@ describe('VerticalPodAutoscaler', () => {
     }
   });
 
+  it('lets maxAllowed exceed the current limits where limits scale with requests', () => {
+    const stack = newStack(production);
+    new Worker(stack, 'w', { image, health: live, size: 'small', vpa: { containers: { w: { maxAllowed: { cpu: 4, memory: '8Gi' } } } } });
+    expect(findObject(synthObjects(stack), 'VerticalPodAutoscaler', 'w').spec.resourcePolicy.containerPolicies[0].maxAllowed).toEqual({ cpu: '4', memory: '8Gi' });
+  });
+
   it('acts beside an HPA when it leaves the HPA\'s resource alone', () => {
     const stack = newStack(production);
     new WebService(stack, 'api', { image, port: 8080, autoscale: { min: 2, max: 6, cpu: 70 }, vpa: { mode: 'Recreate', containers: { '*': { controlledResources: ['memory'] } } } });

@@ -33,7 +33,7 @@ export interface VerticalContainerProps {
   readonly mode?: 'Auto' | 'Off';
   /** Lowest requests the VPA recommends. @default - unbounded */
   readonly minAllowed?: VerticalResources;
-  /** Highest requests the VPA recommends (at most the container's limits). @default - unbounded */
+  /** Highest requests the VPA recommends (with `RequestsOnly`, at most the container's limits). @default - unbounded */
   readonly maxAllowed?: VerticalResources;
   /** The resources the VPA sets. @default ['cpu', 'memory'] */
   readonly controlledResources?: readonly ('cpu' | 'memory')[];
@@ -105,7 +105,8 @@ export function templateContainers(owner: KubeObject, path: readonly string[]): 
 /**
  * A VerticalPodAutoscaler for any workload. Refuses what cannot work: a mode the cluster
  * does not serve, policies for containers the pods do not have, minAllowed above maxAllowed,
- * maxAllowed above the container's limits, and an acting VPA on a resource an HPA scales on.
+ * maxAllowed above a limit the VPA keeps (`RequestsOnly`), and an acting VPA on a resource
+ * an HPA scales on.
  */
 export class VerticalAutoscaler extends Construct {
   /** The VerticalPodAutoscaler. */
@@ -158,7 +159,8 @@ export class VerticalAutoscaler extends Construct {
         if (min[r] !== undefined && max[r] !== undefined && min[r]!.amount > max[r]!.amount) {
           throw ctx.error(`${f}.minAllowed.${r}`, c.minAllowed![r], `is greater than ${f}.maxAllowed.${r} (${JSON.stringify(c.maxAllowed![r])})`, 'Set minAllowed <= maxAllowed');
         }
-        if (max[r] === undefined) continue;
+        // RequestsOnly keeps each limit, and a request above its limit is refused; RequestsAndLimits scales limits with requests.
+        if (max[r] === undefined || c.controlledValues !== 'RequestsOnly') continue;
         const applies = name === '*' ? props.containers.filter((t) => !(t.name in containers)) : props.containers.filter((t) => t.name === name);
         for (const t of applies) {
           const limit = quantityAmount(t.limits?.[r]);
@@ -166,8 +168,8 @@ export class VerticalAutoscaler extends Construct {
             throw ctx.error(
               `${f}.maxAllowed.${r}`,
               c.maxAllowed![r],
-              `is above the ${r} limit of container ${t.name} (resources.limits.${r} ${JSON.stringify(t.limits![r])})`,
-              `The VPA would recommend more than the container may use; lower maxAllowed.${r} to at most the limit, or raise the limit`,
+              `is above the ${r} limit of container ${t.name} (resources.limits.${r} ${JSON.stringify(t.limits![r])}), which ${f}.controlledValues "RequestsOnly" keeps`,
+              `Requests can never exceed their limit; lower maxAllowed.${r} to at most the limit, raise the limit, or let limits scale with "RequestsAndLimits"`,
             );
           }
         }

@@ -17,8 +17,8 @@ export const AUTOSCALER_RULES = {
   ),
   maxAllowed: rule(
     'vpa-max-allowed',
-    'a VPA\'s maxAllowed stays within the container\'s limits and the namespace\'s ResourceQuota',
-    'Lower maxAllowed to at most the limit (and the quota), or raise the limit',
+    'a VPA\'s maxAllowed can take effect: within the container\'s limit where the VPA keeps limits (RequestsOnly), and within the namespace\'s ResourceQuota',
+    'Lower maxAllowed (or raise the limit or the quota)',
   ),
 } as const;
 
@@ -47,6 +47,13 @@ export function resourcesScaledOn(json: Record<string, any>): string[] {
     return (Array.isArray(json.spec?.triggers) ? json.spec.triggers : []).map((t: any) => t?.type).filter((t: unknown) => t === 'cpu' || t === 'memory');
   }
   return [];
+}
+
+/** A quantity for a message: bytes as Mi/Gi, cores as they are. */
+function round(amount: number): string {
+  if (amount >= 2 ** 30) return `${+(amount / 2 ** 30).toFixed(2)}Gi`;
+  if (amount >= 2 ** 20) return `${+(amount / 2 ** 20).toFixed(2)}Mi`;
+  return `${+amount.toFixed(3)}`;
 }
 
 interface Scaled {
@@ -127,21 +134,28 @@ function checkVpa(index: ObjectIndex, obj: CheckedObject, target: CheckedObject,
   policies.forEach((policy, i) => {
     const max = isObject(policy?.maxAllowed) ? policy.maxAllowed : undefined;
     if (!max) return;
+    const requestsOnly = policy.controlledValues === 'RequestsOnly';
     const applies = policy.containerName === '*' ? containers.filter((c) => !policies.some((p) => p?.containerName === c.name)) : containers.filter((c) => c.name === policy.containerName);
     for (const resource of ['cpu', 'memory'] as const) {
       const allowed = quantityAmount(max[resource]);
       if (allowed === undefined) continue;
       const field = `spec.resourcePolicy.containerPolicies[${i}].maxAllowed.${resource}`;
-      const limited = applies.find((c) => {
-        const limit = quantityAmount(c.resources?.limits?.[resource]);
-        return limit !== undefined && allowed > limit;
-      });
-      if (limited) out.push(findingOf(R.maxAllowed, obj, field, `${JSON.stringify(max[resource])} is above the ${resource} limit ${JSON.stringify(limited.resources.limits[resource])} of container ${limited.name}`));
-      for (const quota of quotas) {
-        for (const key of [`limits.${resource}`, `requests.${resource}`, resource]) {
-          const hard = quantityAmount(quota.json.spec?.hard?.[key]);
-          if (hard !== undefined && allowed > hard) {
-            out.push(findingOf(R.maxAllowed, obj, field, `${JSON.stringify(max[resource])} is above ${key} ${JSON.stringify(quota.json.spec.hard[key])} of ResourceQuota ${ns}/${quota.json.metadata?.name}`));
+      const shown = JSON.stringify(max[resource]);
+      for (const c of applies) {
+        const limitText = c.resources?.limits?.[resource];
+        const limit = quantityAmount(limitText);
+        const request = quantityAmount(c.resources?.requests?.[resource]) ?? limit;
+        // RequestsOnly keeps the limit, and a request above its limit is refused; RequestsAndLimits scales the limit with the request.
+        if (requestsOnly && limit !== undefined && allowed > limit) {
+          out.push(findingOf(R.maxAllowed, obj, field, `${shown} is above the ${resource} limit ${JSON.stringify(limitText)} of container ${c.name}, which RequestsOnly keeps`));
+        }
+        const maxLimit = requestsOnly ? limit : limit !== undefined && request ? (allowed * limit) / request : undefined;
+        for (const quota of quotas) {
+          for (const [key, value] of [[`requests.${resource}`, allowed], [resource, allowed], [`limits.${resource}`, maxLimit]] as const) {
+            const hard = quantityAmount(quota.json.spec?.hard?.[key]);
+            if (hard === undefined || value === undefined || value <= hard) continue;
+            const what = key.startsWith('limits.') ? `lets the ${resource} limit of container ${c.name} grow to ${round(value)} (limits scale with requests)` : `lets the ${resource} request of container ${c.name} grow`;
+            out.push(findingOf(R.maxAllowed, obj, field, `${shown} ${what}, above ${key} ${JSON.stringify(quota.json.spec.hard[key])} of ResourceQuota ${ns}/${quota.json.metadata?.name}`));
           }
         }
       }
