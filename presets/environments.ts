@@ -20,7 +20,7 @@ export const dev: EnvironmentProfile = Object.freeze({
 export const staging: EnvironmentProfile = Object.freeze({
   name: 'staging',
   replicas: 2,
-  autoscaling: Object.freeze({ enabled: true, maxReplicasCap: 5, verticalUpdateMode: 'Off' }),
+  autoscaling: Object.freeze({ enabled: true, maxReplicasCap: 5 }),
   defaultSize: 'small',
   sizeShift: 0,
   podDisruptionBudgets: true,
@@ -36,7 +36,7 @@ export const staging: EnvironmentProfile = Object.freeze({
 export const production: EnvironmentProfile = Object.freeze({
   name: 'production',
   replicas: 3,
-  autoscaling: Object.freeze({ enabled: true, minReplicasFloor: 2, verticalUpdateMode: 'Off' }),
+  autoscaling: Object.freeze({ enabled: true, minReplicasFloor: 2 }),
   defaultSize: 'small',
   sizeShift: 0,
   podDisruptionBudgets: true,

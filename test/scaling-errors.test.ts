@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkFolder } from '../src/cli/check.js';
-import { Job, KeelsonError, Postgres, StatefulApp, WebService, Worker, type JobProps, type WorkerProps } from '../src/index.js';
+import { defineEnvironment, Job, KeelsonError, Postgres, StatefulApp, WebService, Worker, type JobProps, type WorkerProps } from '../src/index.js';
 import { production, staging } from '../presets/index.js';
 import { newStack } from './support/app.js';
 
@@ -18,6 +18,7 @@ const cases: { title: string; props: Record<string, unknown>; field: string; say
   { title: 'acting VPA on the cpu an HPA scales on', props: { autoscale: { min: 2, max: 5, cpu: 70 }, vpa: { mode: 'Recreate' } }, field: 'vpa.mode', says: ['"Recreate"', 'sets the cpu of container w', 'which autoscale scales on', 'would fight'] },
   { title: 'acting VPA on the memory an HPA scales on', props: { autoscale: { min: 2, max: 5, memory: 80 }, vpa: { mode: 'Initial', containers: { '*': { controlledResources: ['memory'] } } } }, field: 'vpa.mode', says: ['sets the memory', 'autoscale'] },
   { title: 'acting VPA beside the HPA\'s default cpu target', props: { autoscale: { min: 2, max: 5 }, vpa: { mode: 'Recreate' } }, field: 'vpa.mode', says: ['cpu', 'autoscale'] },
+  { title: 'environment\'s VPA default acting beside an HPA', env: defineEnvironment(staging, { name: 'eager', autoscaling: { verticalUpdateMode: 'Initial' } }), props: { autoscale: { min: 2, max: 5 }, vpa: {} }, field: 'vpa.mode', says: ['"Initial" (the eager environment\'s autoscaling.verticalUpdateMode) sets the cpu'] },
   { title: 'VPA maxAllowed above a limit it keeps', props: { size: 'small', vpa: { containers: { w: { maxAllowed: { cpu: 4 }, controlledValues: 'RequestsOnly' } } } }, field: 'vpa.containers.w.maxAllowed.cpu', says: ['above the cpu limit of container w', 'resources.limits.cpu', 'vpa.containers.w.controlledValues "RequestsOnly"'] },
   { title: 'VPA minAllowed above maxAllowed', props: { vpa: { containers: { w: { minAllowed: { memory: '512Mi' }, maxAllowed: { memory: '256Mi' } } } } }, field: 'vpa.containers.w.minAllowed.memory', says: ['greater than vpa.containers.w.maxAllowed.memory', '"256Mi"'] },
   { title: 'scaleOn min above max', props: { scaleOn: { min: 6, max: 3, triggers: [queue] } }, field: 'scaleOn.min', says: ['greater than scaleOn.max (3)'] },

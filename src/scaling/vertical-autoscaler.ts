@@ -185,7 +185,10 @@ export class VerticalAutoscaler extends Construct {
         ...(c.controlledValues ? { controlledValues: c.controlledValues as ControlledValues } : {}),
       });
     }
-    if (props.replicaScaler && mode !== 'Off') this.checkConflict(ctx, field, mode, names, controlled, props.replicaScaler);
+    if (props.replicaScaler && mode !== 'Off') {
+      const source = s.mode === undefined ? `(the ${env.name} environment's autoscaling.verticalUpdateMode) ` : '';
+      this.checkConflict(ctx, field, mode, source, names, controlled, props.replicaScaler);
+    }
     this.mode = mode;
     this.object = KubeObject.create(this, 'resource', VerticalPodAutoscaler, {
       metadata: props.metadata,
@@ -214,7 +217,7 @@ export class VerticalAutoscaler extends Construct {
     return { ...(b.cpu ? { cpu: make(b.cpu.text) } : {}), ...(b.memory ? { memory: make(b.memory.text) } : {}) };
   }
 
-  private checkConflict(ctx: ErrorContext, field: string, mode: string, names: readonly string[], controlled: ReadonlyMap<string, readonly string[]>, scaler: ReplicaScaler): void {
+  private checkConflict(ctx: ErrorContext, field: string, mode: string, source: string, names: readonly string[], controlled: ReadonlyMap<string, readonly string[]>, scaler: ReplicaScaler): void {
     const scaledOn = resourcesScaledOn({ kind: scaler.object.kind, spec: scaler.object.manifest.spec });
     for (const name of names) {
       const resources = controlled.get(name) ?? controlled.get('*') ?? ['cpu', 'memory'];
@@ -223,7 +226,7 @@ export class VerticalAutoscaler extends Construct {
       throw ctx.error(
         `${field}.mode`,
         mode,
-        `sets the ${shared} of container ${name}, which ${scaler.field} scales on (the ${scaler.object.kind} scales by ${shared} utilization): the two would fight`,
+        `${source}sets the ${shared} of container ${name}, which ${scaler.field} scales on (the ${scaler.object.kind} scales by ${shared} utilization): the two would fight`,
         `Set ${field}.mode to "Off" (recommendations only), leave ${shared} out with ${field}.containers["*"].controlledResources, or scale on other metrics`,
       );
     }
