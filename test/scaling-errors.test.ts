@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkFolder } from '../src/cli/check.js';
-import { defineEnvironment, Job, KeelsonError, Postgres, StatefulApp, WebService, Worker, type JobProps, type WorkerProps } from '../src/index.js';
+import { ChecksFailedError, defineEnvironment, HorizontalAutoscaler, Job, KeelsonError, synth, VerticalAutoscaler, Postgres, StatefulApp, WebService, Worker, type JobProps, type WorkerProps } from '../src/index.js';
 import { production, staging } from '../presets/index.js';
 import { newStack } from './support/app.js';
 
@@ -93,6 +93,28 @@ describe('autoscaling bad input: errors name the path, the field and both settin
   it('checks HPA metrics and behaviour where the environment emits no HPA', () => {
     const e = errorOf(() => new WebService(newStack({ ...production, name: 'quiet', autoscaling: { enabled: false } }), 'api', { image, port: 8080, autoscale: { min: 2, max: 5, behavior: 'instant' as never } }));
     expect(e.field).toBe('autoscale.behavior');
+  });
+});
+
+describe('autoscaler references at synth', () => {
+  it('stops synth when an autoscaler targets a kind it cannot act on, naming the rule and the field', () => {
+    const stack = newStack(production);
+    const api = new WebService(stack, 'api', { image, port: 8080 });
+    new HorizontalAutoscaler(stack, 'svc-hpa', { target: { apiVersion: 'v1', kind: 'Service', name: 'api' }, range: { min: 2, max: 4 }, metadata: { name: 'svc-hpa' } });
+    new VerticalAutoscaler(stack, 'svc-vpa', { target: { apiVersion: 'v1', kind: 'Service', name: 'api' }, containers: [], scaling: { mode: 'Off' }, metadata: { name: 'svc-vpa' } });
+    expect(api.service).toBeDefined();
+    let error: unknown;
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'keelson-scaling-synth-'));
+    try {
+      synth(stack.node.root, { outdir: path.join(out, 'dist') });
+    } catch (e) {
+      error = e;
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+    expect(error).toBeInstanceOf(ChecksFailedError);
+    const found = (error as ChecksFailedError).findings.filter((f) => f.rule === 'scale-target-kind').map((f) => `${f.object} ${f.field}`);
+    expect(found).toEqual(['HorizontalPodAutoscaler shop/svc-hpa spec.scaleTargetRef', 'VerticalPodAutoscaler shop/svc-vpa spec.targetRef']);
   });
 });
 
