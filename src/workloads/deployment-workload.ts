@@ -62,6 +62,12 @@ export abstract class DeploymentWorkload extends PodWorkload {
       }
     }
     const events = props.scaleOn === undefined ? undefined : resolveEventScaling(ctx, 'scaleOn', env, props.scaleOn, EVENT_KEYS, (trigger) => `${this.name}-${trigger}`);
+    // KEDA reads `…FromEnv` values from the env of the workload's main container.
+    props.scaleOn?.triggers.forEach((t, i) => {
+      if (t.type === 'redis-list' && t.passwordFromEnv !== undefined && props.env?.[t.passwordFromEnv] === undefined) {
+        throw ctx.error(`scaleOn.triggers[${i}].passwordFromEnv`, t.passwordFromEnv, 'is not in env', `Add it to env (e.g. ${t.passwordFromEnv}: cache.credentials.password) so KEDA can read it from the container`);
+      }
+    });
     this.replicaRange = events ? events.range : resolveReplicaRange(ctx, env, props.replicas, props.autoscale);
     const autoscaled = events !== undefined || this.replicaRange.min !== this.replicaRange.max;
     this.deployment = KubeObject.create(this, 'deployment', k8s.KubeDeployment, {
