@@ -20,6 +20,7 @@ export function ordersStack(scope: Construct, env: EnvironmentProfile): Stack {
     replicas: { count: 2 },
     metrics: true,
     backup: { schedule: '0 2 * * *', retain: 14 },
+    vpa: { mode: 'Off' },
   });
 
   const api = new WebService(orders, 'orders-api', {

@@ -8,7 +8,24 @@ export interface AutoscalingPolicy {
   readonly minReplicasFloor?: number;
   /** Cap every autoscaler's maximum at this many replicas. @default - no cap */
   readonly maxReplicasCap?: number;
+  /**
+   * Event-driven scalers (KEDA) may scale workloads to zero replicas while there is no work
+   * (elsewhere their minimum is at least one replica). Event-driven scalers are emitted even
+   * where `enabled` is false: a queue consumer needs its scaler to run at all.
+   * @default false
+   */
+  readonly scaleToZero?: boolean;
+  /** VPA update mode of workloads whose `vpa` names none; `Off` records recommendations only. @default 'Off' */
+  readonly verticalUpdateMode?: VerticalUpdateMode;
 }
+
+/**
+ * How a VerticalPodAutoscaler applies its recommendations: `Off` only records them,
+ * `Initial` sets requests when pods are created, `Recreate` also evicts running pods whose
+ * requests are far off, `InPlaceOrRecreate` resizes running pods in place where it can
+ * (VPA 1.4 or later and a cluster with in-place pod resize).
+ */
+export type VerticalUpdateMode = 'Off' | 'Initial' | 'Recreate' | 'InPlaceOrRecreate';
 
 /** How an environment turns the connection graph (`allowFrom` / `allowTo`) into NetworkPolicies. */
 export interface NetworkPolicySettings {
@@ -71,6 +88,11 @@ export function kubernetesMinor(env: EnvironmentProfile): number {
 /** Whether init containers with `restartPolicy: Always` (native sidecars) work on the environment's cluster. */
 export function nativeSidecars(env: EnvironmentProfile): boolean {
   return kubernetesMinor(env) >= 29 || (env.featureGates ?? []).includes('SidecarContainers');
+}
+
+/** Whether running pods can be resized in place (Kubernetes 1.33 or later, or the `InPlacePodVerticalScaling` feature gate). */
+export function inPlaceResize(env: EnvironmentProfile): boolean {
+  return kubernetesMinor(env) >= 33 || (env.featureGates ?? []).includes('InPlacePodVerticalScaling');
 }
 
 /** A deep-partial override of a profile, for `defineEnvironment`. */

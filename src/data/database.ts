@@ -19,6 +19,7 @@ import { waive } from '../core/checks/waivers.js';
 import { ExternalSecret } from '../imports/external-secrets.js';
 import { DisruptionBudget } from '../scaling/disruption-budget.js';
 import { Peer } from '../core/peer.js';
+import { templateContainers, VerticalAutoscaler, type VerticalScalingProps } from '../scaling/vertical-autoscaler.js';
 import { DatabaseBackup, type BackupProps } from './backup.js';
 
 /** An existing Secret with the database credentials. */
@@ -74,6 +75,8 @@ export interface DatabaseProps<K extends string> {
   readonly backup?: BackupProps;
   /** Time the engine gets for a clean shutdown after SIGTERM. @default - the engine's (120s, 60s for Redis) */
   readonly terminationGracePeriod?: Duration;
+  /** A VerticalPodAutoscaler for the primary's StatefulSet (e.g. `{ mode: 'Off' }` for recommendations only). @default - no VPA */
+  readonly vpa?: VerticalScalingProps;
 }
 
 /** Read replicas that stream from the primary. */
@@ -240,6 +243,8 @@ export abstract class Database<K extends string> extends Workload {
   public readonly externalSecret?: ExternalSecret;
   /** The PodDisruptionBudget over all pods, when the environment asks for one. */
   public readonly disruptionBudget?: KubeObject;
+  /** The VerticalPodAutoscaler of the primary, when `vpa` is set. */
+  public readonly verticalAutoscaler?: KubeObject;
   /** The backup CronJob and its volume, when `backup` is set. */
   public readonly backup?: DatabaseBackup;
   /** The ConfigMap with the engine's configuration files, when the engine has any. */
@@ -305,6 +310,15 @@ export abstract class Database<K extends string> extends Workload {
     this.statefulSet = primary.statefulSet;
     this.headlessService = primary.headlessService;
     this.service = primary.service;
+    if (props.vpa !== undefined) {
+      this.verticalAutoscaler = new VerticalAutoscaler(this, 'vertical-autoscaler', {
+        target: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: this.name },
+        containers: templateContainers(this.statefulSet, ['spec', 'template']),
+        scaling: props.vpa,
+        metadata: { name: this.name, labels: standardLabels(this.identity) },
+        errors: { ctx, field: 'vpa' },
+      }).object;
+    }
 
     if (env.podDisruptionBudgets) {
       // One pod at a time; pods that are not ready may always be evicted, so a crash-looping
