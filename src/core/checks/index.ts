@@ -1,5 +1,6 @@
 import { KindRegistry } from '../kinds.js';
 import { checkAvailability, AVAILABILITY_RULES } from './availability.js';
+import { checkContent } from './content.js';
 import { checkBestPractices, BEST_PRACTICE_RULES } from './best-practices.js';
 import type { CheckedObject, Finding, Rule } from './finding.js';
 import { checkMetadata, METADATA_RULES } from './metadata.js';
@@ -51,6 +52,7 @@ export function runChecks(objects: readonly CheckedObject[], options: CheckOptio
     ...checkReferences(index),
     ...checkBestPractices(objects, kinds),
     ...checkAvailability(index),
+    ...checkContent(objects, kinds),
   ];
   const order = new Map(objects.map((o, i) => [o.path, i]));
   return applyWaivers(findings, objects, options.waivers ?? [], kinds).sort(
