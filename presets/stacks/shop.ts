@@ -11,13 +11,15 @@ import { Worker } from '../../src/workloads/worker.js';
  * The e-commerce example: a frontend behind an Ingress and an autoscaled API that only the
  * frontend may call; an order worker that consumes a Redis queue; a nightly cleanup job; and
  * a public gateway (LoadBalancer) with a log-shipping sidecar, a config check before it starts
- * and its routes mounted from a file in the repository.
+ * and its routes mounted from a file in the repository. The API, the worker and the cache are
+ * scraped by Prometheus with the preset alerts; the API has availability and latency SLOs and
+ * a Grafana dashboard.
  */
 export function shopStack(scope: Construct, env: EnvironmentProfile): Stack {
   const shop = new Stack(scope, `shop-${env.name}`, { env, partOf: 'shop' });
 
   const db = new Postgres(shop, 'db', { version: '16.4', storage: '20Gi', credentials: { secret: 'db-secret' } });
-  const cache = new Redis(shop, 'cache', { storage: '5Gi', credentials: { secret: 'cache-secret' } });
+  const cache = new Redis(shop, 'cache', { storage: '5Gi', credentials: { secret: 'cache-secret' }, metrics: true });
 
   const api = new WebService(shop, 'api', {
     image: 'ecommerce/api:v2.1.0',
@@ -26,6 +28,8 @@ export function shopStack(scope: Construct, env: EnvironmentProfile): Stack {
     health: { live: '/health', ready: '/ready' },
     autoscale: { min: 3, max: 20, cpu: 70, memory: 80 },
     env: { DATABASE_URL: db.url, REDIS_URL: cache.url, JWT_SECRET: { secret: 'jwt-secret', key: 'secret' } },
+    metrics: { port: 9090 },
+    slo: { availability: 99.9, latency: { threshold: '300ms', percentile: 99 } },
   });
 
   const frontend = new WebService(shop, 'frontend', {
@@ -44,6 +48,7 @@ export function shopStack(scope: Construct, env: EnvironmentProfile): Stack {
     size: 'small',
     env: { REDIS_URL: cache.url, QUEUE: 'orders', DATABASE_URL: db.url, POD_NAME: { field: 'metadata.name' }, GOMAXPROCS: { resource: 'limits.cpu' } },
     health: { live: { exec: ['/app/worker', 'healthcheck'] } },
+    metrics: { port: 9090 },
   });
   cache.allowFrom(worker);
   db.allowFrom(worker);
@@ -55,6 +60,7 @@ export function shopStack(scope: Construct, env: EnvironmentProfile): Stack {
     command: ['cleanup', '--older-than', '30d'],
     env: { DATABASE_URL: db.url },
     activeDeadline: '1h',
+    alerts: {},
   });
   db.allowFrom(cleanup);
 

@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import { KubeObject } from '../core/kube-object.js';
 import { PodWorkload } from '../core/pod-workload.js';
+import { checkAlertPresets, WorkloadAlerts } from '../observability/workload-alerts.js';
 import { JOB_RUN_KEYS, resolveJobRun, type JobRunProps } from './job-spec.js';
 
 /** Props of a {@link Job}. */
@@ -14,6 +15,8 @@ export interface JobProps extends JobRunProps {}
 export class Job extends PodWorkload {
   /** The Job. */
   public readonly job: KubeObject;
+  /** The alerts, when `alerts` is set. */
+  public readonly alerts?: WorkloadAlerts;
 
   constructor(scope: Construct, id: string, props: JobProps) {
     super(scope, id, props, { component: 'job', longRunning: false, keys: JOB_RUN_KEYS, serviceName: false });
@@ -23,5 +26,7 @@ export class Job extends PodWorkload {
       spec: { ...run.spec, template: this.podTemplate({ maxReplicas: run.maxPods, restartPolicy: run.restartPolicy }) },
     });
     this.adoptPodTemplate(this.job, ['spec', 'template']);
+    const presets = props.alerts === undefined ? false : checkAlertPresets(this.ctx, 'alerts', props.alerts);
+    if (presets !== false) this.alerts = new WorkloadAlerts(this, 'alerts', { target: { kind: 'Job', name: this.name, namespace: this.namespace }, presets, labels: this.metadata.labels });
   }
 }
