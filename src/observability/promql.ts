@@ -119,7 +119,9 @@ export function describePosition(p: Pick<PromqlProblem, 'line' | 'column'>): str
 function nearestFunction(name: string): string | undefined {
   let best: string | undefined;
   let bestDistance = name.length <= 4 ? 2 : 3;
-  for (const known of [...Object.keys(FUNCTIONS), ...Object.keys(AGGREGATION_PARAMS), 'sum', 'avg', 'min', 'max', 'count', 'group', 'stddev', 'stdvar']) {
+  // The most used names first, so that a tie goes to them (rat → rate, not rad).
+  const common = ['rate', 'irate', 'increase', 'sum', 'avg', 'min', 'max', 'count', 'histogram_quantile', 'absent', 'delta', 'time', 'vector', 'scalar'];
+  for (const known of [...common, ...Object.keys(FUNCTIONS), ...Object.keys(AGGREGATION_PARAMS), 'group', 'stddev', 'stdvar']) {
     const d = editDistance(name, known);
     if (d < bestDistance) [best, bestDistance] = [known, d];
   }
