@@ -250,7 +250,8 @@ export function checkAlertPresets(ctx: ErrorContext, field: string, value: unkno
     if (t.threshold !== undefined) {
       ctx.check((PRESETS[name as AlertPresetName]?.threshold ?? extra[name]?.threshold) !== undefined, `${f}.threshold`, t.threshold, `does not apply: ${name} has no threshold`);
       ctx.check(typeof t.threshold === 'number' && Number.isFinite(t.threshold) && t.threshold > 0, `${f}.threshold`, t.threshold, 'must be a positive number');
-      if (['pvcNearlyFull', 'connectionsNearLimit', 'memoryNearLimit'].includes(name)) ctx.check(t.threshold < 1, `${f}.threshold`, t.threshold, 'is the fraction of free space, below 1', 'e.g. 0.1 for 10% free');
+      if (name === 'pvcNearlyFull') ctx.check(t.threshold < 1, `${f}.threshold`, t.threshold, 'is the fraction of free space, below 1', 'e.g. 0.1 for 10% free');
+      if (name === 'connectionsNearLimit' || name === 'memoryNearLimit') ctx.check(t.threshold < 1, `${f}.threshold`, t.threshold, 'is the fraction used, below 1', 'e.g. 0.8 for 80%');
     }
   }
   return value as AlertPresetsProps;
