@@ -3,7 +3,7 @@ import type { ErrorContext } from '../core/errors.js';
 import { checkKnownKeys } from '../core/props.js';
 import type { AlertRuleProps, AlertSeverity } from './prometheus-rule.js';
 import { PrometheusRule } from './prometheus-rule.js';
-import { durationSeconds, formatDuration, isPromDuration } from './promql.js';
+import { formatDuration, isPromDuration } from './promql.js';
 
 /** How one preset alert is tuned. */
 export interface AlertTuning {
@@ -105,8 +105,9 @@ interface Preset {
   readonly threshold?: (t: AlertTarget) => number;
   readonly expr: (t: AlertTarget, threshold: number) => string;
   readonly summary: string;
-  readonly description: (t: AlertTarget, threshold: number) => string;
-  readonly runbook: string;
+  /** The description, given the threshold and how long the condition held (e.g. `15m`). */
+  readonly description: (t: AlertTarget, threshold: number, held: string) => string;
+  readonly runbook: (t: AlertTarget) => string;
 }
 
 const q = JSON.stringify;
@@ -138,8 +139,8 @@ const PRESETS: Readonly<Record<AlertPresetName, Preset>> = {
     severity: 'ticket',
     expr: (t) => `max_over_time(kube_pod_container_status_waiting_reason{${pods(t)}, reason="CrashLoopBackOff"}[5m]) >= 1`,
     summary: 'Pod {{ $labels.namespace }}/{{ $labels.pod }} is crash looping',
-    description: (t) => `Container {{ $labels.container }} of pod {{ $labels.pod }} (${t.kind} ${t.name}) has been in CrashLoopBackOff for 15 minutes.`,
-    runbook: `${RUNBOOKS}/kubepodcrashlooping`,
+    description: (t, _threshold, held) => `Container {{ $labels.container }} of pod {{ $labels.pod }} (${t.kind} ${t.name}) has been in CrashLoopBackOff for ${held}.`,
+    runbook: () => `${RUNBOOKS}/kubepodcrashlooping`,
   },
   podsNotReady: {
     alert: 'PodNotReady',
@@ -148,8 +149,8 @@ const PRESETS: Readonly<Record<AlertPresetName, Preset>> = {
     severity: 'ticket',
     expr: (t) => `sum by (namespace, pod) (kube_pod_status_phase{${pods(t)}, phase=~"Pending|Unknown|Failed"}) > 0`,
     summary: 'Pod {{ $labels.namespace }}/{{ $labels.pod }} is not ready',
-    description: (t) => `Pod {{ $labels.pod }} of ${t.kind} ${t.name} has been Pending, Unknown or Failed for longer than 15 minutes.`,
-    runbook: `${RUNBOOKS}/kubepodnotready`,
+    description: (t, _threshold, held) => `Pod {{ $labels.pod }} of ${t.kind} ${t.name} has been Pending, Unknown or Failed for longer than ${held}.`,
+    runbook: () => `${RUNBOOKS}/kubepodnotready`,
   },
   replicasMismatch: {
     alert: 'ReplicasMismatch',
@@ -161,8 +162,8 @@ const PRESETS: Readonly<Record<AlertPresetName, Preset>> = {
         ? `(kube_deployment_spec_replicas{${controller(t)}} > kube_deployment_status_replicas_available{${controller(t)}}) and (changes(kube_deployment_status_replicas_updated{${controller(t)}}[10m]) == 0)`
         : `(kube_statefulset_status_replicas_ready{${controller(t)}} != kube_statefulset_status_replicas{${controller(t)}}) and (changes(kube_statefulset_status_replicas_updated{${controller(t)}}[10m]) == 0)`,
     summary: `{{ $labels.namespace }}: fewer replicas are available than wanted`,
-    description: (t) => `${t.kind} ${t.namespace}/${t.name} has not matched its expected number of replicas for 15 minutes.`,
-    runbook: `${RUNBOOKS}/kubedeploymentreplicasmismatch`,
+    description: (t, _threshold, held) => `${t.kind} ${t.namespace}/${t.name} has not matched its expected number of replicas for ${held}.`,
+    runbook: (t) => `${RUNBOOKS}/${t.kind === 'Deployment' ? 'kubedeploymentreplicasmismatch' : 'kubestatefulsetreplicasmismatch'}`,
   },
   rolloutStuck: {
     alert: 'RolloutStuck',
@@ -174,8 +175,8 @@ const PRESETS: Readonly<Record<AlertPresetName, Preset>> = {
         ? `kube_deployment_status_condition{${controller(t)}, condition="Progressing", status="false"} != 0`
         : `kube_statefulset_status_observed_generation{${controller(t)}} != kube_statefulset_metadata_generation{${controller(t)}}`,
     summary: '{{ $labels.namespace }}: a rollout is stuck',
-    description: (t) => `The rollout of ${t.kind} ${t.namespace}/${t.name} has not progressed for 15 minutes.`,
-    runbook: `${RUNBOOKS}/kubedeploymentrolloutstuck`,
+    description: (t, _threshold, held) => `The rollout of ${t.kind} ${t.namespace}/${t.name} has not progressed for ${held}.`,
+    runbook: (t) => `${RUNBOOKS}/${t.kind === 'Deployment' ? 'kubedeploymentrolloutstuck' : 'kubestatefulsetgenerationmismatch'}`,
   },
   hpaMaxedOut: {
     alert: 'HpaMaxedOut',
@@ -184,8 +185,8 @@ const PRESETS: Readonly<Record<AlertPresetName, Preset>> = {
     severity: 'ticket',
     expr: (t) => `kube_horizontalpodautoscaler_status_current_replicas{namespace=${q(t.namespace)}, horizontalpodautoscaler=${q(t.name)}} == kube_horizontalpodautoscaler_spec_max_replicas{namespace=${q(t.namespace)}, horizontalpodautoscaler=${q(t.name)}}`,
     summary: 'HPA {{ $labels.namespace }}/{{ $labels.horizontalpodautoscaler }} runs at its maximum',
-    description: (t) => `The autoscaler of ${t.name} has run at its maximum replicas for 15 minutes; raise autoscale.max or look for the load.`,
-    runbook: `${RUNBOOKS}/kubehpamaxedout`,
+    description: (t, _threshold, held) => `The autoscaler of ${t.name} has run at its maximum replicas for ${held}; raise autoscale.max or look for the load.`,
+    runbook: () => `${RUNBOOKS}/kubehpamaxedout`,
   },
   pvcNearlyFull: {
     alert: 'VolumeNearlyFull',
@@ -199,7 +200,7 @@ const PRESETS: Readonly<Record<AlertPresetName, Preset>> = {
     },
     summary: 'Volume {{ $labels.persistentvolumeclaim }} is nearly full',
     description: (t, free) => `PersistentVolumeClaim {{ $labels.namespace }}/{{ $labels.persistentvolumeclaim }} of ${t.name} has less than ${Math.round(free * 100)}% free space ({{ $value | humanizePercentage }} left).`,
-    runbook: `${RUNBOOKS}/kubepersistentvolumefillingup`,
+    runbook: () => `${RUNBOOKS}/kubepersistentvolumefillingup`,
   },
   jobFailed: {
     alert: 'JobFailed',
@@ -209,7 +210,7 @@ const PRESETS: Readonly<Record<AlertPresetName, Preset>> = {
     expr: (t) => `kube_job_failed{namespace=${q(t.namespace)}, job_name=~${q(t.kind === 'Job' ? t.name : `${t.name}-[0-9]+`)}} > 0`,
     summary: 'Job {{ $labels.namespace }}/{{ $labels.job_name }} failed',
     description: (t) => `Job {{ $labels.job_name }} of ${t.kind} ${t.name} failed; its pods' logs say why.`,
-    runbook: `${RUNBOOKS}/kubejobfailed`,
+    runbook: () => `${RUNBOOKS}/kubejobfailed`,
   },
   cronJobNotScheduling: {
     alert: 'CronJobNotCompleting',
@@ -220,7 +221,7 @@ const PRESETS: Readonly<Record<AlertPresetName, Preset>> = {
     expr: (t, seconds) => `time() - kube_cronjob_status_last_successful_time{${controller(t)}} > ${seconds}`,
     summary: 'CronJob {{ $labels.namespace }}/{{ $labels.cronjob }} has not completed a run',
     description: (t, seconds) => `CronJob ${t.name} has not completed a run for more than ${formatDuration(seconds)}; check that it is not suspended and that its Jobs succeed.`,
-    runbook: `${RUNBOOKS}/kubejobnotcompleted`,
+    runbook: () => `${RUNBOOKS}/kubejobnotcompleted`,
   },
 };
 
@@ -286,8 +287,8 @@ export class WorkloadAlerts extends Construct {
         for: forDuration,
         severity: tuning?.severity ?? preset.severity,
         summary: preset.summary,
-        description: preset.description(t, threshold).replace('for 15 minutes', `for ${formatDuration(durationSeconds(forDuration))}`),
-        runbookUrl: preset.runbook,
+        description: preset.description(t, threshold, forDuration),
+        runbookUrl: preset.runbook(t),
       });
     }
     for (const [key, extra] of Object.entries(props.extra ?? {})) {
