@@ -256,7 +256,7 @@ describe('metrics on workloads', () => {
 });
 
 describe('checks of hand-written monitoring objects', () => {
-  const kinds = KindRegistry.builtIns(DEFAULT_EXTENSIONS.flatMap((e) => e.kinds ?? []));
+  const kinds = KindRegistry.builtIns(undefined, DEFAULT_EXTENSIONS.flatMap((e) => e.kinds ?? []));
   const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'shop', labels: { app: 'api' } }, spec: { selector: { app: 'api' }, ports: [{ name: 'http', port: 80 }] } };
   const deployment = {
     apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'shop' },
