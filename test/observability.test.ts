@@ -106,6 +106,10 @@ describe('dist/', () => {
     expect(byName.OrdersDbReplicationLag.expr).toMatch(/pg_replication_lag_seconds\{.*\}\) > 30$/);
     expect(byName.OrdersDbConnectionsNearLimit.expr).toMatch(/pg_settings_max_connections.* > 0\.8$/);
     for (const r of rules) expect(Object.keys(r.annotations).sort()).toEqual(['description', 'runbook_url', 'summary']);
+    // The ZooKeeper ensemble: two Services select its members, so a PodMonitor scrapes each once.
+    expect(findObject(objs as any, 'PodMonitor', 'zookeeper').spec.podMetricsEndpoints[0].port).toBe('metrics');
+    expect(findObjects(objs as any, 'ServiceMonitor').map((m) => m.metadata.name)).toEqual(['orders-db']);
+    expect(findObject(objs as any, 'PrometheusRule', 'zookeeper-alerts').spec.groups[0].rules.map((r: any) => r.alert)).toContain('ZookeeperVolumeNearlyFull');
   });
 });
 

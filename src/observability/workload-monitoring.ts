@@ -3,7 +3,7 @@ import { checkPort, resolvePort, type PortProps } from '../core/ports.js';
 import { checkKnownKeys } from '../core/props.js';
 import type { Workload } from '../core/workload.js';
 import { PodMonitor } from './pod-monitor.js';
-import { resolveScrapeEndpoint } from './scrape-endpoint.js';
+import { resolveScrapeEndpoint, type ScrapeEndpointProps } from './scrape-endpoint.js';
 import { ServiceMonitor } from './service-monitor.js';
 import { monitoringOf } from './monitoring-settings.js';
 import { checkAlertPresets, WorkloadAlerts, type AlertPresetsProps, type AlertTarget, type ExtraAlert } from './workload-alerts.js';
@@ -82,8 +82,10 @@ export function addWorkloadMonitoring(workload: Workload, options: WorkloadMonit
   if (!workload.ports.some((p) => p.name === options.portName)) {
     throw ctx.error('metrics.port', m.port, `is not a port of ${workload.node.path} (ports: ${workload.ports.map((p) => p.name).join(', ') || 'none'})`, 'Use a port number, or the name of a declared port');
   }
-  const endpoint = resolveScrapeEndpoint(ctx, 'metrics', { port: options.portName, ...(m.path !== undefined ? { path: m.path } : {}), ...(m.interval !== undefined ? { interval: m.interval } : {}) }, monitoringOf(workload.stack.env).scrapeInterval);
-  const monitorProps = { name: workload.name, selector: workload.selector, endpoints: [endpoint as { port: string }], labels: options.labels };
+  const endpoint: ScrapeEndpointProps = { port: options.portName, ...(m.path !== undefined ? { path: m.path } : {}), ...(m.interval !== undefined ? { interval: m.interval } : {}) };
+  // Checked here too, so that errors name the workload's `metrics` prop rather than the monitor's endpoint.
+  resolveScrapeEndpoint(ctx, 'metrics', endpoint, monitoringOf(workload.stack.env).scrapeInterval);
+  const monitorProps = { name: workload.name, selector: workload.selector, endpoints: [endpoint], labels: options.labels };
   const monitor = options.through === 'service' ? new ServiceMonitor(workload, 'service-monitor', monitorProps) : new PodMonitor(workload, 'pod-monitor', monitorProps);
   const presets = options.alerts === undefined ? {} : checkAlertPresets(ctx, 'alerts', options.alerts, options.extraAlerts);
   const alerts = presets === false ? undefined : new WorkloadAlerts(workload, 'alerts', { target: options.target, presets, extra: options.extraAlerts, labels: options.labels });
