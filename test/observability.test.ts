@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parser } from '@prometheus-io/lezer-promql';
 import { describe, expect, it } from 'vitest';
@@ -20,6 +22,7 @@ import {
   WebService,
   Worker,
 } from '../src/index.js';
+import { checkFolder } from '../src/cli/check.js';
 import { findObject, findObjects, podSpecOf, synthObjects } from '../src/testing.js';
 import { defineEnvironment, dev, production } from '../presets/index.js';
 import { newStack } from './support/app.js';
@@ -295,5 +298,30 @@ describe('checks of hand-written monitoring objects', () => {
       'rule-duration-invalid spec.groups[0].rules[1].for: of alert "B" is not a Prometheus duration',
       'rule-group-duplicate-alert spec.groups[0].rules[2].alert: is also the alert of spec.groups[0].rules[1] in group "g"',
     ]);
+  });
+
+  it('runs in keelson check on a folder of YAML', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keelson-rules-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'rules.yaml'), [
+        'apiVersion: monitoring.coreos.com/v1',
+        'kind: PrometheusRule',
+        'metadata: { name: r, namespace: shop }',
+        'spec:',
+        '  groups:',
+        '    - name: g',
+        '      rules:',
+        '        - alert: Slow',
+        '          expr: histogram_quantile(0.99, rate(http_request_duration_seconds_bucket[5m]) > 1',
+        '          labels: { severity: warning }',
+        '',
+      ].join('\n'));
+      const report = await checkFolder(dir);
+      expect(report.findings.filter((f) => f.severity === 'error').map((f) => `${f.rule} ${f.path} ${f.field}: ${f.message}`)).toEqual([
+        'promql-invalid rules.yaml#0 spec.groups[0].rules[0].expr: of alert "Slow" is not valid PromQL at line 1, column 76: syntax error: the expression ends early, ")" is missing',
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
