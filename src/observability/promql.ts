@@ -392,6 +392,3 @@ export function checkPromql(expr: string, want: readonly PromqlType[] = [V, S]):
   }
   return checker.problems;
 }
-
-/** Every function name PromQL knows (for docs and tests). */
-export const PROMQL_FUNCTIONS: readonly string[] = Object.keys(FUNCTIONS);
