@@ -30,6 +30,8 @@ export const staging: EnvironmentProfile = Object.freeze({
   certIssuer: 'letsencrypt-staging',
   allowLatestTag: false,
   networkPolicies: Object.freeze({ defaultDeny: true, ingressControllerNamespace: 'ingress-nginx', monitoringNamespace: 'monitoring' }),
+  // Nothing in staging wakes anyone up: alerts that would page in production open tickets.
+  monitoring: Object.freeze({ selectorLabels: Object.freeze({ release: 'kube-prometheus-stack' }), pageSeverity: 'warning' }),
 });
 
 /** Production: at least two replicas, spread over zones and nodes, drained gracefully; VPAs only recommend until a workload opts in. */
@@ -46,6 +48,7 @@ export const production: EnvironmentProfile = Object.freeze({
   certIssuer: 'letsencrypt-prod',
   allowLatestTag: false,
   networkPolicies: Object.freeze({ defaultDeny: true, ingressControllerNamespace: 'ingress-nginx', monitoringNamespace: 'monitoring' }),
+  monitoring: Object.freeze({ selectorLabels: Object.freeze({ release: 'kube-prometheus-stack' }) }),
 });
 
 /** The built-in environments, by name. */

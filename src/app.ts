@@ -7,6 +7,7 @@ import { SynthContext, type StackManifest, type SynthExtension } from './core/sy
 import { synthesize, type SynthOptions, type SynthResult } from './core/synth.js';
 import { generatedModel } from './imports/crd-models.js';
 import { networkExtension } from './network/connection-graph.js';
+import { observabilityExtension } from './observability/extension.js';
 
 /**
  * The composition root: the one place that knows every area, so core never has to.
@@ -14,8 +15,8 @@ import { networkExtension } from './network/connection-graph.js';
  * through here and runs the same extensions.
  */
 
-/** The extensions every synth runs, in order: NetworkPolicies, network checks and `network.md`. */
-export const DEFAULT_EXTENSIONS: readonly SynthExtension[] = [networkExtension];
+/** The extensions every synth runs, in order: NetworkPolicies, network checks and `network.md`; PrometheusRule content checks. */
+export const DEFAULT_EXTENSIONS: readonly SynthExtension[] = [networkExtension, observabilityExtension];
 
 /** A fresh context for one synth of `root` with the default extensions and the generated CRD validators. */
 export function createSynthContext(root: IConstruct): SynthContext {

@@ -13,14 +13,16 @@ import { Worker } from '../../src/workloads/worker.js';
  * The e-commerce example: a frontend behind an Ingress and an autoscaled API that only the
  * frontend may call; an order worker that consumes a Redis queue; a nightly cleanup job; and
  * a public gateway (LoadBalancer) with a log-shipping sidecar, a config check before it starts
- * and its routes mounted from a file in the repository.
+ * and its routes mounted from a file in the repository. The API, the worker and the cache are
+ * scraped by Prometheus with the preset alerts; the API has availability and latency SLOs and
+ * a Grafana dashboard.
  */
 export function shopStack(scope: Construct, env: EnvironmentProfile): Stack {
   const shop = new Stack(scope, `shop-${env.name}`, { env, partOf: 'shop' });
 
   // The databases' VPAs only recommend requests (`kubectl describe vpa db`) until someone acts on them.
   const db = new Postgres(shop, 'db', { version: '16.4', storage: '20Gi', credentials: { secret: 'db-secret' }, vpa: { mode: 'Off' } });
-  const cache = new Redis(shop, 'cache', { storage: '5Gi', credentials: { secret: 'cache-secret' }, vpa: { mode: 'Off' } });
+  const cache = new Redis(shop, 'cache', { storage: '5Gi', credentials: { secret: 'cache-secret' }, metrics: true, vpa: { mode: 'Off' } });
 
   const api = new WebService(shop, 'api', {
     image: 'ecommerce/api:v2.1.0',
@@ -29,6 +31,8 @@ export function shopStack(scope: Construct, env: EnvironmentProfile): Stack {
     health: { live: '/health', ready: '/ready' },
     autoscale: { min: 3, max: 20, cpu: 70, memory: 80, behavior: 'fast-up-slow-down' },
     env: { DATABASE_URL: db.url, REDIS_URL: cache.url, JWT_SECRET: { secret: 'jwt-secret', key: 'secret' } },
+    metrics: { port: 9090 },
+    slo: { availability: 99.9, latency: { threshold: '300ms', percentile: 99 } },
   });
 
   const frontend = new WebService(shop, 'frontend', {
@@ -60,6 +64,7 @@ export function shopStack(scope: Construct, env: EnvironmentProfile): Stack {
       max: 10,
       triggers: [{ type: 'redis-list', address: concat(cache.host, ':', cache.port), listName: 'orders', listLength: 20, passwordFromEnv: 'REDIS_PASSWORD' }],
     },
+    metrics: { port: 9090 },
   });
   cache.allowFrom(worker);
   // KEDA's operator reads the queue length.
@@ -73,6 +78,7 @@ export function shopStack(scope: Construct, env: EnvironmentProfile): Stack {
     command: ['cleanup', '--older-than', '30d'],
     env: { DATABASE_URL: db.url },
     activeDeadline: '1h',
+    alerts: {},
   });
   db.allowFrom(cleanup);
 

@@ -211,11 +211,11 @@ const NPM_CRDS: Readonly<Record<string, PackageKinds>> = {
   '@kubernetes-models/prometheus-operator': {
     'monitoring.coreos.com': {
       Alertmanager: ['v1'],
-      PodMonitor: ['v1'],
+      PodMonitor: [['v1'], { rank: 70, scrapes: { of: 'pods', selector: 'spec.selector', endpoints: 'spec.podMetricsEndpoints', namespaceSelector: 'spec.namespaceSelector' } }],
       Probe: ['v1'],
       Prometheus: ['v1'],
-      PrometheusRule: ['v1'],
-      ServiceMonitor: ['v1'],
+      PrometheusRule: [['v1'], { rank: 71 }],
+      ServiceMonitor: [['v1'], { rank: 70, scrapes: { of: 'services', selector: 'spec.selector', endpoints: 'spec.endpoints', namespaceSelector: 'spec.namespaceSelector' } }],
       ThanosRuler: ['v1'],
       AlertmanagerConfig: ['v1alpha1', 'v1beta1'],
       PrometheusAgent: ['v1alpha1'],

@@ -1,3 +1,5 @@
+import type { Rule } from './checks/finding.js';
+
 /** A kubernetes-models style class: `new M(json).validate()` throws (with ajv `errors`) when `json` does not match the schema. */
 export type ModelClass = new (data: unknown) => { validate(): void };
 
@@ -43,6 +45,34 @@ export interface KindReference {
 }
 
 /**
+ * How a monitor kind (the Prometheus operator's ServiceMonitor and PodMonitor) picks what
+ * it scrapes: the selector must pick something in the namespace, and every endpoint's port
+ * must be a port of what it picks.
+ */
+export interface ScrapeTargets {
+  /** `services`: the selector picks Services and endpoint ports name Service ports; `pods`: it picks pods and ports name container ports. */
+  readonly of: 'services' | 'pods';
+  /** Field path of the LabelSelector, e.g. `spec.selector`. */
+  readonly selector: string;
+  /** Field path of the list of endpoints, each naming a `port`, e.g. `spec.endpoints`. */
+  readonly endpoints: string;
+  /** Field path of the namespace selector: when it picks other namespaces than the object's own, the targets are not checked. */
+  readonly namespaceSelector: string;
+}
+
+/** A problem in the content of one object (e.g. a PromQL expression that does not parse), found by its kind's `inspect`. */
+export interface ContentProblem {
+  /** The rule broken. */
+  readonly rule: Rule;
+  /** Field path, e.g. `spec.groups[0].rules[2].expr`. */
+  readonly field: string;
+  /** What is wrong. */
+  readonly message: string;
+  /** How to fix this one. @default - the rule's fix */
+  readonly fix?: string;
+}
+
+/**
  * What Keelson knows about one kind (API group + kind): apply order, scope, where
  * its pods are, its schema and how it relates to other objects. Every check, the
  * apply order and the network checks read these through a {@link KindRegistry}.
@@ -83,6 +113,14 @@ export interface KindDefinition {
   readonly selects?: PodSelection;
   /** Fields that name other objects which must exist (an HPA's `spec.scaleTargetRef`). @default - none */
   readonly refersTo?: readonly KindReference[];
+  /** For monitor kinds: what the object scrapes, so a selector that picks nothing or a port that does not exist is reported. @default - it scrapes nothing */
+  readonly scrapes?: ScrapeTargets;
+  /**
+   * Checks the content of an object beyond its schema (PromQL in a PrometheusRule, say); runs in
+   * every synth and in `keelson check`.
+   * @default - no content checks
+   */
+  readonly inspect?: (json: Record<string, any>) => readonly ContentProblem[];
   /** For kinds with a /scale subresource: the field path of the replica count, e.g. `spec.replicas`. @default - not scalable */
   readonly replicasField?: string;
 }

@@ -1,6 +1,9 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
+import { ErrorContext } from '../core/errors.js';
 import { KubeObject } from '../core/kube-object.js';
+import { addWorkloadMonitoring, prepareMetrics, type MetricsProps, type WorkloadMonitoring } from '../observability/workload-monitoring.js';
+import { checkAlertPresets, WorkloadAlerts, type AlertPresetsProps } from '../observability/workload-alerts.js';
 import { PodWorkload, type PodWorkloadOptions, type WorkloadProps } from '../core/pod-workload.js';
 import type { DisruptionProps } from '../scaling/disruption-budget.js';
 import { EVENT_KEYS, resolveEventScaling, type EventScalingProps } from '../scaling/event-scaling.js';
@@ -24,10 +27,29 @@ export interface DeploymentWorkloadProps extends WorkloadProps {
   readonly vpa?: VerticalScalingProps;
   /** Disruption budget settings (emitted when more than one replica can run). @default { maxUnavailable: 1 } */
   readonly disruption?: DisruptionProps;
+  /**
+   * Have Prometheus scrape the workload: `{ port: 9090 }` adds a `metrics` port (or scrapes a
+   * port the container already has), a ServiceMonitor (PodMonitor for a Worker) and the
+   * NetworkPolicy admission of the monitoring namespace on that port only.
+   * @default - not scraped
+   */
+  readonly metrics?: MetricsProps;
+  /**
+   * The preset alerts (crash looping, pods not ready, replicas mismatch, rollout stuck, HPA at
+   * its maximum): `false` removes them all, `{ crashLooping: false, podsNotReady: { for: '30m' } }`
+   * removes or tunes one.
+   * @default - every preset, where `metrics` is set; none otherwise
+   */
+  readonly alerts?: false | AlertPresetsProps;
 }
 
 /** The keys {@link DeploymentWorkloadProps} adds to the workload's. */
-export const DEPLOYMENT_KEYS = ['replicas', 'autoscale', 'scaleOn', 'vpa', 'disruption'];
+export const DEPLOYMENT_KEYS = ['replicas', 'autoscale', 'scaleOn', 'vpa', 'disruption', 'metrics', 'alerts'];
+
+/** How a Deployment workload is scraped: through its Service (ServiceMonitor) or its pods (PodMonitor). */
+export interface DeploymentWorkloadOptions extends PodWorkloadOptions {
+  readonly scrapeThrough: 'service' | 'pod';
+}
 
 /**
  * Base of the stateless workloads (WebService, Worker): a Deployment that rolls with no
@@ -49,9 +71,17 @@ export abstract class DeploymentWorkload extends PodWorkload {
   public readonly disruptionBudget?: KubeObject;
   /** The smallest and largest number of replicas that can run. */
   public readonly replicaRange: ReplicaRange;
+  /** The monitor and preset alerts, when `metrics` is set. */
+  public readonly monitoring?: WorkloadMonitoring;
+  /** The preset alerts, unless removed (with or without `metrics`). */
+  public readonly alerts?: WorkloadAlerts;
+  /** Name of the port Prometheus scrapes, when `metrics` is set. */
+  public readonly metricsPortName?: string;
 
-  protected constructor(scope: Construct, id: string, props: DeploymentWorkloadProps, options: PodWorkloadOptions) {
-    super(scope, id, props, { ...options, keys: [...DEPLOYMENT_KEYS, ...options.keys] });
+  protected constructor(scope: Construct, id: string, props: DeploymentWorkloadProps, options: DeploymentWorkloadOptions) {
+    const valid = props !== null && typeof props === 'object';
+    const metrics = valid ? prepareMetrics(new ErrorContext(scope.node.path ? `${scope.node.path}/${id}` : id), props.metrics, props.ports) : undefined;
+    super(scope, id, metrics ? { ...props, ports: metrics.ports } : props, { ...options, keys: [...DEPLOYMENT_KEYS, ...options.keys] });
     const env = this.stack.env;
     const ctx = this.ctx;
     if (props.scaleOn !== undefined) {
@@ -98,5 +128,14 @@ export abstract class DeploymentWorkload extends PodWorkload {
     this.triggerAuthentications = replicated.triggerAuthentications;
     this.verticalAutoscaler = replicated.verticalAutoscaler;
     this.disruptionBudget = replicated.disruptionBudget;
+    const target = { kind: 'Deployment', name: this.name, namespace: this.namespace, autoscaled: this.autoscaler !== undefined } as const;
+    if (metrics) {
+      this.metricsPortName = metrics.portName;
+      this.monitoring = addWorkloadMonitoring(this, { through: options.scrapeThrough, metrics: props.metrics!, portName: metrics.portName, target, alerts: props.alerts, labels: this.metadata.labels });
+      this.alerts = this.monitoring.alerts;
+    } else if (props.alerts !== undefined) {
+      const presets = checkAlertPresets(this.ctx, 'alerts', props.alerts);
+      if (presets !== false) this.alerts = new WorkloadAlerts(this, 'alerts', { target, presets, labels: this.metadata.labels });
+    }
   }
 }

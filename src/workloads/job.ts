@@ -4,6 +4,7 @@ import { KubeObject } from '../core/kube-object.js';
 import { PodWorkload } from '../core/pod-workload.js';
 import { addTriggerAuthentications, JOB_EVENT_KEYS, resolveEventScaling, type EventScalingProps } from '../scaling/event-scaling.js';
 import { ScaledJob } from '../scaling/scaled-job.js';
+import { checkAlertPresets, WorkloadAlerts } from '../observability/workload-alerts.js';
 import { JOB_RUN_KEYS, resolveJobRun, type JobRunProps } from './job-spec.js';
 
 /** Props of a {@link Job}. */
@@ -26,6 +27,8 @@ export class Job extends PodWorkload {
   public readonly job: KubeObject;
   /** The KEDA TriggerAuthentications of triggers that read Secrets. */
   public readonly triggerAuthentications: readonly KubeObject[];
+  /** The alerts, when `alerts` is set. */
+  public readonly alerts?: WorkloadAlerts;
 
   constructor(scope: Construct, id: string, props: JobProps) {
     super(scope, id, props, { component: 'job', longRunning: false, keys: [...JOB_RUN_KEYS, 'scaleOn'], serviceName: false });
@@ -45,5 +48,7 @@ export class Job extends PodWorkload {
       this.adoptPodTemplate(this.job, ['spec', 'template']);
       this.triggerAuthentications = [];
     }
+    const presets = props.alerts === undefined ? false : checkAlertPresets(this.ctx, 'alerts', props.alerts);
+    if (presets !== false) this.alerts = new WorkloadAlerts(this, 'alerts', { target: { kind: 'Job', name: this.name, namespace: this.namespace }, presets, labels: this.metadata.labels });
   }
 }

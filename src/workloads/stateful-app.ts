@@ -12,6 +12,8 @@ import type { DisruptionProps } from '../scaling/disruption-budget.js';
 import { addReplicaObjects } from '../scaling/replicated.js';
 import { resolveReplicaRange } from '../scaling/replicas.js';
 import { templateContainers, type VerticalScalingProps } from '../scaling/vertical-autoscaler.js';
+import { checkAlertPresets, WorkloadAlerts, type AlertPresetsProps } from '../observability/workload-alerts.js';
+import { addWorkloadMonitoring, prepareMetrics, type MetricsProps, type WorkloadMonitoring } from '../observability/workload-monitoring.js';
 
 /** A persistent volume per pod, from the StatefulSet's volumeClaimTemplates. */
 export interface StatefulVolumeProps {
@@ -37,6 +39,16 @@ export interface StatefulAppProps extends WorkloadProps {
   readonly disruption?: DisruptionProps;
   /** Set the members' requests from their usage with a VerticalPodAutoscaler. @default - no VPA */
   readonly vpa?: VerticalScalingProps;
+  /**
+   * Have Prometheus scrape every member: `{ port: 9090 }` adds a `metrics` port (or scrapes a
+   * port the container has), a PodMonitor (both Services select the members, so a
+   * ServiceMonitor would scrape each twice) and the NetworkPolicy admission of the
+   * monitoring namespace on that port only.
+   * @default - not scraped
+   */
+  readonly metrics?: MetricsProps;
+  /** Tune (`{ pvcNearlyFull: { threshold: 0.2 } }`) or remove (`false`) the preset alerts. @default - every preset that applies where `metrics` is set; none otherwise */
+  readonly alerts?: false | AlertPresetsProps;
 }
 
 /**
@@ -61,14 +73,20 @@ export class StatefulApp extends PodWorkload {
   public readonly replicas: number;
   /** Cluster DNS name of the client Service. */
   public readonly host: ExportedValue;
+  /** The PodMonitor and preset alerts, when `metrics` is set. */
+  public readonly monitoring?: WorkloadMonitoring;
+  /** The preset alerts, unless removed (with `metrics`, or asked for with `alerts`). */
+  public readonly alerts?: WorkloadAlerts;
 
   constructor(scope: Construct, id: string, props: StatefulAppProps) {
     const storage = props && typeof props === 'object' ? (props.storage ?? {}) : {};
     const mounts: MountProps[] = Object.entries(storage).map(([volume, s]) => ({ path: s?.mountPath, volume, readOnly: false }));
-    super(scope, id, props && typeof props === 'object' ? { ...props, mounts: [...(props.mounts ?? []), ...mounts] } : props, {
+    const valid = props !== null && typeof props === 'object';
+    const metrics = valid ? prepareMetrics(new ErrorContext(scope.node.path ? `${scope.node.path}/${id}` : id), props.metrics, props.ports) : undefined;
+    super(scope, id, valid ? { ...props, mounts: [...(props.mounts ?? []), ...mounts], ...(metrics ? { ports: metrics.ports } : {}) } : props, {
       component: 'stateful',
       longRunning: true,
-      keys: ['replicas', 'storage', 'podManagement', 'disruption', 'vpa'],
+      keys: ['replicas', 'storage', 'podManagement', 'disruption', 'vpa', 'metrics', 'alerts'],
       serviceName: true,
       // Pod names `<name>-<ordinal>` carry a controller-revision-hash label, which is limited to 63 characters.
       maxNameLength: 52,
@@ -126,6 +144,20 @@ export class StatefulApp extends PodWorkload {
     });
     this.disruptionBudget = replicated.disruptionBudget;
     this.verticalAutoscaler = replicated.verticalAutoscaler;
+    if (metrics) {
+      this.monitoring = addWorkloadMonitoring(this, {
+        through: 'pod',
+        metrics: props.metrics!,
+        portName: metrics.portName,
+        target: { kind: 'StatefulSet', name: this.name, namespace: this.namespace, claimTemplates: Object.keys(storage) },
+        alerts: props.alerts,
+        labels: this.metadata.labels,
+      });
+    } else if (props.alerts !== undefined) {
+      const presets = checkAlertPresets(ctx, 'alerts', props.alerts);
+      if (presets !== false) this.alerts = new WorkloadAlerts(this, 'alerts', { target: { kind: 'StatefulSet', name: this.name, namespace: this.namespace, claimTemplates: Object.keys(storage) }, presets, labels: this.metadata.labels });
+    }
+    if (this.monitoring?.alerts) this.alerts = this.monitoring.alerts;
   }
 
   /** The stable DNS name of member `ordinal`, e.g. `zk-0.zk-headless.shop.svc.cluster.local`. */

@@ -3,6 +3,7 @@ import { generatedModel } from '../../src/imports/crd-models.js';
 const CRD_PACKAGES: Record<string, string> = {
   'external-secrets.io': '@kubernetes-models/external-secrets',
   'keda.sh': '@kubernetes-models/keda',
+  'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
 };
 
 /**

@@ -1,6 +1,7 @@
 import { KindRegistry } from '../kinds.js';
 import { admitWaivedPods, ADMISSION_RULES } from './admission.js';
 import { checkAvailability, AVAILABILITY_RULES } from './availability.js';
+import { checkContent } from './content.js';
 import { checkBestPractices, BEST_PRACTICE_RULES } from './best-practices.js';
 import type { CheckedObject, Finding, Rule } from './finding.js';
 import { checkIngressRoutes, INGRESS_RULES } from './ingress-routes.js';
@@ -58,6 +59,7 @@ export function runChecks(objects: readonly CheckedObject[], options: CheckOptio
     ...checkIngressRoutes(objects),
     ...checkBestPractices(objects, kinds),
     ...checkAvailability(index),
+    ...checkContent(objects, kinds),
   ];
   const order = new Map(objects.map((o, i) => [o.path, i]));
   const waived = applyWaivers(findings, objects, options.waivers ?? [], kinds);
