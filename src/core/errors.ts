@@ -39,6 +39,21 @@ export class KeelsonErrors extends Error {
   }
 }
 
+/** A file or folder synth or a command cannot use: one line naming the path, what is wrong and what to do. */
+export class OutputError extends Error {
+  constructor(
+    /** The file or folder. */
+    public readonly file: string,
+    /** What is wrong with it. */
+    public readonly problem: string,
+    /** What to do. */
+    public readonly hint: string,
+  ) {
+    super(`${file}: ${problem}. ${hint}`);
+    this.name = 'OutputError';
+  }
+}
+
 /** Renders a value for an error message: strings quoted, objects as compact JSON. */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);

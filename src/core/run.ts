@@ -1,5 +1,5 @@
 import { ChecksFailedError, formatFinding, type Finding } from './checks/finding.js';
-import { KeelsonError, KeelsonErrors } from './errors.js';
+import { KeelsonError, KeelsonErrors, OutputError } from './errors.js';
 import type { SynthResult } from './synth.js';
 
 /**
@@ -52,7 +52,7 @@ export function formatError(e: unknown): string {
     return `error: ${e.message}${rest.length ? `\n${formatFindings(rest)}` : ''}`;
   }
   if (e instanceof KeelsonErrors) return `error: ${e.message}`;
-  if (e instanceof KeelsonError) return `error: ${e.message}`;
+  if (e instanceof KeelsonError || e instanceof OutputError) return `error: ${e.message}`;
   if (e instanceof Error) return `error: ${e.message}\n(set KEELSON_DEBUG=1 or pass --debug for the stack trace)`;
   return `error: ${String(e)}`;
 }
