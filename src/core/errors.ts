@@ -32,8 +32,9 @@ export class KeelsonError extends Error {
 export class KeelsonErrors extends Error {
   public readonly errors: readonly KeelsonError[];
 
-  constructor(errors: readonly KeelsonError[]) {
-    super(`${errors.length} error${errors.length === 1 ? '' : 's'}:\n${errors.map((e) => `  - ${e.message}`).join('\n')}`);
+  /** `note` is a last line, e.g. where the build stopped. */
+  constructor(errors: readonly KeelsonError[], note?: string) {
+    super(`${errors.length} error${errors.length === 1 ? '' : 's'}:\n${errors.map((e) => `  - ${e.message}`).join('\n')}${note ? `\n${note}` : ''}`);
     this.name = 'KeelsonErrors';
     this.errors = errors;
   }
