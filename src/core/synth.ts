@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { activeErrors, ChecksFailedError, type Finding } from './checks/finding.js';
 import { runChecks } from './checks/index.js';
 import { waiversOf } from './checks/waivers.js';
+import { OutputError } from './errors.js';
 import { collectStacks } from './manifest.js';
 import { prepareOutdir, replaceOutdir } from './output-dir.js';
 import type { StackManifest, SynthContext } from './synth-context.js';
@@ -100,7 +101,7 @@ export function synthesize(context: SynthContext, options: SynthOptions = {}): S
   prepareOutdir(outdir);
   const previous = listTree(outdir);
   if (previous && !previous.has(MARKER_FILE) && previous.size > 0) {
-    throw new Error(`refusing to replace ${outdir}: it has files and was not written by keelson (no ${MARKER_FILE} file). Choose another outdir or empty it.`);
+    throw new OutputError(outdir, `has files and was not written by keelson (no ${MARKER_FILE} file), so synth refuses to replace it`, 'Choose another outdir (--out <dir>) or empty it');
   }
   // Files are rendered one stack at a time and written at once, so the YAML of
   // thousands of services is never held in memory together.
