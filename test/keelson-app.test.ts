@@ -9,6 +9,10 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function runApp(file: string, source: string, args: string[] = []) {
   fs.writeFileSync(path.join(dir, file), source);
+  return runFile(file, args);
+}
+
+function runFile(file: string, args: string[] = []) {
   return spawnSync(process.execPath, [path.join(root, 'bin/keelson-app.mjs'), path.join(dir, file), ...args], { cwd: root, encoding: 'utf8' });
 }
 
@@ -21,11 +25,73 @@ describe('keelson-app', () => {
     expect(fs.readdirSync(path.join(root, 'node_modules/.cache/keelson')).filter((f) => f.startsWith('app-'))).toEqual([]);
   });
 
+  it('reuses its cached bundle until an input file changes', () => {
+    const cache = path.join(root, 'node_modules/.cache/keelson');
+    const token = `t${process.pid}x${Date.now()}`;
+    fs.writeFileSync(path.join(dir, 'greeting.ts'), `export const greeting = 'hello ${token}';\n`);
+    const source = "import { greeting } from './greeting.js';\nconsole.log(greeting);\n";
+    expect(runApp('cached.ts', source).stdout.trim()).toBe(`hello ${token}`);
+    const bundles = () => new Map(fs.readdirSync(cache).filter((f) => f.endsWith('.mjs') && fs.readFileSync(path.join(cache, f), 'utf8').includes(token)).map((f) => [f, fs.statSync(path.join(cache, f)).mtimeMs]));
+    const before = bundles();
+    expect(before.size).toBe(1);
+    expect(runFile('cached.ts').stdout.trim()).toBe(`hello ${token}`);
+    expect(bundles()).toEqual(before);
+    fs.writeFileSync(path.join(dir, 'greeting.ts'), `export const greeting = 'hello again ${token}';\n`);
+    expect(runFile('cached.ts').stdout.trim()).toBe(`hello again ${token}`);
+    expect([...bundles().values()]).not.toEqual([...before.values()]);
+  });
+
+  it('drops the cached bundles of entries that no longer exist', () => {
+    const cache = path.join(root, 'node_modules/.cache/keelson');
+    const gone = path.join(dir, 'gone.ts');
+    expect(runApp('gone.ts', "console.log('gone soon');\n").stdout.trim()).toBe('gone soon');
+    const entries = () => fs.readdirSync(cache).filter((f) => f.endsWith('.inputs.json')).map((f) => JSON.parse(fs.readFileSync(path.join(cache, f), 'utf8')).entry);
+    expect(entries()).toContain(gone);
+    fs.rmSync(gone);
+    expect(runApp('other.ts', "console.log('other');\n").stdout.trim()).toBe('other');
+    expect(entries()).not.toContain(gone);
+  });
+
+  it('bundles the construct libraries but loads other packages from node_modules', () => {
+    const run = runApp('external.ts', "import { App } from 'cdk8s';\nimport { diffLines } from 'diff';\nconsole.log(typeof App, diffLines('a\\n', 'b\\n').length);\n");
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('function 2');
+    const cache = path.join(root, 'node_modules/.cache/keelson');
+    const bundle = fs.readdirSync(cache).map((f) => path.join(cache, f)).filter((f) => f.endsWith('.mjs')).map((f) => fs.readFileSync(f, 'utf8')).find((t) => t.includes('diffLines'))!;
+    expect(bundle).toMatch(/from ["']diff["']/);
+    expect(bundle).toContain('node_modules/cdk8s/lib/app.js');
+  });
+
   it('finds the packages from the entry, whatever folder it runs in', () => {
     fs.writeFileSync(path.join(dir, 'pkg.ts'), "import { App } from 'cdk8s';\nconsole.log(typeof App);\n");
     const run = spawnSync(process.execPath, [path.join(root, 'bin/keelson-app.mjs'), 'pkg.ts'], { cwd: dir, encoding: 'utf8' });
     expect(run.stderr).toBe('');
     expect(run.stdout.trim()).toBe('function');
+  });
+
+  it('gives each bundled module its own import.meta.url, so files beside it are found', () => {
+    fs.mkdirSync(path.join(dir, 'lib'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'lib', 'data.txt'), 'beside the module\n');
+    fs.writeFileSync(path.join(dir, 'lib', 'reader.ts'), "import * as fs from 'node:fs';\nexport const read = (): string => fs.readFileSync(new URL('./data.txt', import.meta.url), 'utf8').trim();\n");
+    const run = runApp('reads.ts', "import { read } from './lib/reader.js';\nconsole.log(read());\n");
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('beside the module');
+  });
+
+  it('synthesizes an app whose custom resources are checked with the generated CRD validators', () => {
+    const source = [
+      "import { ApiObject } from 'cdk8s';",
+      `import { runApp, Stack } from ${JSON.stringify(path.join(root, 'src/index.js'))};`,
+      `import { production } from ${JSON.stringify(path.join(root, 'presets/index.js'))};`,
+      'runApp((app) => {',
+      "  const stack = new Stack(app, 'ml', { env: production });",
+      "  new ApiObject(stack, 'queue', { apiVersion: 'kueue.x-k8s.io/v1beta2', kind: 'LocalQueue', metadata: { name: 'queue' }, spec: { clusterQueue: 7 } });",
+      `}, { outdir: ${JSON.stringify(path.join(dir, 'out'))} });`,
+    ].join('\n');
+    const run = runApp('crd-app.ts', source);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/schema-invalid\s+ml\/queue\s+LocalQueue ml\/queue\s+spec\.clusterQueue: is 7, must be string/);
+    expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
   });
 
   it('reports a compile error with its location and exits 1', () => {
