@@ -20,6 +20,10 @@ if (!entry) {
 }
 const debug = Boolean(process.env.KEELSON_DEBUG);
 const entryPath = path.resolve(entry);
+if (!fs.statSync(entryPath, { throwIfNoEntry: false })?.isFile()) {
+  console.error(`error: ${entryPath}: the app entry file does not exist. Pass the path of your app's entry, e.g. keelson-app main.ts (or fix "app" in cdk8s.yaml)`);
+  process.exit(1);
+}
 // In the node_modules nearest the entry, so the bundle's imports of packages resolve from it.
 const nodeModules = (() => {
   for (let dir = path.dirname(entryPath); ; dir = path.dirname(dir)) {
@@ -135,11 +139,14 @@ const isRunning = (pid) => {
   }
 };
 
-/** Removes the bundles of entries that no longer exist and the temporary files of processes that died. */
+/**
+ * Removes the bundles of entries that no longer exist and the temporary files of processes
+ * that died (also the per-process `app-<pid>.mjs` bundles earlier versions left when killed).
+ */
 function pruneCache() {
   for (const name of fs.readdirSync(cacheDir)) {
     const file = path.join(cacheDir, name);
-    const tmpOf = /\.(\d+)\.tmp$/.exec(name);
+    const tmpOf = /\.(\d+)\.tmp$/.exec(name) ?? /^app-(\d+)\.mjs$/.exec(name);
     if (tmpOf && !isRunning(Number(tmpOf[1]))) fs.rmSync(file, { force: true });
     if (!name.endsWith('.inputs.json')) continue;
     let entryOfBundle;

@@ -1,5 +1,7 @@
 import { App } from 'cdk8s';
 import type { IConstruct } from 'constructs';
+import { ConstructErrors } from './core/construct-errors.js';
+import { KeelsonError, KeelsonErrors } from './core/errors.js';
 import { collectStacks } from './core/manifest.js';
 import { formatError, formatFindings, formatSummary, RUN_ENV } from './core/run.js';
 import { Stack } from './core/stack.js';
@@ -62,9 +64,37 @@ function selectStacks(app: App, only: readonly string[] | undefined): readonly s
 }
 
 /**
+ * Builds the app, recording the error of each construct that fails instead of stopping at
+ * the first (see {@link ConstructErrors}); when any failed, throws them all, with the
+ * validation errors of the constructs that did build, unless the build stopped early.
+ */
+function buildReportingEveryError(app: App, build: (app: App) => void): void {
+  const collector = ConstructErrors.attach(app);
+  let stopped: unknown;
+  try {
+    build(app);
+  } catch (e) {
+    if (!collector.errors.length) throw e;
+    stopped = e;
+  }
+  if (!collector.errors.length) return;
+  if (stopped instanceof KeelsonError) throw new KeelsonErrors([...collector.errors, stopped], 'The app stopped there; errors after it are not known yet.');
+  if (stopped instanceof KeelsonErrors) throw new KeelsonErrors([...collector.errors, ...stopped.errors], 'The app stopped there; errors after it are not known yet.');
+  if (stopped !== undefined) throw new KeelsonErrors(collector.errors, `The app stopped: ${(stopped as Error)?.message ?? String(stopped)}`);
+  let rest: readonly KeelsonError[] = [];
+  try {
+    collectStacks(createSynthContext(app));
+  } catch (e) {
+    if (e instanceof KeelsonErrors) rest = e.errors;
+  }
+  throw new KeelsonErrors([...collector.errors, ...rest]);
+}
+
+/**
  * Builds the app with `build`, synthesizes it, and reports errors as clear
  * lines instead of stack traces (set KEELSON_DEBUG=1 for the trace). Sets the
- * exit code to 1 on failure; the output directory is then left as it was.
+ * exit code to 1 on failure; the output directory is then left as it was. Every construct
+ * that fails is reported, not only the first.
  * KEELSON_OUTDIR, KEELSON_STACKS and KEELSON_ENVS (set by `keelson synth`)
  * override the output directory and choose the stacks to write.
  */
@@ -73,7 +103,7 @@ export function runApp(build: (app: App) => void, options: SynthOptions = {}): S
   try {
     const outdir = process.env[RUN_ENV.outdir] || options.outdir || process.env.CDK8S_OUTDIR || 'dist';
     const app = new App({ outdir });
-    build(app);
+    buildReportingEveryError(app, build);
     const result = synth(app, { ...options, outdir, only: selectStacks(app, options.only) });
     console.log(formatSummary(result, performance.now() - started));
     const findings = formatFindings(result.findings);

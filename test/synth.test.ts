@@ -70,7 +70,7 @@ describe('synth', () => {
     const out = path.join(tmp, 'src');
     fs.mkdirSync(out);
     fs.writeFileSync(path.join(out, 'main.ts'), 'precious');
-    expect(() => synth(shopApp(['api']), { outdir: out })).toThrow(/refusing to replace .*src: it has files and was not written by keelson/);
+    expect(() => synth(shopApp(['api']), { outdir: out })).toThrow(/src: has files and was not written by keelson \(no \.keelson file\), so synth refuses to replace it\. Choose another outdir/);
     expect(fs.readFileSync(path.join(out, 'main.ts'), 'utf8')).toBe('precious');
   });
 

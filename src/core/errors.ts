@@ -32,10 +32,26 @@ export class KeelsonError extends Error {
 export class KeelsonErrors extends Error {
   public readonly errors: readonly KeelsonError[];
 
-  constructor(errors: readonly KeelsonError[]) {
-    super(`${errors.length} error${errors.length === 1 ? '' : 's'}:\n${errors.map((e) => `  - ${e.message}`).join('\n')}`);
+  /** `note` is a last line, e.g. where the build stopped. */
+  constructor(errors: readonly KeelsonError[], note?: string) {
+    super(`${errors.length} error${errors.length === 1 ? '' : 's'}:\n${errors.map((e) => `  - ${e.message}`).join('\n')}${note ? `\n${note}` : ''}`);
     this.name = 'KeelsonErrors';
     this.errors = errors;
+  }
+}
+
+/** A file or folder synth or a command cannot use: one line naming the path, what is wrong and what to do. */
+export class OutputError extends Error {
+  constructor(
+    /** The file or folder. */
+    public readonly file: string,
+    /** What is wrong with it. */
+    public readonly problem: string,
+    /** What to do. */
+    public readonly hint: string,
+  ) {
+    super(`${file}: ${problem}. ${hint}`);
+    this.name = 'OutputError';
   }
 }
 

@@ -3,7 +3,9 @@ import * as path from 'node:path';
 import { activeErrors, ChecksFailedError, type Finding } from './checks/finding.js';
 import { runChecks } from './checks/index.js';
 import { waiversOf } from './checks/waivers.js';
+import { OutputError } from './errors.js';
 import { collectStacks } from './manifest.js';
+import { prepareOutdir, replaceOutdir } from './output-dir.js';
 import type { StackManifest, SynthContext } from './synth-context.js';
 import { toYamlDocument } from './yaml.js';
 
@@ -96,16 +98,17 @@ export function synthesize(context: SynthContext, options: SynthOptions = {}): S
   if (activeErrors(findings).length) throw new ChecksFailedError(findings);
   phase('check');
 
+  prepareOutdir(outdir);
   const previous = listTree(outdir);
   if (previous && !previous.has(MARKER_FILE) && previous.size > 0) {
-    throw new Error(`refusing to replace ${outdir}: it has files and was not written by keelson (no ${MARKER_FILE} file). Choose another outdir or empty it.`);
+    throw new OutputError(outdir, `has files and was not written by keelson (no ${MARKER_FILE} file), so synth refuses to replace it`, 'Choose another outdir (--out <dir>) or empty it');
   }
   // Files are rendered one stack at a time and written at once, so the YAML of
   // thousands of services is never held in memory together.
   const written = new Set<string>();
   const added: string[] = [];
   const changed: string[] = [];
-  writeAtomically(outdir, (write) => {
+  replaceOutdir(outdir, (write) => {
     const emit = (name: string, text: string) => {
       written.add(name);
       write(name, text);
@@ -152,33 +155,4 @@ export function listTree(dir: string): Set<string> | undefined {
 export function readTree(dir: string): Map<string, string> | undefined {
   const names = listTree(dir);
   return names && new Map([...names].sort().map((name) => [name, fs.readFileSync(path.join(dir, name), 'utf8')]));
-}
-
-/**
- * Writes files into a temporary folder beside `outdir` through `produce`, then
- * swaps it in with renames; on any error the temporary folder is removed and
- * `outdir` is left as it was.
- */
-function writeAtomically(outdir: string, produce: (write: (name: string, text: string) => void) => void): void {
-  const parent = path.dirname(outdir);
-  fs.mkdirSync(parent, { recursive: true });
-  const tmp = fs.mkdtempSync(path.join(parent, `.keelson-tmp-${path.basename(outdir)}-`));
-  try {
-    const made = new Set<string>();
-    produce((name, text) => {
-      const dir = path.dirname(name);
-      if (dir !== '.' && !made.has(dir)) {
-        fs.mkdirSync(path.join(tmp, dir), { recursive: true });
-        made.add(dir);
-      }
-      fs.writeFileSync(path.join(tmp, name), text);
-    });
-    const old = fs.existsSync(outdir) ? `${tmp}-old` : undefined;
-    if (old) fs.renameSync(outdir, old);
-    fs.renameSync(tmp, outdir);
-    if (old) fs.rmSync(old, { recursive: true, force: true });
-  } catch (e) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
 }
