@@ -6,6 +6,7 @@ import { Stack } from './core/stack.js';
 import { SynthContext, type StackManifest, type SynthExtension } from './core/synth-context.js';
 import { synthesize, type SynthOptions, type SynthResult } from './core/synth.js';
 import { networkExtension } from './network/connection-graph.js';
+import { platformExtension } from './platform/platform-extension.js';
 
 /**
  * The composition root: the one place that knows every area, so core never has to.
@@ -13,8 +14,11 @@ import { networkExtension } from './network/connection-graph.js';
  * through here and runs the same extensions.
  */
 
-/** The extensions every synth runs, in order: NetworkPolicies, network checks and `network.md`. */
-export const DEFAULT_EXTENSIONS: readonly SynthExtension[] = [networkExtension];
+/**
+ * The extensions every synth runs, in order: NetworkPolicies, network checks and `network.md`;
+ * then namespace ownership, Argo CD applications, config checksums, sync waves and their checks.
+ */
+export const DEFAULT_EXTENSIONS: readonly SynthExtension[] = [networkExtension, platformExtension];
 
 /** A fresh context for one synth of `root` with the default extensions. */
 export function createSynthContext(root: IConstruct): SynthContext {

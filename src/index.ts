@@ -52,3 +52,11 @@ export type { Endpoint, Route, RoutePort, WorkloadRoutes } from './network/route
 export * from './network/connection-graph.js';
 export * from './network/connectivity-report.js';
 export * from './core/checks/index.js';
+export * from './platform/team-presets.js';
+export * from './platform/team-namespace.js';
+export * from './platform/team.js';
+export * from './platform/argo-cd-apps.js';
+export * from './platform/sync-waves.js';
+export * from './platform/blue-green-service.js';
+export * from './platform/config-rollouts.js';
+export { platformExtension } from './platform/platform-extension.js';

@@ -3,7 +3,10 @@ import type { EnvironmentProfile } from '../../src/core/environment.js';
 import { Stack } from '../../src/core/stack.js';
 import { Postgres } from '../../src/data/postgres.js';
 import { Redis } from '../../src/data/redis.js';
+import { BlueGreenService } from '../../src/platform/blue-green-service.js';
+import { syncHook } from '../../src/platform/sync-waves.js';
 import { CronJob } from '../../src/workloads/cron-job.js';
+import { Job } from '../../src/workloads/job.js';
 import { WebService } from '../../src/workloads/web-service.js';
 import { Worker } from '../../src/workloads/worker.js';
 
@@ -11,7 +14,8 @@ import { Worker } from '../../src/workloads/worker.js';
  * The e-commerce example: a frontend behind an Ingress and an autoscaled API that only the
  * frontend may call; an order worker that consumes a Redis queue; a nightly cleanup job; and
  * a public gateway (LoadBalancer) with a log-shipping sidecar, a config check before it starts
- * and its routes mounted from a file in the repository.
+ * and its routes mounted from a file in the repository. The frontend is released blue-green;
+ * the schema migration runs as an Argo CD PreSync hook before each sync.
  */
 export function shopStack(scope: Construct, env: EnvironmentProfile): Stack {
   const shop = new Stack(scope, `shop-${env.name}`, { env, partOf: 'shop' });
@@ -28,16 +32,26 @@ export function shopStack(scope: Construct, env: EnvironmentProfile): Stack {
     env: { DATABASE_URL: db.url, REDIS_URL: cache.url, JWT_SECRET: { secret: 'jwt-secret', key: 'secret' } },
   });
 
-  const frontend = new WebService(shop, 'frontend', {
+  const frontend = new BlueGreenService(shop, 'frontend', {
     image: 'ecommerce/frontend:v1.2.0',
     port: 3000,
     health: { live: '/healthz', ready: '/ready' },
     ingress: { host: 'shop.example.com', tls: true },
     env: { API_URL: api.url },
+    rollout: { strategy: 'blue-green', active: 'blue', images: { green: 'ecommerce/frontend:v1.3.0' } },
   });
   api.allowFrom(frontend);
   db.allowFrom(api);
   cache.allowFrom(api);
+
+  const migrate = new Job(shop, 'migrate', {
+    image: 'ecommerce/api:v2.1.0',
+    command: ['/app/api', 'migrate'],
+    env: { DATABASE_URL: db.url },
+    activeDeadline: '15m',
+  });
+  db.allowFrom(migrate);
+  syncHook(migrate, 'PreSync');
 
   const worker = new Worker(shop, 'orders-worker', {
     image: 'ecommerce/worker:v1.4.0',

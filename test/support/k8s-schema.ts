@@ -1,6 +1,7 @@
 /** npm packages with models for the custom resources Keelson emits, by API group. */
 const CRD_PACKAGES: Record<string, string> = {
   'external-secrets.io': '@kubernetes-models/external-secrets',
+  'argoproj.io': '@kubernetes-models/argo-cd',
 };
 
 /**

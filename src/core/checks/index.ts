@@ -5,6 +5,7 @@ import type { CheckedObject, Finding, Rule } from './finding.js';
 import { checkMetadata, METADATA_RULES } from './metadata.js';
 import { ObjectIndex } from './objects.js';
 import { checkPodSecurity, POD_SECURITY_RULES } from './pod-security.js';
+import { checkRbac, RBAC_RULES } from './rbac.js';
 import { checkReferences, REFERENCE_RULES } from './references.js';
 import { checkSchemas, SCHEMA_RULES } from './schema.js';
 import { applyWaivers, type Waiver } from './waivers.js';
@@ -24,6 +25,7 @@ export const RULES: readonly Rule[] = [
   ...Object.values(REFERENCE_RULES),
   ...Object.values(BEST_PRACTICE_RULES),
   ...Object.values(AVAILABILITY_RULES),
+  ...Object.values(RBAC_RULES),
 ];
 
 const SEVERITY_ORDER = { error: 0, warning: 1 } as const;
@@ -51,6 +53,7 @@ export function runChecks(objects: readonly CheckedObject[], options: CheckOptio
     ...checkReferences(index),
     ...checkBestPractices(objects, kinds),
     ...checkAvailability(index),
+    ...checkRbac(objects),
   ];
   const order = new Map(objects.map((o, i) => [o.path, i]));
   return applyWaivers(findings, objects, options.waivers ?? [], kinds).sort(
