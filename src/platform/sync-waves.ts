@@ -68,20 +68,19 @@ export interface Dependency {
   readonly from: Workload;
   /** What it depends on. */
   readonly to: Workload;
-  /** Why, e.g. `env DATABASE_URL` or `allowTo`. */
+  /** Why, e.g. `env DATABASE_URL, allowFrom`. */
   readonly reason: string;
 }
 
-/** Every dependency between the workloads of the tree of `root` (whole app), each pair once. */
+/** Every dependency between the workloads of the tree of `root` (whole app), each pair once with all its reasons. */
 export function dependenciesOf(root: IConstruct): Dependency[] {
-  const out: Dependency[] = [];
-  const seen = new Set<string>();
+  const byPair = new Map<string, { from: Workload; to: Workload; reasons: string[] }>();
   const add = (from: Workload | undefined, to: Workload | undefined, reason: string) => {
     if (!from || !to || from === to) return;
     const key = `${from.node.path}\u0000${to.node.path}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    out.push({ from, to, reason });
+    const found = byPair.get(key);
+    if (!found) byPair.set(key, { from, to, reasons: [reason] });
+    else if (!found.reasons.includes(reason)) found.reasons.push(reason);
   };
   for (const c of root.node.root.node.findAll()) {
     if (!(c instanceof Workload)) continue;
@@ -90,7 +89,7 @@ export function dependenciesOf(root: IConstruct): Dependency[] {
       if (conn.source instanceof Workload && conn.target instanceof Workload) add(conn.source, conn.target, conn.method);
     }
   }
-  return out;
+  return [...byPair.values()].map(({ from, to, reasons }) => ({ from, to, reason: reasons.join(', ') }));
 }
 
 /**
