@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { buildSync } from 'esbuild';
+import { build } from 'esbuild';
 
 const entry = process.argv[2];
 if (!entry) {
@@ -25,8 +25,25 @@ const nodeModules = (() => {
 const cacheDir = path.join(nodeModules, '.cache', 'keelson');
 fs.mkdirSync(cacheDir, { recursive: true });
 const outfile = path.join(cacheDir, `app-${process.pid}.mjs`);
+/**
+ * Bundled modules keep their own `import.meta.url` (esbuild would give them the bundle's),
+ * so files they load relative to themselves (generated validators, package data) are found.
+ */
+const ownImportMetaUrl = {
+  name: 'own-import-meta-url',
+  setup(b) {
+    b.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, async (args) => {
+      if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+      const source = await fs.promises.readFile(args.path, 'utf8');
+      if (!source.includes('import.meta.url')) return undefined;
+      const ext = path.extname(args.path).slice(1);
+      const loader = ext.endsWith('x') ? ext : ext.includes('t') ? 'ts' : 'js';
+      return { contents: source.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)), loader };
+    });
+  },
+};
 try {
-  buildSync({
+  await build({
     entryPoints: [entry],
     bundle: true,
     platform: 'node',
@@ -36,6 +53,7 @@ try {
     outfile,
     sourcemap: debug ? 'inline' : false,
     logLevel: 'error',
+    plugins: [ownImportMetaUrl],
   });
 } catch {
   process.exit(1); // esbuild has printed the errors with their locations

@@ -3,9 +3,9 @@
  *
  * - `<group>.ts`: typed L1 classes (static GVK, static manifest(props), Props
  *   interfaces) from `cdk8s import`, usable with `KubeObject.create`;
- * - `models/<group>.<version>.<Kind>.ts`: one validator per served CRD version,
- *   the version's `openAPIV3Schema` compiled by ajv into standalone code;
- * - `crd-models.ts`: the validators as one list of lazy loaders; `index.ts`: the exports.
+ * - `models/<group>.<version>.<Kind>.cjs`: one validator per served CRD version,
+ *   the version's `openAPIV3Schema` compiled by ajv into standalone CommonJS code;
+ * - `crd-models.ts`: `generatedModel(apiVersion, kind)`, which loads them on first use; `index.ts`: the exports.
  *
  * Usage: `npm run import -- [crd-folder] [--out dir]` (defaults: ../shared/conformance/crds, src/imports).
  * The output depends only on the CRD files, so running it twice gives the same bytes.
@@ -53,6 +53,8 @@ export const SOURCES: readonly Source[] = [
       'kueue/kueue.x-k8s.io_workloadpriorityclasses.yaml',
     ],
   },
+  // @kubernetes-models/gateway-api covers the other Gateway API kinds, but ships TCPRoute only as v1alpha2.
+  { alias: 'gatewayApi', files: ['gateway-api/gateway.networking.k8s.io_tcproutes.yaml'] },
 ];
 
 /** First line of every generated file; files starting with it are replaced on each run. */
@@ -233,10 +235,23 @@ export function shareRepeatedSchemas(schema: AnySchemaObject): AnySchemaObject {
   return names.size > 0 ? { ...body, definitions } : body;
 }
 
-/** Runtime helpers of ajv's standalone code and where the generated modules get them. */
-const AJV_RUNTIME: Record<string, string> = { 'ajv/dist/runtime/ucs2length': 'ucs2length' };
+/** Runtime helpers of ajv's standalone code, written into the modules that use them (each module stands alone). */
+const AJV_RUNTIME: Record<string, string> = {
+  'ajv/dist/runtime/ucs2length': [
+    '/** Length of a string in Unicode code points, as maxLength/minLength count it. */',
+    'function ucs2length(text) {',
+    '  let length = 0;',
+    '  for (const _ of text) length++;',
+    '  return length;',
+    '}',
+  ].join('\n'),
+};
 
-/** Compiles one CRD version's schema into a module exporting a validator class named after the kind. */
+/**
+ * Compiles one CRD version's schema into a CommonJS module (plain JavaScript, so it
+ * loads synchronously with `require` wherever Keelson runs) whose export is the
+ * ajv validate function.
+ */
 function validatorModule(l: LoadedCrd, version: CrdVersion): string {
   const kind = l.crd.spec.names.kind;
   const apiVersion = `${l.crd.spec.group}/${version.name}`;
@@ -254,20 +269,18 @@ function validatorModule(l: LoadedCrd, version: CrdVersion): string {
   const helpers = new Set<string>();
   code = code.replace(/require\("([^"]+)"\)\.default/g, (_: string, mod: string) => {
     const helper = AJV_RUNTIME[mod];
-    if (!helper) throw new Error(`${apiVersion} ${kind}: ajv runtime ${mod} is not provided by crd-model.ts`);
-    helpers.add(helper);
-    return helper;
+    if (!helper) throw new Error(`${apiVersion} ${kind}: ajv runtime ${mod} has no copy in the generator`);
+    helpers.add(mod);
+    return /function (\w+)/.exec(helper)![1]!;
   });
-  const imports = ['crdModel', ...[...helpers].sort()].join(', ');
   return [
-    header([{ ...l, versions: [version] }], ['ajv standalone code (compiled schema); not type-checked.']),
-    '// @ts-nocheck',
-    `import { ${imports} } from '../crd-model.js';`,
+    header([{ ...l, versions: [version] }], [`Validates ${apiVersion} ${kind} objects: ajv standalone code compiled from the CRD schema.`]),
+    "'use strict';",
+    ...[...helpers].sort().map((mod) => AJV_RUNTIME[mod]!),
     '',
     code,
     '',
-    `/** Validates ${apiVersion} ${kind} objects against the CRD schema. */`,
-    `export const ${kind} = crdModel('${apiVersion}', '${kind}', ${entry[1]});`,
+    `module.exports = ${entry[1]};`,
     '',
   ].join('\n');
 }
@@ -278,7 +291,7 @@ function removeGenerated(dir: string): void {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const file = path.join(dir, entry.name);
     if (entry.isDirectory()) removeGenerated(file);
-    else if (entry.name.endsWith('.ts') && fs.readFileSync(file, 'utf8').startsWith(GENERATED_MARKER)) fs.rmSync(file);
+    else if (/\.(ts|cjs)$/.test(entry.name) && fs.readFileSync(file, 'utf8').startsWith(GENERATED_MARKER)) fs.rmSync(file);
   }
 }
 
@@ -297,7 +310,7 @@ export function generateImports(crdDir: string, outDir: string): void {
       for (const l of crds) {
         for (const version of l.versions) {
           const module = `models/${group}.${version.name}.${l.crd.spec.names.kind}`;
-          files.set(`${module}.ts`, validatorModule(l, version));
+          files.set(`${module}.cjs`, validatorModule(l, version));
           models.push({ apiVersion: `${group}/${version.name}`, kind: l.crd.spec.names.kind, module });
         }
       }
@@ -317,25 +330,34 @@ export function generateImports(crdDir: string, outDir: string): void {
 }
 
 function modelList(crds: readonly LoadedCrd[], models: readonly GeneratedModel[]): string {
-  const entries = models.map((m) => `  { apiVersion: '${m.apiVersion}', kind: '${m.kind}', load: () => import('./${m.module}.js').then((m) => m.${m.kind}) },`);
+  const entries = models.map((m) => `  '${m.apiVersion}|${m.kind}': './${m.module}.cjs',`);
   return [
     header(crds),
-    "import type { CrdModelClass } from './crd-model.js';",
+    "import { createRequire } from 'node:module';",
+    "import { crdModel, type CrdModelClass, type CrdValidateFunction } from './crd-model.js';",
     '',
-    '/** A generated CRD validator, loaded on first use (each compiled schema is large). */',
-    'export interface LazyCrdModel {',
-    '  /** apiVersion the validator checks. */',
-    '  readonly apiVersion: string;',
-    '  /** Kind the validator checks. */',
-    '  readonly kind: string;',
-    '  /** Imports the validator class. */',
-    '  load(): Promise<CrdModelClass>;',
-    '}',
+    'const require = createRequire(import.meta.url);',
     '',
-    '/** Every generated CRD validator, one per served CRD version. */',
-    'export const GENERATED_MODELS: readonly LazyCrdModel[] = [',
+    '/** The module of each generated validator, by `apiVersion|kind`. */',
+    'const MODULES: Readonly<Record<string, string>> = {',
     ...entries,
-    '];',
+    '};',
+    '',
+    '/** apiVersion and kind of every generated validator, one per served CRD version. */',
+    'export const GENERATED_KINDS: readonly { readonly apiVersion: string; readonly kind: string }[] = Object.keys(MODULES).map((key) => {',
+    "  const [apiVersion, kind] = key.split('|') as [string, string];",
+    '  return { apiVersion, kind };',
+    '});',
+    '',
+    '/**',
+    ' * The validator class of a generated CRD kind, loaded synchronously on first use (each',
+    ' * compiled schema is large, so nothing is loaded before a kind is asked for); undefined',
+    ' * for kinds without a generated validator.',
+    ' */',
+    'export function generatedModel(apiVersion: string, kind: string): CrdModelClass | undefined {',
+    '  const module = MODULES[`${apiVersion}|${kind}`];',
+    '  return module === undefined ? undefined : crdModel(apiVersion, kind, require(module) as CrdValidateFunction);',
+    '}',
     '',
   ].join('\n');
 }

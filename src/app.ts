@@ -5,6 +5,7 @@ import { formatError, formatFindings, formatSummary, RUN_ENV } from './core/run.
 import { Stack } from './core/stack.js';
 import { SynthContext, type StackManifest, type SynthExtension } from './core/synth-context.js';
 import { synthesize, type SynthOptions, type SynthResult } from './core/synth.js';
+import { generatedModel } from './imports/crd-models.js';
 import { networkExtension } from './network/connection-graph.js';
 import { platformExtension } from './platform/platform-extension.js';
 
@@ -20,9 +21,9 @@ import { platformExtension } from './platform/platform-extension.js';
  */
 export const DEFAULT_EXTENSIONS: readonly SynthExtension[] = [networkExtension, platformExtension];
 
-/** A fresh context for one synth of `root` with the default extensions. */
+/** A fresh context for one synth of `root` with the default extensions and the generated CRD validators. */
 export function createSynthContext(root: IConstruct): SynthContext {
-  return new SynthContext(root, DEFAULT_EXTENSIONS);
+  return new SynthContext(root, DEFAULT_EXTENSIONS, generatedModel);
 }
 
 /**

@@ -182,13 +182,16 @@ describe('YAML input', () => {
 
 const conformance = path.resolve('../shared/conformance/examples');
 describe.skipIf(!fs.existsSync(conformance))('conformance examples', () => {
-  const covered = ['01', '02', '03', '04', '05', '07', '08', '09', '11', '12', '13', '14', '15', '16'];
+  const covered = ['01', '02', '03', '04', '05', '06', '07', '08', '09', '11', '12', '13', '14', '15', '16'];
   it('errors on every bad file of a covered family and on no good file', async () => {
     const { checkFolder } = await import('../src/cli/check.js');
     const report = await checkFolder(conformance);
     const failing = new Set(report.findings.filter((f) => f.severity === 'error').map((f) => f.path.split('#')[0]));
     for (const prefix of covered) expect([...failing].some((f) => f!.startsWith(`bad/${prefix}-`)), `bad/${prefix}`).toBe(true);
     expect([...failing].filter((f) => f!.startsWith('good/'))).toEqual([]);
+    const schemaErrors = report.findings.filter((f) => f.rule === 'schema-invalid').map((f) => `${f.path.split('#')[0]} ${f.field}`);
+    expect(schemaErrors).toEqual(expect.arrayContaining(['bad/06-vpa-bad-updatemode.yaml spec.updatePolicy.updateMode', 'bad/16-lws-trainer-bad.yaml spec.runtimeRef']));
+    expect(report.findings.filter((f) => f.rule === 'schema-unknown-kind' && f.path.startsWith('good/'))).toEqual([]);
   });
 });
 

@@ -5,16 +5,15 @@ import { App, Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { KubeObject, type KubeType } from '../src/core/kube-object.js';
 import { GENERATED_MARKER, generateImports } from '../scripts/generate-imports.js';
-import { GENERATED_MODELS, kubeflow, kueue, linkerdPolicy, lws, vpa, type CrdSchemaError } from '../src/imports/index.js';
+import { GENERATED_KINDS, generatedModel, kubeflow, kueue, linkerdPolicy, lws, vpa, type CrdSchemaError } from '../src/imports/index.js';
 
 const CRDS = path.resolve(import.meta.dirname, '..', '..', 'shared', 'conformance', 'crds');
 const IMPORTS = path.resolve(import.meta.dirname, '..', 'src', 'imports');
 
 /** Validates through the generated validator of apiVersion/kind; returns the ajv-style errors (empty when valid). */
 async function problems(json: Record<string, any>): Promise<readonly CrdSchemaError[]> {
-  const entry = GENERATED_MODELS.find((m) => m.apiVersion === json.apiVersion && m.kind === json.kind);
-  if (!entry) throw new Error(`no generated model for ${json.apiVersion} ${json.kind}`);
-  const Model = await entry.load();
+  const Model = generatedModel(json.apiVersion, json.kind);
+  if (!Model) throw new Error(`no generated model for ${json.apiVersion} ${json.kind}`);
   expect(Model.apiVersion).toBe(json.apiVersion);
   expect(Model.kind).toBe(json.kind);
   try {
@@ -166,21 +165,23 @@ describe('generated CRD validators', () => {
   });
 
   it('are one entry per served version, loaded on first use', () => {
-    const keys = GENERATED_MODELS.map((m) => `${m.apiVersion}|${m.kind}`);
+    const keys = GENERATED_KINDS.map((m) => `${m.apiVersion}|${m.kind}`);
     expect(new Set(keys).size).toBe(keys.length);
     expect(keys).toEqual(expect.arrayContaining(['autoscaling.k8s.io/v1|VerticalPodAutoscaler', 'kueue.x-k8s.io/v1beta1|LocalQueue', 'kueue.x-k8s.io/v1beta2|LocalQueue', 'trainer.kubeflow.org/v1alpha1|TrainJob']));
     expect(keys).not.toContain('autoscaling.k8s.io/v1beta2|VerticalPodAutoscaler');
+    for (const { apiVersion, kind } of GENERATED_KINDS) expect(generatedModel(apiVersion, kind)?.kind, `${apiVersion} ${kind}`).toBe(kind);
+    expect(generatedModel('autoscaling.k8s.io/v1beta2', 'VerticalPodAutoscaler')).toBeUndefined();
   });
 
-  it('throw an error whose message names the kind and the first problem', async () => {
-    const Model = await GENERATED_MODELS.find((m) => m.kind === 'LocalQueue' && m.apiVersion.endsWith('v1beta2'))!.load();
+  it('throw an error whose message names the kind and the first problem', () => {
+    const Model = generatedModel('kueue.x-k8s.io/v1beta2', 'LocalQueue')!;
     expect(() => new Model({ apiVersion: 'kueue.x-k8s.io/v1beta2', kind: 'LocalQueue', spec: { clusterQueue: 5 } }).validate()).toThrow(/LocalQueue.*\/spec\/clusterQueue must be string/);
   });
 });
 
 describe('generate-imports', () => {
   it('marks every generated file with the command and its upstream files', () => {
-    for (const file of ['index.ts', 'crd-models.ts', 'kueue.x-k8s.io.ts', 'models/kueue.x-k8s.io.v1beta2.LocalQueue.ts']) {
+    for (const file of ['index.ts', 'crd-models.ts', 'kueue.x-k8s.io.ts', 'models/kueue.x-k8s.io.v1beta2.LocalQueue.cjs']) {
       const text = fs.readFileSync(path.join(IMPORTS, file), 'utf8');
       expect(text.startsWith(GENERATED_MARKER)).toBe(true);
       expect(text).toContain('kueue/kueue.x-k8s.io_localqueues.yaml');

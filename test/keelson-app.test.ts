@@ -28,6 +28,31 @@ describe('keelson-app', () => {
     expect(run.stdout.trim()).toBe('function');
   });
 
+  it('gives each bundled module its own import.meta.url, so files beside it are found', () => {
+    fs.mkdirSync(path.join(dir, 'lib'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'lib', 'data.txt'), 'beside the module\n');
+    fs.writeFileSync(path.join(dir, 'lib', 'reader.ts'), "import * as fs from 'node:fs';\nexport const read = (): string => fs.readFileSync(new URL('./data.txt', import.meta.url), 'utf8').trim();\n");
+    const run = runApp('reads.ts', "import { read } from './lib/reader.js';\nconsole.log(read());\n");
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('beside the module');
+  });
+
+  it('synthesizes an app whose custom resources are checked with the generated CRD validators', () => {
+    const source = [
+      "import { ApiObject } from 'cdk8s';",
+      `import { runApp, Stack } from ${JSON.stringify(path.join(root, 'src/index.js'))};`,
+      `import { production } from ${JSON.stringify(path.join(root, 'presets/index.js'))};`,
+      'runApp((app) => {',
+      "  const stack = new Stack(app, 'ml', { env: production });",
+      "  new ApiObject(stack, 'queue', { apiVersion: 'kueue.x-k8s.io/v1beta2', kind: 'LocalQueue', metadata: { name: 'queue' }, spec: { clusterQueue: 7 } });",
+      `}, { outdir: ${JSON.stringify(path.join(dir, 'out'))} });`,
+    ].join('\n');
+    const run = runApp('crd-app.ts', source);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/schema-invalid\s+ml\/queue\s+LocalQueue ml\/queue\s+spec\.clusterQueue: is 7, must be string/);
+    expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
+  });
+
   it('reports a compile error with its location and exits 1', () => {
     const run = runApp('broken.ts', 'const x: number = ;\n');
     expect(run.status).toBe(1);

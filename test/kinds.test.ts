@@ -230,3 +230,46 @@ describe('built-in CRD kinds from @kubernetes-models', () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe('generated CRD validators (src/imports) at synth', () => {
+  const ml = (app: App) => new Stack(app, 'ml', { env: production });
+  const schemaFindings = (findings: readonly Finding[]) => findings.filter((f) => f.rule.startsWith('schema') || f.rule === 'api-not-served').map((f) => `${f.severity} ${f.rule} ${f.path} ${f.field}`);
+
+  it('a PyTorchJob, LeaderWorkerSet, VPA or LocalQueue with a wrong field type stops synth with the construct path and field', () => {
+    const app = new App();
+    const stack = ml(app);
+    new ApiObject(stack, 'train', { apiVersion: 'kubeflow.org/v1', kind: 'PyTorchJob', metadata: { name: 'train' }, spec: { pytorchReplicaSpecs: { Worker: { replicas: 'two', template: podTemplate() } } } });
+    new ApiObject(stack, 'llm', { apiVersion: 'leaderworkerset.x-k8s.io/v1', kind: 'LeaderWorkerSet', metadata: { name: 'llm' }, spec: { leaderWorkerTemplate: { size: '4', workerTemplate: podTemplate() } } });
+    new ApiObject(stack, 'vpa', { apiVersion: 'autoscaling.k8s.io/v1', kind: 'VerticalPodAutoscaler', metadata: { name: 'vpa' }, spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'x' }, updatePolicy: { updateMode: 'Sometimes' } } });
+    new ApiObject(stack, 'queue', { apiVersion: 'kueue.x-k8s.io/v1beta2', kind: 'LocalQueue', metadata: { name: 'queue' }, spec: { clusterQueue: 7 } });
+    expect(schemaFindings(synthFailure(app).findings)).toEqual([
+      'error schema-invalid ml/llm spec.leaderWorkerTemplate.size',
+      'error schema-invalid ml/queue spec.clusterQueue',
+      'error schema-invalid ml/train spec.pytorchReplicaSpecs.Worker.replicas',
+      'error schema-invalid ml/vpa spec.updatePolicy.updateMode',
+    ]);
+  });
+
+  it('valid objects of generated kinds synthesize without a schema-unknown-kind warning', () => {
+    const app = new App();
+    const stack = ml(app);
+    new ApiObject(stack, 'train', { apiVersion: 'kubeflow.org/v1', kind: 'PyTorchJob', metadata: { name: 'train' }, spec: { pytorchReplicaSpecs: { Worker: { replicas: 2, template: podTemplate() } } } });
+    new ApiObject(stack, 'queue', { apiVersion: 'kueue.x-k8s.io/v1beta2', kind: 'LocalQueue', metadata: { name: 'queue' }, spec: { clusterQueue: 'team-a' } });
+    new ApiObject(stack, 'server', { apiVersion: 'policy.linkerd.io/v1beta3', kind: 'Server', metadata: { name: 'server' }, spec: { podSelector: { matchLabels: { app: 'train' } }, port: 8080 } });
+    const result = synth(app, { outdir: path.join(tmp, 'dist') });
+    expect(schemaFindings(result.findings)).toEqual([]);
+  });
+
+  it('a registered validator still wins over the generated one', () => {
+    const app = new App();
+    class Strict {
+      constructor(private readonly data: any) {}
+      public validate(): void {
+        if (this.data.metadata.name !== 'allowed') throw Object.assign(new Error('bad'), { errors: [{ instancePath: '/metadata/name', keyword: 'const', params: {}, message: 'must be "allowed"' }] });
+      }
+    }
+    registerKind(app, { group: 'kueue.x-k8s.io', kind: 'LocalQueue', versions: ['v1beta2'], validator: () => Strict });
+    new ApiObject(ml(app), 'queue', { apiVersion: 'kueue.x-k8s.io/v1beta2', kind: 'LocalQueue', metadata: { name: 'queue' }, spec: { clusterQueue: 'team-a' } });
+    expect(schemaFindings(synthFailure(app).findings)).toEqual(['error schema-invalid ml/queue metadata.name']);
+  });
+});

@@ -1,6 +1,13 @@
 /** A kubernetes-models style class: `new M(json).validate()` throws (with ajv `errors`) when `json` does not match the schema. */
 export type ModelClass = new (data: unknown) => { validate(): void };
 
+/**
+ * Schema validators beyond those the kind definitions carry, by apiVersion and kind (the
+ * composition root passes the generated CRD validators this way, so core needs no import
+ * of them). Returns undefined for kinds it has no validator for.
+ */
+export type SchemaSource = (apiVersion: string, kind: string) => ModelClass | undefined;
+
 /** How a kind selects pods by label. */
 export interface PodSelection {
   /** Field path of the selector, e.g. `spec.selector` or `spec.podSelector`. */

@@ -1,6 +1,6 @@
 import type { IConstruct } from 'constructs';
 import { builtInKinds } from './builtin-kinds.js';
-import type { KindDefinition, KindReference, ModelClass, PodSelection } from './kind-definition.js';
+import type { KindDefinition, KindReference, ModelClass, PodSelection, SchemaSource } from './kind-definition.js';
 
 export type * from './kind-definition.js';
 import { ErrorContext } from './errors.js';
@@ -63,14 +63,14 @@ function appendSegment(prefix: string, segment: string | number): string {
  * shared between two apps.
  */
 export class KindRegistry {
-  /** The built-in kinds: Kubernetes 1.28 and the CRDs Keelson knows. */
-  public static builtIns(): KindRegistry {
-    return new KindRegistry(builtInKinds());
+  /** The built-in kinds: Kubernetes 1.28 and the CRDs Keelson knows, validated with their definitions' validators or else with `schemas`. */
+  public static builtIns(schemas?: SchemaSource): KindRegistry {
+    return new KindRegistry(builtInKinds(), schemas);
   }
 
   /** The built-in kinds plus those registered on the tree of `scope` (a registration replaces the built-in definition of its kind). */
-  public static forTree(scope: IConstruct): KindRegistry {
-    return new KindRegistry([...builtInKinds(), ...registeredKinds(scope.node.root)]);
+  public static forTree(scope: IConstruct, schemas?: SchemaSource): KindRegistry {
+    return new KindRegistry([...builtInKinds(), ...registeredKinds(scope.node.root)], schemas);
   }
 
   private readonly byKey = new Map<string, Entry>();
@@ -79,8 +79,14 @@ export class KindRegistry {
   private readonly models = new Map<string, ModelClass | undefined>();
   private readonly templates = new WeakMap<object, readonly PodTemplate[]>();
 
-  /** A registry of exactly `definitions`; a later definition of the same group and kind replaces an earlier one. */
-  constructor(definitions: readonly KindDefinition[]) {
+  /**
+   * A registry of exactly `definitions`; a later definition of the same group and kind replaces an earlier one.
+   * `schemas` validates the defined kinds whose definitions carry no validator.
+   */
+  constructor(
+    definitions: readonly KindDefinition[],
+    private readonly schemas?: SchemaSource,
+  ) {
     for (const def of definitions) {
       this.byKey.set(keyOf(def.group, def.kind), { def, templatePaths: (def.podTemplates ?? []).map((p) => (p === '' ? [] : p.split('.'))) });
     }
@@ -147,7 +153,8 @@ export class KindRegistry {
   public validator(apiVersion: string, kind: string): ModelClass | undefined {
     const key = `${apiVersion}|${kind}`;
     if (this.models.has(key)) return this.models.get(key);
-    const model = this.find(apiVersion, kind)?.validator?.(versionOf(apiVersion));
+    const def = this.find(apiVersion, kind);
+    const model = def && (def.validator?.(versionOf(apiVersion)) ?? this.schemas?.(apiVersion, kind));
     this.models.set(key, model);
     return model;
   }

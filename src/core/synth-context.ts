@@ -1,6 +1,6 @@
 import type { Chart } from 'cdk8s';
 import type { IConstruct } from 'constructs';
-import { KindRegistry } from './kinds.js';
+import { KindRegistry, type SchemaSource } from './kinds.js';
 import type { KeelsonError } from './errors.js';
 
 /** One Kubernetes object as synthesized, with where it came from. */
@@ -83,11 +83,13 @@ export class SynthContext {
     public readonly root: IConstruct,
     /** The extensions that run in this synth, in order. */
     public readonly extensions: readonly SynthExtension[],
+    /** Validators of kinds whose definitions carry none (the generated CRD validators). @default - none */
+    private readonly schemas?: SchemaSource,
   ) {}
 
   /** The kinds of this synth: the built-ins and those the tree registers (built on first use). */
   public get kinds(): KindRegistry {
-    this.registry ??= KindRegistry.forTree(this.root);
+    this.registry ??= KindRegistry.forTree(this.root, this.schemas);
     return this.registry;
   }
 

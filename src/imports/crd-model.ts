@@ -62,10 +62,3 @@ export function crdModel(apiVersion: string, kind: string, validate: CrdValidate
     }
   };
 }
-
-/** Length of a string in Unicode code points, as `maxLength`/`minLength` count it (ajv's runtime `ucs2length`). */
-export function ucs2length(text: string): number {
-  let length = 0;
-  for (const _ of text) length++;
-  return length;
-}

@@ -22,55 +22,66 @@
 //   kueue/kueue.x-k8s.io_resourceflavors.yaml: ResourceFlavor v1beta1, v1beta2 (controller-gen.kubebuilder.io/version v0.20.1)
 //   kueue/kueue.x-k8s.io_topologies.yaml: Topology v1beta1, v1beta2 (controller-gen.kubebuilder.io/version v0.20.1)
 //   kueue/kueue.x-k8s.io_workloadpriorityclasses.yaml: WorkloadPriorityClass v1beta1, v1beta2 (controller-gen.kubebuilder.io/version v0.20.1)
+//   gateway-api/gateway.networking.k8s.io_tcproutes.yaml: TCPRoute v1
 
-import type { CrdModelClass } from './crd-model.js';
+import { createRequire } from 'node:module';
+import { crdModel, type CrdModelClass, type CrdValidateFunction } from './crd-model.js';
 
-/** A generated CRD validator, loaded on first use (each compiled schema is large). */
-export interface LazyCrdModel {
-  /** apiVersion the validator checks. */
-  readonly apiVersion: string;
-  /** Kind the validator checks. */
-  readonly kind: string;
-  /** Imports the validator class. */
-  load(): Promise<CrdModelClass>;
+const require = createRequire(import.meta.url);
+
+/** The module of each generated validator, by `apiVersion|kind`. */
+const MODULES: Readonly<Record<string, string>> = {
+  'autoscaling.k8s.io/v1|VerticalPodAutoscalerCheckpoint': './models/autoscaling.k8s.io.v1.VerticalPodAutoscalerCheckpoint.cjs',
+  'autoscaling.k8s.io/v1|VerticalPodAutoscaler': './models/autoscaling.k8s.io.v1.VerticalPodAutoscaler.cjs',
+  'policy.linkerd.io/v1alpha1|AuthorizationPolicy': './models/policy.linkerd.io.v1alpha1.AuthorizationPolicy.cjs',
+  'policy.linkerd.io/v1alpha1|EgressNetwork': './models/policy.linkerd.io.v1alpha1.EgressNetwork.cjs',
+  'policy.linkerd.io/v1alpha1|HTTPLocalRateLimitPolicy': './models/policy.linkerd.io.v1alpha1.HTTPLocalRateLimitPolicy.cjs',
+  'policy.linkerd.io/v1alpha1|HTTPRoute': './models/policy.linkerd.io.v1alpha1.HTTPRoute.cjs',
+  'policy.linkerd.io/v1beta1|HTTPRoute': './models/policy.linkerd.io.v1beta1.HTTPRoute.cjs',
+  'policy.linkerd.io/v1beta2|HTTPRoute': './models/policy.linkerd.io.v1beta2.HTTPRoute.cjs',
+  'policy.linkerd.io/v1beta3|HTTPRoute': './models/policy.linkerd.io.v1beta3.HTTPRoute.cjs',
+  'policy.linkerd.io/v1alpha1|MeshTLSAuthentication': './models/policy.linkerd.io.v1alpha1.MeshTLSAuthentication.cjs',
+  'policy.linkerd.io/v1alpha1|NetworkAuthentication': './models/policy.linkerd.io.v1alpha1.NetworkAuthentication.cjs',
+  'policy.linkerd.io/v1alpha1|ServerAuthorization': './models/policy.linkerd.io.v1alpha1.ServerAuthorization.cjs',
+  'policy.linkerd.io/v1beta1|ServerAuthorization': './models/policy.linkerd.io.v1beta1.ServerAuthorization.cjs',
+  'policy.linkerd.io/v1alpha1|Server': './models/policy.linkerd.io.v1alpha1.Server.cjs',
+  'policy.linkerd.io/v1beta1|Server': './models/policy.linkerd.io.v1beta1.Server.cjs',
+  'policy.linkerd.io/v1beta2|Server': './models/policy.linkerd.io.v1beta2.Server.cjs',
+  'policy.linkerd.io/v1beta3|Server': './models/policy.linkerd.io.v1beta3.Server.cjs',
+  'linkerd.io/v1alpha1|ServiceProfile': './models/linkerd.io.v1alpha1.ServiceProfile.cjs',
+  'linkerd.io/v1alpha2|ServiceProfile': './models/linkerd.io.v1alpha2.ServiceProfile.cjs',
+  'kubeflow.org/v1|PyTorchJob': './models/kubeflow.org.v1.PyTorchJob.cjs',
+  'trainer.kubeflow.org/v1alpha1|TrainJob': './models/trainer.kubeflow.org.v1alpha1.TrainJob.cjs',
+  'leaderworkerset.x-k8s.io/v1|LeaderWorkerSet': './models/leaderworkerset.x-k8s.io.v1.LeaderWorkerSet.cjs',
+  'kueue.x-k8s.io/v1beta1|AdmissionCheck': './models/kueue.x-k8s.io.v1beta1.AdmissionCheck.cjs',
+  'kueue.x-k8s.io/v1beta2|AdmissionCheck': './models/kueue.x-k8s.io.v1beta2.AdmissionCheck.cjs',
+  'kueue.x-k8s.io/v1beta1|ClusterQueue': './models/kueue.x-k8s.io.v1beta1.ClusterQueue.cjs',
+  'kueue.x-k8s.io/v1beta2|ClusterQueue': './models/kueue.x-k8s.io.v1beta2.ClusterQueue.cjs',
+  'kueue.x-k8s.io/v1beta1|Cohort': './models/kueue.x-k8s.io.v1beta1.Cohort.cjs',
+  'kueue.x-k8s.io/v1beta2|Cohort': './models/kueue.x-k8s.io.v1beta2.Cohort.cjs',
+  'kueue.x-k8s.io/v1beta1|LocalQueue': './models/kueue.x-k8s.io.v1beta1.LocalQueue.cjs',
+  'kueue.x-k8s.io/v1beta2|LocalQueue': './models/kueue.x-k8s.io.v1beta2.LocalQueue.cjs',
+  'kueue.x-k8s.io/v1beta1|ResourceFlavor': './models/kueue.x-k8s.io.v1beta1.ResourceFlavor.cjs',
+  'kueue.x-k8s.io/v1beta2|ResourceFlavor': './models/kueue.x-k8s.io.v1beta2.ResourceFlavor.cjs',
+  'kueue.x-k8s.io/v1beta1|Topology': './models/kueue.x-k8s.io.v1beta1.Topology.cjs',
+  'kueue.x-k8s.io/v1beta2|Topology': './models/kueue.x-k8s.io.v1beta2.Topology.cjs',
+  'kueue.x-k8s.io/v1beta1|WorkloadPriorityClass': './models/kueue.x-k8s.io.v1beta1.WorkloadPriorityClass.cjs',
+  'kueue.x-k8s.io/v1beta2|WorkloadPriorityClass': './models/kueue.x-k8s.io.v1beta2.WorkloadPriorityClass.cjs',
+  'gateway.networking.k8s.io/v1|TCPRoute': './models/gateway.networking.k8s.io.v1.TCPRoute.cjs',
+};
+
+/** apiVersion and kind of every generated validator, one per served CRD version. */
+export const GENERATED_KINDS: readonly { readonly apiVersion: string; readonly kind: string }[] = Object.keys(MODULES).map((key) => {
+  const [apiVersion, kind] = key.split('|') as [string, string];
+  return { apiVersion, kind };
+});
+
+/**
+ * The validator class of a generated CRD kind, loaded synchronously on first use (each
+ * compiled schema is large, so nothing is loaded before a kind is asked for); undefined
+ * for kinds without a generated validator.
+ */
+export function generatedModel(apiVersion: string, kind: string): CrdModelClass | undefined {
+  const module = MODULES[`${apiVersion}|${kind}`];
+  return module === undefined ? undefined : crdModel(apiVersion, kind, require(module) as CrdValidateFunction);
 }
-
-/** Every generated CRD validator, one per served CRD version. */
-export const GENERATED_MODELS: readonly LazyCrdModel[] = [
-  { apiVersion: 'autoscaling.k8s.io/v1', kind: 'VerticalPodAutoscalerCheckpoint', load: () => import('./models/autoscaling.k8s.io.v1.VerticalPodAutoscalerCheckpoint.js').then((m) => m.VerticalPodAutoscalerCheckpoint) },
-  { apiVersion: 'autoscaling.k8s.io/v1', kind: 'VerticalPodAutoscaler', load: () => import('./models/autoscaling.k8s.io.v1.VerticalPodAutoscaler.js').then((m) => m.VerticalPodAutoscaler) },
-  { apiVersion: 'policy.linkerd.io/v1alpha1', kind: 'AuthorizationPolicy', load: () => import('./models/policy.linkerd.io.v1alpha1.AuthorizationPolicy.js').then((m) => m.AuthorizationPolicy) },
-  { apiVersion: 'policy.linkerd.io/v1alpha1', kind: 'EgressNetwork', load: () => import('./models/policy.linkerd.io.v1alpha1.EgressNetwork.js').then((m) => m.EgressNetwork) },
-  { apiVersion: 'policy.linkerd.io/v1alpha1', kind: 'HTTPLocalRateLimitPolicy', load: () => import('./models/policy.linkerd.io.v1alpha1.HTTPLocalRateLimitPolicy.js').then((m) => m.HTTPLocalRateLimitPolicy) },
-  { apiVersion: 'policy.linkerd.io/v1alpha1', kind: 'HTTPRoute', load: () => import('./models/policy.linkerd.io.v1alpha1.HTTPRoute.js').then((m) => m.HTTPRoute) },
-  { apiVersion: 'policy.linkerd.io/v1beta1', kind: 'HTTPRoute', load: () => import('./models/policy.linkerd.io.v1beta1.HTTPRoute.js').then((m) => m.HTTPRoute) },
-  { apiVersion: 'policy.linkerd.io/v1beta2', kind: 'HTTPRoute', load: () => import('./models/policy.linkerd.io.v1beta2.HTTPRoute.js').then((m) => m.HTTPRoute) },
-  { apiVersion: 'policy.linkerd.io/v1beta3', kind: 'HTTPRoute', load: () => import('./models/policy.linkerd.io.v1beta3.HTTPRoute.js').then((m) => m.HTTPRoute) },
-  { apiVersion: 'policy.linkerd.io/v1alpha1', kind: 'MeshTLSAuthentication', load: () => import('./models/policy.linkerd.io.v1alpha1.MeshTLSAuthentication.js').then((m) => m.MeshTLSAuthentication) },
-  { apiVersion: 'policy.linkerd.io/v1alpha1', kind: 'NetworkAuthentication', load: () => import('./models/policy.linkerd.io.v1alpha1.NetworkAuthentication.js').then((m) => m.NetworkAuthentication) },
-  { apiVersion: 'policy.linkerd.io/v1alpha1', kind: 'ServerAuthorization', load: () => import('./models/policy.linkerd.io.v1alpha1.ServerAuthorization.js').then((m) => m.ServerAuthorization) },
-  { apiVersion: 'policy.linkerd.io/v1beta1', kind: 'ServerAuthorization', load: () => import('./models/policy.linkerd.io.v1beta1.ServerAuthorization.js').then((m) => m.ServerAuthorization) },
-  { apiVersion: 'policy.linkerd.io/v1alpha1', kind: 'Server', load: () => import('./models/policy.linkerd.io.v1alpha1.Server.js').then((m) => m.Server) },
-  { apiVersion: 'policy.linkerd.io/v1beta1', kind: 'Server', load: () => import('./models/policy.linkerd.io.v1beta1.Server.js').then((m) => m.Server) },
-  { apiVersion: 'policy.linkerd.io/v1beta2', kind: 'Server', load: () => import('./models/policy.linkerd.io.v1beta2.Server.js').then((m) => m.Server) },
-  { apiVersion: 'policy.linkerd.io/v1beta3', kind: 'Server', load: () => import('./models/policy.linkerd.io.v1beta3.Server.js').then((m) => m.Server) },
-  { apiVersion: 'linkerd.io/v1alpha1', kind: 'ServiceProfile', load: () => import('./models/linkerd.io.v1alpha1.ServiceProfile.js').then((m) => m.ServiceProfile) },
-  { apiVersion: 'linkerd.io/v1alpha2', kind: 'ServiceProfile', load: () => import('./models/linkerd.io.v1alpha2.ServiceProfile.js').then((m) => m.ServiceProfile) },
-  { apiVersion: 'kubeflow.org/v1', kind: 'PyTorchJob', load: () => import('./models/kubeflow.org.v1.PyTorchJob.js').then((m) => m.PyTorchJob) },
-  { apiVersion: 'trainer.kubeflow.org/v1alpha1', kind: 'TrainJob', load: () => import('./models/trainer.kubeflow.org.v1alpha1.TrainJob.js').then((m) => m.TrainJob) },
-  { apiVersion: 'leaderworkerset.x-k8s.io/v1', kind: 'LeaderWorkerSet', load: () => import('./models/leaderworkerset.x-k8s.io.v1.LeaderWorkerSet.js').then((m) => m.LeaderWorkerSet) },
-  { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'AdmissionCheck', load: () => import('./models/kueue.x-k8s.io.v1beta1.AdmissionCheck.js').then((m) => m.AdmissionCheck) },
-  { apiVersion: 'kueue.x-k8s.io/v1beta2', kind: 'AdmissionCheck', load: () => import('./models/kueue.x-k8s.io.v1beta2.AdmissionCheck.js').then((m) => m.AdmissionCheck) },
-  { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'ClusterQueue', load: () => import('./models/kueue.x-k8s.io.v1beta1.ClusterQueue.js').then((m) => m.ClusterQueue) },
-  { apiVersion: 'kueue.x-k8s.io/v1beta2', kind: 'ClusterQueue', load: () => import('./models/kueue.x-k8s.io.v1beta2.ClusterQueue.js').then((m) => m.ClusterQueue) },
-  { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'Cohort', load: () => import('./models/kueue.x-k8s.io.v1beta1.Cohort.js').then((m) => m.Cohort) },
-  { apiVersion: 'kueue.x-k8s.io/v1beta2', kind: 'Cohort', load: () => import('./models/kueue.x-k8s.io.v1beta2.Cohort.js').then((m) => m.Cohort) },
-  { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'LocalQueue', load: () => import('./models/kueue.x-k8s.io.v1beta1.LocalQueue.js').then((m) => m.LocalQueue) },
-  { apiVersion: 'kueue.x-k8s.io/v1beta2', kind: 'LocalQueue', load: () => import('./models/kueue.x-k8s.io.v1beta2.LocalQueue.js').then((m) => m.LocalQueue) },
-  { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'ResourceFlavor', load: () => import('./models/kueue.x-k8s.io.v1beta1.ResourceFlavor.js').then((m) => m.ResourceFlavor) },
-  { apiVersion: 'kueue.x-k8s.io/v1beta2', kind: 'ResourceFlavor', load: () => import('./models/kueue.x-k8s.io.v1beta2.ResourceFlavor.js').then((m) => m.ResourceFlavor) },
-  { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'Topology', load: () => import('./models/kueue.x-k8s.io.v1beta1.Topology.js').then((m) => m.Topology) },
-  { apiVersion: 'kueue.x-k8s.io/v1beta2', kind: 'Topology', load: () => import('./models/kueue.x-k8s.io.v1beta2.Topology.js').then((m) => m.Topology) },
-  { apiVersion: 'kueue.x-k8s.io/v1beta1', kind: 'WorkloadPriorityClass', load: () => import('./models/kueue.x-k8s.io.v1beta1.WorkloadPriorityClass.js').then((m) => m.WorkloadPriorityClass) },
-  { apiVersion: 'kueue.x-k8s.io/v1beta2', kind: 'WorkloadPriorityClass', load: () => import('./models/kueue.x-k8s.io.v1beta2.WorkloadPriorityClass.js').then((m) => m.WorkloadPriorityClass) },
-];

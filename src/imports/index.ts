@@ -22,6 +22,7 @@
 //   kueue/kueue.x-k8s.io_resourceflavors.yaml: ResourceFlavor v1beta1, v1beta2 (controller-gen.kubebuilder.io/version v0.20.1)
 //   kueue/kueue.x-k8s.io_topologies.yaml: Topology v1beta1, v1beta2 (controller-gen.kubebuilder.io/version v0.20.1)
 //   kueue/kueue.x-k8s.io_workloadpriorityclasses.yaml: WorkloadPriorityClass v1beta1, v1beta2 (controller-gen.kubebuilder.io/version v0.20.1)
+//   gateway-api/gateway.networking.k8s.io_tcproutes.yaml: TCPRoute v1
 
 export * as vpa from './autoscaling.k8s.io.js';
 export * as linkerdPolicy from './policy.linkerd.io.js';
@@ -30,5 +31,6 @@ export * as kubeflow from './kubeflow.org.js';
 export * as trainer from './trainer.kubeflow.org.js';
 export * as lws from './leaderworkerset.x-k8s.io.js';
 export * as kueue from './kueue.x-k8s.io.js';
+export * as gatewayApi from './gateway.networking.k8s.io.js';
 export * from './crd-model.js';
 export * from './crd-models.js';
