@@ -60,3 +60,5 @@ export * from './platform/sync-waves.js';
 export * from './platform/blue-green-service.js';
 export * from './platform/config-rollouts.js';
 export { platformExtension } from './platform/platform-extension.js';
+export * from './platform/app-secret.js';
+export * from './platform/kustomization.js';

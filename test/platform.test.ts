@@ -5,6 +5,7 @@ import { ApiObject, App } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { describe, expect, it } from 'vitest';
 import {
+  AppSecret,
   ArgoCdApps,
   BlueGreenService,
   Job,
@@ -19,6 +20,7 @@ import {
   TeamNamespace,
   waive,
   WebService,
+  writeKustomizations,
   type BlueGreenServiceProps,
 } from '../src/index.js';
 import { findObject, findObjects, synthFiles, synthObjects, type K8sObject } from '../src/testing.js';
@@ -305,6 +307,39 @@ describe('config rollouts', () => {
   });
 });
 
+describe('AppSecret', () => {
+  const sealedValue = `AgB${'x'.repeat(80)}==`;
+
+  it('is an ExternalSecret that workloads read as env and as files, with no value in the output', () => {
+    const stack = new Stack(new App(), 'shop', { env: production });
+    const stripe = new AppSecret(stack, 'stripe', { externalSecret: { store: 'vault', keys: { API_KEY: { remoteKey: 'prod/stripe', property: 'api_key' }, WEBHOOK: { remoteKey: 'prod/stripe-webhook' } } } });
+    new WebService(stack, 'api', { image, port: 8080, env: { STRIPE_KEY: stripe.key('API_KEY') }, volumes: { stripe: stripe.volume({ WEBHOOK: 'webhook' }) }, mounts: [{ path: '/etc/stripe', volume: 'stripe' }] });
+    const objects = synthObjects(stack);
+    const es = findObject(objects, 'ExternalSecret', 'stripe');
+    expect(es.spec).toEqual({
+      secretStoreRef: { name: 'vault', kind: 'ClusterSecretStore' },
+      refreshInterval: '1h',
+      target: { name: 'stripe', creationPolicy: 'Owner', deletionPolicy: 'Retain' },
+      data: [
+        { secretKey: 'API_KEY', remoteRef: { key: 'prod/stripe', property: 'api_key' } },
+        { secretKey: 'WEBHOOK', remoteRef: { key: 'prod/stripe-webhook' } },
+      ],
+    });
+    const pod = findObject(objects, 'Deployment', 'api').spec.template.spec;
+    expect(pod.containers[0].env).toContainEqual({ name: 'STRIPE_KEY', valueFrom: { secretKeyRef: { name: 'stripe', key: 'API_KEY' } } });
+    expect(pod.volumes).toContainEqual(expect.objectContaining({ name: 'stripe', secret: expect.objectContaining({ secretName: 'stripe', items: [{ key: 'WEBHOOK', path: 'webhook' }] }) }));
+    expect(findObjects(objects, 'Secret')).toEqual([]);
+  });
+
+  it('or a SealedSecret holding only sealed values', () => {
+    const stack = new Stack(new App(), 'shop', { env: production });
+    new AppSecret(stack, 'token', { sealed: { encryptedData: { TOKEN: sealedValue } } });
+    const sealed = findObject(synthObjects(stack), 'SealedSecret', 'token');
+    expect(sealed.apiVersion).toBe('bitnami.com/v1alpha1');
+    expect(sealed.spec).toEqual({ encryptedData: { TOKEN: sealedValue }, template: { metadata: { name: 'token', labels: { 'app.kubernetes.io/managed-by': 'keelson', 'app.kubernetes.io/part-of': 'shop' } } } });
+  });
+});
+
 describe('platform checks', () => {
   it('refuses an Application pointing at a folder no stack writes', () => {
     const { app, platform } = platformApp();
@@ -407,6 +442,12 @@ describe('bad input', () => {
     ['misspelt web prop on blue-green', (s) => new BlueGreenService(s, 'web', { ...web, imagee: image, rollout: { strategy: 'blue-green', active: 'blue' } } as any), 'imagee', image, /Did you mean "image"/],
     ['unknown hook phase', (s) => syncHook(new Job(s, 'migrate', { image }), 'Before' as any), 'syncHook', 'Before', /is not a hook phase/],
     ['hook declared twice', (s) => { const j = new Job(s, 'migrate', { image }); syncHook(j); syncHook(j); }, 'syncHook', 'PreSync', /is already declared/],
+    ['app secret without a source', (s) => new AppSecret(s, 'token', {}), 'externalSecret', undefined, /is required/],
+    ['app secret with two sources', (s) => new AppSecret(s, 'token', { externalSecret: { store: 'vault', keys: { A: { remoteKey: 'a' } } }, sealed: { encryptedData: {} } }), 'sealed', { encryptedData: {} }, /is set together with externalSecret/],
+    ['a plain value as a sealed value', (s) => new AppSecret(s, 'token', { sealed: { encryptedData: { TOKEN: 'hunter2' } } }), 'sealed.encryptedData.TOKEN', 'hunt…', /is not a sealed value/],
+    ['an app secret key without remoteKey', (s) => new AppSecret(s, 'token', { externalSecret: { store: 'vault', keys: { A: {} as any } } }), 'externalSecret.keys.A.remoteKey', undefined, /is required/],
+    ['a bad refresh interval', (s) => new AppSecret(s, 'token', { externalSecret: { store: 'vault', refreshInterval: 'hourly', keys: { A: { remoteKey: 'a' } } } }), 'externalSecret.refreshInterval', 'hourly', /is not a valid interval/],
+    ['reading a key the secret lacks', (s) => new AppSecret(s, 'token', { externalSecret: { store: 'vault', keys: { A: { remoteKey: 'a' } } } }).key('B'), 'key', 'B', /is not a key of the Secret \(keys: A\)/],
     ['a serving workload as a hook', (s) => syncHook(new WebService(s, 'api', { image, port: 8080 })), 'syncHook', 'PreSync', /not ones that serve ports/],
   ];
 
@@ -443,5 +484,17 @@ describe('living next to other tools', () => {
     } finally {
       fs.rmSync(outdir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('writeKustomizations', () => {
+  it('adds a kustomization.yaml listing each stack folder\'s manifests', () => {
+    const stack = new Stack(new App(), 'shop', { env: production });
+    new WebService(stack, 'api', { image, port: 8080 });
+    expect(synthFiles(stack).has('shop/kustomization.yaml')).toBe(false);
+    writeKustomizations(stack);
+    expect(synthFiles(stack).get('shop/kustomization.yaml')).toBe(
+      ['apiVersion: kustomize.config.k8s.io/v1beta1', 'kind: Kustomization', 'resources:', '  - 00-namespace.yaml', '  - api.yaml', '  - default-deny.yaml', ''].join('\n'),
+    );
   });
 });

@@ -3,6 +3,7 @@ import type { EnvironmentProfile } from '../../src/core/environment.js';
 import { Stack } from '../../src/core/stack.js';
 import { Postgres } from '../../src/data/postgres.js';
 import { Redis } from '../../src/data/redis.js';
+import { AppSecret } from '../../src/platform/app-secret.js';
 import { BlueGreenService } from '../../src/platform/blue-green-service.js';
 import { syncHook } from '../../src/platform/sync-waves.js';
 import { CronJob } from '../../src/workloads/cron-job.js';
@@ -23,13 +24,15 @@ export function shopStack(scope: Construct, env: EnvironmentProfile): Stack {
   const db = new Postgres(shop, 'db', { version: '16.4', storage: '20Gi', credentials: { secret: 'db-secret' } });
   const cache = new Redis(shop, 'cache', { storage: '5Gi', credentials: { secret: 'cache-secret' } });
 
+  const jwt = new AppSecret(shop, 'jwt-secret', { externalSecret: { store: 'vault', keys: { secret: { remoteKey: `${env.name}/shop/jwt`, property: 'secret' } } } });
+
   const api = new WebService(shop, 'api', {
     image: 'ecommerce/api:v2.1.0',
     port: 8080,
     size: 'medium',
     health: { live: '/health', ready: '/ready' },
     autoscale: { min: 3, max: 20, cpu: 70, memory: 80 },
-    env: { DATABASE_URL: db.url, REDIS_URL: cache.url, JWT_SECRET: { secret: 'jwt-secret', key: 'secret' } },
+    env: { DATABASE_URL: db.url, REDIS_URL: cache.url, JWT_SECRET: jwt.key('secret') },
   });
 
   const frontend = new BlueGreenService(shop, 'frontend', {

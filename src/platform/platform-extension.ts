@@ -7,6 +7,7 @@ import type { Workload } from '../core/workload.js';
 import { ArgoCdApps, PLATFORM_OWNED_KINDS } from './argo-cd-apps.js';
 import { BlueGreenService, SLOT_LABEL } from './blue-green-service.js';
 import { annotateConfigChecksums } from './config-rollouts.js';
+import { kustomizationOf, wantsKustomizations } from './kustomization.js';
 import { annotateWaves, dependenciesOf, hookOf, inOneCycle, SYNC_WAVE_ANNOTATION, workloadOf, workloadWaves, type Dependency } from './sync-waves.js';
 import { TeamNamespace } from './team-namespace.js';
 
@@ -46,7 +47,7 @@ const PLATFORM_STATE = new ContextSlot<PlatformState>('platform', (context) => {
  * leaves its Namespace to the TeamNamespace or the first stack that owns it, ArgoCdApps
  * creates its Applications from the finished tree, pod templates get the checksum of the
  * config they read, and stacks Argo CD syncs get sync waves. After: the checks of
- * Applications, AppProjects, waves and blue-green Services.
+ * Applications, AppProjects, waves and blue-green Services, and `kustomization.yaml` files when asked.
  */
 export const platformExtension: SynthExtension = {
   name: 'platform',
@@ -72,7 +73,7 @@ export const platformExtension: SynthExtension = {
       if (apps?.waves) errors.push(...checkWaveOrder(context, stack, state));
     }
     errors.push(...checkBlueGreenServices(stack, state));
-    return { errors };
+    return { errors, ...(wantsKustomizations(context.root) ? { files: { 'kustomization.yaml': kustomizationOf(stack) } } : {}) };
   },
 };
 
