@@ -62,3 +62,4 @@ export * from './platform/config-rollouts.js';
 export { platformExtension } from './platform/platform-extension.js';
 export * from './platform/app-secret.js';
 export * from './platform/kustomization.js';
+export * from './platform/rollout-service.js';

@@ -13,6 +13,7 @@ import {
   KeelsonErrors,
   KubeObject,
   Postgres,
+  RolloutService,
   Stack,
   synth,
   syncHook,
@@ -279,6 +280,31 @@ describe('BlueGreenService', () => {
   });
 });
 
+describe('RolloutService', () => {
+  it('replaces the Deployment with an Argo Rollout canary in steps, scaled by the autoscaler', async () => {
+    const stack = new Stack(new App(), 'shop', { env: production });
+    const api = new RolloutService(stack, 'api', { image, port: 8080, autoscale: { min: 2, max: 6 }, rollout: { strategy: 'canary', steps: [{ weight: 10, pause: '5m' }, { weight: 50, pause: 'manual' }, { weight: 100 }] } });
+    const objects = synthObjects(stack);
+    expect(findObjects(objects, 'Deployment')).toEqual([]);
+    const rollout = findObject(objects, 'Rollout', 'api');
+    expect(rollout.apiVersion).toBe('argoproj.io/v1alpha1');
+    expect(rollout.spec.strategy).toEqual({ canary: { steps: [{ setWeight: 10 }, { pause: { duration: '300s' } }, { setWeight: 50 }, { pause: {} }, { setWeight: 100 }] } });
+    expect(rollout.spec.selector.matchLabels).toEqual(api.selector);
+    expect(rollout.spec.template.spec.containers[0].image).toBe(image);
+    expect(findObject(objects, 'HorizontalPodAutoscaler', 'api').spec.scaleTargetRef).toEqual({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'api' });
+    const { Rollout } = await import('@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/Rollout');
+    expect(() => new Rollout(rollout as any).validate()).not.toThrow();
+  });
+
+  it('or blue-green with a preview Service, promoted by hand', () => {
+    const stack = new Stack(new App(), 'shop', { env: production });
+    new RolloutService(stack, 'web', { image, port: 3000, rollout: { strategy: 'blue-green' } });
+    const objects = synthObjects(stack);
+    expect(findObject(objects, 'Rollout', 'web').spec.strategy).toEqual({ blueGreen: { autoPromotionEnabled: false, activeService: 'web', previewService: 'web-preview' } });
+    expect(findObject(objects, 'Service', 'web-preview').spec.selector).toEqual(findObject(objects, 'Service', 'web').spec.selector);
+  });
+});
+
 describe('config rollouts', () => {
   const build = (value: string) => {
     const stack = new Stack(new App(), 'shop', { env: production });
@@ -442,6 +468,12 @@ describe('bad input', () => {
     ['misspelt web prop on blue-green', (s) => new BlueGreenService(s, 'web', { ...web, imagee: image, rollout: { strategy: 'blue-green', active: 'blue' } } as any), 'imagee', image, /Did you mean "image"/],
     ['unknown hook phase', (s) => syncHook(new Job(s, 'migrate', { image }), 'Before' as any), 'syncHook', 'Before', /is not a hook phase/],
     ['hook declared twice', (s) => { const j = new Job(s, 'migrate', { image }); syncHook(j); syncHook(j); }, 'syncHook', 'PreSync', /is already declared/],
+    ['rollout without a strategy', (s) => new RolloutService(s, 'web', { ...web } as any), 'rollout', undefined, /is required/],
+    ['unknown rollout engine strategy', (s) => new RolloutService(s, 'web', { ...web, rollout: { strategy: 'rolling' } as any }), 'rollout.strategy', 'rolling', /must be "blue-green" or "canary"/],
+    ['canary without steps', (s) => new RolloutService(s, 'web', { ...web, rollout: { strategy: 'canary', steps: [] } }), 'rollout.steps', [], /must be a non-empty list/],
+    ['canary weight above 100', (s) => new RolloutService(s, 'web', { ...web, rollout: { strategy: 'canary', steps: [{ weight: 150 }] } }), 'rollout.steps[0].weight', 150, /from 1 to 100/],
+    ['canary weights going down', (s) => new RolloutService(s, 'web', { ...web, rollout: { strategy: 'canary', steps: [{ weight: 50 }, { weight: 20 }] } }), 'rollout.steps[1].weight', 20, /must be above the previous step's 50/],
+    ['canary pause not a duration', (s) => new RolloutService(s, 'web', { ...web, rollout: { strategy: 'canary', steps: [{ weight: 10, pause: 'soon' }] } }), 'rollout.steps[0].pause', 'soon', /duration/],
     ['app secret without a source', (s) => new AppSecret(s, 'token', {}), 'externalSecret', undefined, /is required/],
     ['app secret with two sources', (s) => new AppSecret(s, 'token', { externalSecret: { store: 'vault', keys: { A: { remoteKey: 'a' } } }, sealed: { encryptedData: {} } }), 'sealed', { encryptedData: {} }, /is set together with externalSecret/],
     ['a plain value as a sealed value', (s) => new AppSecret(s, 'token', { sealed: { encryptedData: { TOKEN: 'hunter2' } } }), 'sealed.encryptedData.TOKEN', 'hunt…', /is not a sealed value/],

@@ -2,10 +2,11 @@ import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import { ErrorContext } from '../core/errors.js';
 import { parseImage } from '../core/image.js';
-import { KubeObject, type KubeType } from '../core/kube-object.js';
+import { KubeObject } from '../core/kube-object.js';
 import { LABEL, sortLabels } from '../core/labels.js';
 import { checkKnownKeys, checkObject } from '../core/props.js';
 import { WebService, type WebServiceProps } from '../workloads/web-service.js';
+import { renderedAs } from './rendered.js';
 
 /** One of the two colours of a blue-green service. */
 export type Slot = 'blue' | 'green';
@@ -34,9 +35,6 @@ export interface BlueGreenServiceProps extends WebServiceProps {
 }
 
 const ROLLOUT_KEYS = ['strategy', 'active', 'images', 'preview'];
-
-/** Writes already-rendered Kubernetes JSON as a KubeObject of `type`'s kind. */
-const rendered = (type: KubeType<unknown>): KubeType<Record<string, unknown>> => ({ GVK: type.GVK, manifest: (json) => json });
 
 /**
  * A WebService released blue-green with plain Kubernetes objects: two Deployments
@@ -77,7 +75,7 @@ export class BlueGreenService extends WebService {
       const template = spec.template;
       template.metadata.labels = sortLabels({ ...template.metadata.labels, [SLOT_LABEL]: slot, ...(version ? { [LABEL.version]: version } : {}) });
       if (image !== undefined) template.spec.containers[0].image = image;
-      slots[slot] = KubeObject.create(this, `deployment-${slot}`, rendered(k8s.KubeDeployment), {
+      slots[slot] = KubeObject.create(this, `deployment-${slot}`, renderedAs(k8s.KubeDeployment.GVK), {
         metadata: { ...metadata, name: `${this.name}-${slot}`, labels: sortLabels({ ...metadata.labels, [SLOT_LABEL]: slot, ...(version ? { [LABEL.version]: version } : {}) }) },
         spec,
       });
@@ -96,7 +94,7 @@ export class BlueGreenService extends WebService {
       spec.type = 'ClusterIP';
       delete spec.loadBalancerSourceRanges;
       spec.selector = selector(idle);
-      this.previewService = KubeObject.create(this, 'preview-service', rendered(k8s.KubeService), { metadata: { ...metadata, name }, spec });
+      this.previewService = KubeObject.create(this, 'preview-service', renderedAs(k8s.KubeService.GVK), { metadata: { ...metadata, name }, spec });
     }
   }
 
