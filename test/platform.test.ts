@@ -530,3 +530,16 @@ describe('writeKustomizations', () => {
     );
   });
 });
+
+describe('team namespace limits', () => {
+  it('refuses a container larger than the namespace\'s LimitRange allows', () => {
+    const app = new App();
+    const shop = new Stack(app, 'shop', { env: production });
+    new WebService(shop, 'api', { image, port: 8080, resources: { limits: { memory: '16Gi' }, requests: { memory: '1Gi' } } });
+    const platform = new Stack(app, 'platform', { env: production, createNamespace: false });
+    new Team(platform, 'shop', { quota: 'small' });
+    const [e] = errorsOf(() => synthObjects(app));
+    expect(e).toMatchObject({ path: 'shop/api/deployment', field: 'spec.template.spec.containers[0].resources.limits.memory', value: '16Gi' });
+    expect(e!.rule).toMatch(/is above the largest container of namespace shop \(8Gi, quota "small"\)/);
+  });
+});

@@ -5,7 +5,7 @@ import { KubeObject } from '../core/kube-object.js';
 import { LABEL } from '../core/labels.js';
 import { checkDnsLabel } from '../core/names.js';
 import { checkKnownKeys, checkObject } from '../core/props.js';
-import { CONTAINER_DEFAULTS, deployerRules, QUOTA_PRESETS, roleRules, TEAM_ROLES, type QuotaSize, type TeamRole } from './team-presets.js';
+import { CONTAINER_DEFAULTS, deployerRules, QUOTA_PRESETS, roleRules, TEAM_ROLES, type QuotaPreset, type QuotaSize, type TeamRole } from './team-presets.js';
 
 /** The groups of the identity provider that get each role in a namespace. */
 export interface TeamGroups {
@@ -59,6 +59,10 @@ export class TeamNamespace extends Construct {
   public readonly namespaceName: string;
   /** The owning team. */
   public readonly team: string;
+  /** The quota size. */
+  public readonly quotaSize: QuotaSize;
+  /** What the quota size allows, including the largest container. */
+  public readonly preset: QuotaPreset;
   /** The Namespace. */
   public readonly namespaceObject: KubeObject;
   /** The ResourceQuota. */
@@ -102,6 +106,8 @@ export class TeamNamespace extends Construct {
       },
     });
     const preset = QUOTA_PRESETS[size];
+    this.quotaSize = size;
+    this.preset = preset;
     const q = k8s.Quantity.fromString;
     this.quota = KubeObject.create(this, 'quota', k8s.KubeResourceQuota, {
       metadata: meta(`${this.team}-quota`),
