@@ -543,3 +543,21 @@ describe('team namespace limits', () => {
     expect(e!.rule).toMatch(/is above the largest container of namespace shop \(8Gi, quota "small"\)/);
   });
 });
+
+describe('waves of a dependency cycle', () => {
+  it('share one wave, after what the cycle depends on, without an error', () => {
+    const app = new App();
+    const shop = new Stack(app, 'shop', { env: staging });
+    const db = new Postgres(shop, 'db', { version: '16.4', storage: '10Gi', credentials: { secret: 'db-secret' } });
+    const a = new WebService(shop, 'a', { image, port: 8080, env: { DATABASE_URL: db.url } });
+    const b = new WebService(shop, 'b', { image, port: 8080, env: { A_URL: a.url } });
+    a.env('B_URL', b.url);
+    a.allowTo(b);
+    b.allowTo(a);
+    db.allowFrom(a);
+    const platform = new Stack(app, 'platform', { env: production, namespace: 'argocd', createNamespace: false });
+    new ArgoCdApps(platform, 'argocd', { repo });
+    const objects = inStack(synthObjects(app), 'shop');
+    expect([wave(findObject(objects, 'StatefulSet', 'db')), wave(findObject(objects, 'Deployment', 'a')), wave(findObject(objects, 'Deployment', 'b'))]).toEqual([0, 1, 1]);
+  });
+});

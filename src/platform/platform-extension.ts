@@ -9,7 +9,7 @@ import { ArgoCdApps, PLATFORM_OWNED_KINDS } from './argo-cd-apps.js';
 import { BlueGreenService, SLOT_LABEL } from './blue-green-service.js';
 import { annotateConfigChecksums } from './config-rollouts.js';
 import { kustomizationOf, wantsKustomizations } from './kustomization.js';
-import { annotateWaves, dependenciesOf, hookOf, inOneCycle, SYNC_WAVE_ANNOTATION, workloadOf, workloadWaves, type Dependency } from './sync-waves.js';
+import { annotateWaves, dependenciesOf, hookOf, stronglyConnected, SYNC_WAVE_ANNOTATION, workloadOf, workloadWaves, type Dependency } from './sync-waves.js';
 import { TeamNamespace } from './team-namespace.js';
 
 /** What the platform area reads from the whole app once per synth. */
@@ -20,8 +20,14 @@ interface PlatformState {
   readonly apps: readonly ArgoCdApps[];
   /** The ArgoCdApps that syncs each stack (its own stack included), by stack. */
   readonly syncedBy: ReadonlyMap<Stack, ArgoCdApps>;
+  /** The AppProject of each stack an ArgoCdApps syncs. */
+  readonly projectOf: ReadonlyMap<Stack, string>;
   /** Dependencies between the app's workloads. */
   readonly dependencies: readonly Dependency[];
+  /** The dependency cycle (component number) of each workload with dependencies. */
+  readonly cycleOf: ReadonlyMap<Workload, number>;
+  /** The blue-green services of each stack. */
+  readonly blueGreen: ReadonlyMap<Chart, readonly BlueGreenService[]>;
   /** The wave of each workload. */
   readonly waves: ReadonlyMap<Workload, number>;
   /** Construct by path, to find the construct of an object of the output. */
@@ -35,12 +41,28 @@ const PLATFORM_STATE = new ContextSlot<PlatformState>('platform', (context) => {
   for (const c of all) if (Stack.isStack(c) && c.namespaceObject && !namespaceOwner.has(c.namespaceName)) namespaceOwner.set(c.namespaceName, c);
   const apps = all.filter((c): c is ArgoCdApps => c instanceof ArgoCdApps);
   const syncedBy = new Map<Stack, ArgoCdApps>();
+  const projectOf = new Map<Stack, string>();
   for (const a of apps) {
     syncedBy.set(a.stack, a);
-    for (const t of a.targets()) syncedBy.set(t.stack, a);
+    for (const t of a.targets()) {
+      syncedBy.set(t.stack, a);
+      projectOf.set(t.stack, t.project);
+    }
   }
+  const blueGreen = new Map<Chart, BlueGreenService[]>();
+  for (const c of all) if (c instanceof BlueGreenService) blueGreen.set(c.stack, [...(blueGreen.get(c.stack) ?? []), c]);
   const dependencies = dependenciesOf(context.root);
-  return { namespaceOwner, apps, syncedBy, dependencies, waves: workloadWaves(dependencies), byPath: new Map(all.map((c) => [c.node.path, c])) };
+  return {
+    namespaceOwner,
+    apps,
+    syncedBy,
+    projectOf,
+    dependencies,
+    cycleOf: stronglyConnected(dependencies),
+    blueGreen,
+    waves: workloadWaves(dependencies),
+    byPath: new Map(all.map((c) => [c.node.path, c])),
+  };
 });
 
 /**
@@ -69,10 +91,9 @@ export const platformExtension: SynthExtension = {
     const chart = stack.chart;
     for (const apps of state.apps) if (apps.stack === chart) errors.push(...checkApplicationFolders(context, stack, apps));
     if (Stack.isStack(chart)) {
-      const apps = state.syncedBy.get(chart);
-      const project = apps?.targets().find((t) => t.stack === chart)?.project;
+      const project = state.projectOf.get(chart);
       if (project && project !== 'default') errors.push(...checkProjectKinds(context, stack, project));
-      if (apps?.waves) errors.push(...checkWaveOrder(context, stack, state));
+      if (state.syncedBy.get(chart)?.waves) errors.push(...checkWaveOrder(context, stack, state));
     }
     errors.push(...checkBlueGreenServices(stack, state));
     errors.push(...checkContainerLimits(context, stack, state));
@@ -140,7 +161,7 @@ function checkWaveOrder(context: SynthContext, stack: StackManifest, state: Plat
   for (const d of state.dependencies) {
     const from = waves.get(d.from);
     const to = waves.get(d.to);
-    if (!from || !to || inOneCycle(state.dependencies, d.from, d.to)) continue;
+    if (!from || !to || state.cycleOf.get(d.from) === state.cycleOf.get(d.to)) continue;
     if (from.min <= to.max) {
       out.push(
         new KeelsonError({
@@ -158,9 +179,8 @@ function checkWaveOrder(context: SynthContext, stack: StackManifest, state: Plat
 
 /** A Service of the stack that selects the pods of both colours of a blue-green service sends traffic to both. */
 function checkBlueGreenServices(stack: StackManifest, state: PlatformState): KeelsonError[] {
-  const services = [...state.byPath.values()].filter((c): c is BlueGreenService => c instanceof BlueGreenService && c.stack === stack.chart);
   const out: KeelsonError[] = [];
-  for (const bg of services) {
+  for (const bg of state.blueGreen.get(stack.chart) ?? []) {
     const blue = bg.slotLabels('blue');
     const green = bg.slotLabels('green');
     for (const o of stack.objects) {

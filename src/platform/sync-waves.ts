@@ -121,14 +121,12 @@ export function workloadWaves(dependencies: readonly Dependency[]): Map<Workload
   return out;
 }
 
-/** True when `a` and `b` are in one dependency cycle (they cannot be ordered). */
-export function inOneCycle(dependencies: readonly Dependency[], a: Workload, b: Workload): boolean {
-  const components = stronglyConnected(dependencies);
-  return components.get(a) === components.get(b);
-}
-
-/** Tarjan's strongly connected components: workload → component number (the component graph is acyclic). */
-function stronglyConnected(dependencies: readonly Dependency[]): Map<Workload, number> {
+/**
+ * The dependency cycles: workload → component number (Tarjan's strongly connected
+ * components). Two workloads with one number depend on each other and cannot be ordered;
+ * the graph of the components is acyclic.
+ */
+export function stronglyConnected(dependencies: readonly Dependency[]): Map<Workload, number> {
   const edges = new Map<Workload, Workload[]>();
   for (const d of dependencies) {
     if (!edges.has(d.to)) edges.set(d.to, []);
