@@ -69,11 +69,6 @@ export interface ArgoCdTarget {
  * Objects are created at synth, once the whole app is built.
  */
 export class ArgoCdApps extends Construct {
-  /** True when `x` is an ArgoCdApps. */
-  public static isArgoCdApps(x: unknown): x is ArgoCdApps {
-    return x instanceof ArgoCdApps;
-  }
-
   /** Repository URL. */
   public readonly repo: string;
   /** Revision followed. */

@@ -50,11 +50,6 @@ const GROUP = /^[^\s]{1,256}$/;
  * NetworkPolicy. Stacks whose namespace it is do not emit the Namespace themselves.
  */
 export class TeamNamespace extends Construct {
-  /** True when `x` is a TeamNamespace. */
-  public static isTeamNamespace(x: unknown): x is TeamNamespace {
-    return x instanceof TeamNamespace;
-  }
-
   /** Name of the namespace. */
   public readonly namespaceName: string;
   /** The owning team. */
