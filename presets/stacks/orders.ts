@@ -26,7 +26,7 @@ export function ordersStack(scope: Construct, env: EnvironmentProfile): Stack {
     image: 'ecommerce/orders-api:v1.4.0',
     port: 8080,
     health: { live: '/health', ready: '/ready' },
-    ingress: { host: 'orders.example.com', tls: true },
+    ingress: { host: env.name === 'production' ? 'orders.example.com' : `orders.${env.name}.example.com`, tls: true },
     env: { DATABASE_URL: db.url, DATABASE_READ_URL: db.readUrl },
   });
   db.allowFrom(api);

@@ -39,7 +39,7 @@ export function shopStack(scope: Construct, env: EnvironmentProfile): Stack {
     image: 'ecommerce/frontend:v1.2.0',
     port: 3000,
     health: { live: '/healthz', ready: '/ready' },
-    ingress: { host: 'shop.example.com', tls: true },
+    ingress: { host: env.name === 'production' ? 'shop.example.com' : `shop.${env.name}.example.com`, tls: true },
     env: { API_URL: api.url },
     rollout: { strategy: 'blue-green', active: 'blue', images: { green: 'ecommerce/frontend:v1.3.0' } },
   });

@@ -15,7 +15,9 @@ import { parseStorage, type ByteQuantity } from '../core/quantity.js';
 import { resolveResources, type ResourceProps } from '../core/resources.js';
 import { resolveSecurity, type ResolvedSecurity } from '../core/security.js';
 import { Workload, type WorkloadPort } from '../core/workload.js';
+import { waive } from '../core/checks/waivers.js';
 import { ExternalSecret } from '../imports/external-secrets.js';
+import { DisruptionBudget } from '../scaling/disruption-budget.js';
 import { Peer } from '../core/peer.js';
 import { DatabaseBackup, type BackupProps } from './backup.js';
 
@@ -305,11 +307,15 @@ export abstract class Database<K extends string> extends Workload {
     this.service = primary.service;
 
     if (env.podDisruptionBudgets) {
-      this.disruptionBudget = KubeObject.create(this, 'disruption-budget', k8s.KubePodDisruptionBudget, {
+      // One pod at a time; pods that are not ready may always be evicted, so a crash-looping
+      // member never blocks a node drain.
+      this.disruptionBudget = new DisruptionBudget(this, 'disruption-budget', {
+        selector: this.selector,
+        minReplicas: 1,
         metadata: { name: this.name, labels: standardLabels(this.identity) },
-        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...this.selector } } },
-      });
-    }
+        errors: { ctx, field: 'disruption' },
+      }).object;
+    } else if (this.podCount > 1) waive(this, 'missing-pdb', `the ${env.name} environment runs without PodDisruptionBudgets (podDisruptionBudgets: false)`);
     if (props.backup) {
       this.backup = new DatabaseBackup(this, 'backup', {
         ctx,

@@ -1,5 +1,6 @@
 import type { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
+import { waive } from '../core/checks/waivers.js';
 import type { EnvironmentProfile } from '../core/environment.js';
 import type { ErrorContext } from '../core/errors.js';
 import type { KubeObject } from '../core/kube-object.js';
@@ -29,7 +30,8 @@ export interface ReplicatedProps {
 
 /**
  * Adds a HorizontalPodAutoscaler when the range is not fixed, and a PodDisruptionBudget
- * when more than one replica can run and the environment asks for budgets.
+ * when more than one replica can run and the environment asks for budgets (when it does
+ * not, `missing-pdb` is waived with that reason: the environment's choice, not a finding).
  */
 export function addReplicaObjects(scope: Construct, props: ReplicatedProps): { autoscaler?: KubeObject; disruptionBudget?: KubeObject } {
   const autoscaled = props.range.min !== props.range.max;
@@ -46,5 +48,6 @@ export function addReplicaObjects(scope: Construct, props: ReplicatedProps): { a
           errors: { ctx: props.ctx, field: 'disruption' },
         }).object
       : undefined;
+  if (!props.env.podDisruptionBudgets && props.range.max > 1) waive(scope, 'missing-pdb', `the ${props.env.name} environment runs without PodDisruptionBudgets (podDisruptionBudgets: false)`);
   return { autoscaler, disruptionBudget };
 }
