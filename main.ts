@@ -1,8 +1,10 @@
 import { runApp } from './src/index.js';
 import { dev, production, staging, shopStack } from './presets/index.js';
 import { ordersStack } from './presets/stacks/orders.js';
+import { platformStack } from './presets/stacks/platform.js';
 
-// The repo's own app: every example stack in every environment it ships for.
+// The repo's own app: every example stack in every environment it ships for, and the
+// platform stack with the teams and Argo CD applications that deploy them.
 runApp((app) => {
   for (const env of [staging, production]) {
     shopStack(app, env);
@@ -10,4 +12,5 @@ runApp((app) => {
   }
   // The shop as developers run it: one replica each, the queue worker scaled to zero while idle.
   shopStack(app, dev);
+  platformStack(app, production);
 });

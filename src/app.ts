@@ -10,6 +10,7 @@ import { synthesize, type SynthOptions, type SynthResult } from './core/synth.js
 import { generatedModel } from './imports/crd-models.js';
 import { networkExtension } from './network/connection-graph.js';
 import { observabilityExtension } from './observability/extension.js';
+import { platformExtension } from './platform/platform-extension.js';
 
 /**
  * The composition root: the one place that knows every area, so core never has to.
@@ -17,8 +18,12 @@ import { observabilityExtension } from './observability/extension.js';
  * through here and runs the same extensions.
  */
 
-/** The extensions every synth runs, in order: NetworkPolicies, network checks and `network.md`; PrometheusRule content checks. */
-export const DEFAULT_EXTENSIONS: readonly SynthExtension[] = [networkExtension, observabilityExtension];
+/**
+ * The extensions every synth runs, in order: NetworkPolicies, network checks and `network.md`;
+ * PrometheusRule content checks; then namespace ownership, Argo CD applications, config
+ * checksums, sync waves and their checks.
+ */
+export const DEFAULT_EXTENSIONS: readonly SynthExtension[] = [networkExtension, observabilityExtension, platformExtension];
 
 /** A fresh context for one synth of `root` with the default extensions and the generated CRD validators. */
 export function createSynthContext(root: IConstruct): SynthContext {

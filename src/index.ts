@@ -76,6 +76,17 @@ export type { Endpoint, Route, RoutePort, WorkloadRoutes } from './network/route
 export * from './network/connection-graph.js';
 export * from './network/connectivity-report.js';
 export * from './core/checks/index.js';
+export * from './platform/team-presets.js';
+export * from './platform/team-namespace.js';
+export * from './platform/team.js';
+export * from './platform/argo-cd-apps.js';
+export * from './platform/sync-waves.js';
+export * from './platform/blue-green-service.js';
+export * from './platform/config-rollouts.js';
+export { platformExtension } from './platform/platform-extension.js';
+export * from './platform/app-secret.js';
+export * from './platform/kustomization.js';
+export * from './platform/rollout-service.js';
 
 // The public constructs, wrapped so that an app built by runApp reports every construct error at once (ConstructErrors).
 import { reportsEveryError } from './core/construct-errors.js';
@@ -102,6 +113,12 @@ import { PodMonitor as PodMonitorConstruct } from './observability/pod-monitor.j
 import { ServiceLevelObjectives as ServiceLevelObjectivesConstruct } from './observability/slo.js';
 import { ServiceDashboard as ServiceDashboardConstruct } from './observability/service-dashboard.js';
 import { WorkloadAlerts as WorkloadAlertsConstruct } from './observability/workload-alerts.js';
+import { AppSecret as AppSecretConstruct } from './platform/app-secret.js';
+import { ArgoCdApps as ArgoCdAppsConstruct } from './platform/argo-cd-apps.js';
+import { BlueGreenService as BlueGreenServiceConstruct } from './platform/blue-green-service.js';
+import { RolloutService as RolloutServiceConstruct } from './platform/rollout-service.js';
+import { TeamNamespace as TeamNamespaceConstruct } from './platform/team-namespace.js';
+import { Team as TeamConstruct } from './platform/team.js';
 export const Stack = reportsEveryError(StackConstruct);
 export type Stack = StackConstruct;
 export const WebService = reportsEveryError(WebServiceConstruct);
@@ -148,3 +165,15 @@ export const ServiceDashboard = reportsEveryError(ServiceDashboardConstruct);
 export type ServiceDashboard = ServiceDashboardConstruct;
 export const WorkloadAlerts = reportsEveryError(WorkloadAlertsConstruct);
 export type WorkloadAlerts = WorkloadAlertsConstruct;
+export const AppSecret = reportsEveryError(AppSecretConstruct);
+export type AppSecret = AppSecretConstruct;
+export const ArgoCdApps = reportsEveryError(ArgoCdAppsConstruct);
+export type ArgoCdApps = ArgoCdAppsConstruct;
+export const BlueGreenService = reportsEveryError(BlueGreenServiceConstruct);
+export type BlueGreenService = BlueGreenServiceConstruct;
+export const RolloutService = reportsEveryError(RolloutServiceConstruct);
+export type RolloutService = RolloutServiceConstruct;
+export const TeamNamespace = reportsEveryError(TeamNamespaceConstruct);
+export type TeamNamespace = TeamNamespaceConstruct;
+export const Team = reportsEveryError(TeamConstruct);
+export type Team = TeamConstruct;

@@ -10,6 +10,7 @@ import { initCommand } from '../src/cli/init.js';
 import { runCli } from '../src/cli/program.js';
 import { synthCommand } from '../src/cli/synth.js';
 import { readTree } from '../src/core/synth.js';
+import { parse as parseYaml } from 'yaml';
 import { type LocalRegistry, startLocalRegistry } from './support/local-registry.js';
 
 const FIXTURE_APP = path.resolve('test/fixtures/app');
@@ -183,7 +184,7 @@ describe('keelson init', () => {
     const tarball = execSync(`npm pack --silent --pack-destination ${work}`, { encoding: 'utf8' }).trim().split('\n').pop()!;
     project = path.join(work, 'shop');
     expect(initCommand(project, { keelson: `file:${path.join(work, tarball)}` }, capture().io)).toBe(0);
-    expect(fs.readdirSync(project).sort()).toEqual(['.gitignore', 'README.md', 'app.ts', 'cdk8s.yaml', 'main.ts', 'package.json', 'test', 'tsconfig.json']);
+    expect(fs.readdirSync(project).sort()).toEqual(['.github', '.gitignore', '.gitlab-ci.yml', 'README.md', 'app.ts', 'cdk8s.yaml', 'main.ts', 'package.json', 'test', 'tsconfig.json']);
     registry = await startLocalRegistry(process.cwd());
     fs.writeFileSync(path.join(work, 'npmrc'), '');
     const { CI: _ci, ...inherited } = process.env;
@@ -230,4 +231,39 @@ describe('keelson init', () => {
       fs.writeFileSync(appFile, app);
     }
   }, 60_000);
+
+  it('its CI workflow, run as a script on a pull request, tests, writes the change to the summary and passes', async () => {
+    const git = (...args: string[]) => execSync(`git ${args.join(' ')}`, { cwd: project, encoding: 'utf8', env: { ...env, GIT_AUTHOR_NAME: 'ci', GIT_AUTHOR_EMAIL: 'ci@example.com', GIT_COMMITTER_NAME: 'ci', GIT_COMMITTER_EMAIL: 'ci@example.com' } });
+    const remote = path.join(work, 'remote.git');
+    execSync(`git init -q --bare ${remote}`);
+    git('init', '-q', '-b', 'main');
+    git('remote', 'add', 'origin', remote);
+    expect((await inProject('npm', 'run', 'synth')).status).toBe(0);
+    git('add', '-A');
+    git('commit', '-q', '-m', 'base');
+    git('push', '-q', 'origin', 'main');
+    // The pull request: two more replicas, re-synthesized and the snapshot updated, as a developer would.
+    const appFile = path.join(project, 'app.ts');
+    fs.writeFileSync(appFile, fs.readFileSync(appFile, 'utf8').replace('port: 8080,', 'port: 8080,\n      replicas: 5,'));
+    expect((await inProject('npm', 'run', 'synth')).status).toBe(0);
+    expect((await inProject('npx', 'vitest', 'run', '-u')).status).toBe(0);
+    git('checkout', '-q', '-b', 'more-replicas');
+    git('add', '-A');
+    git('commit', '-q', '-m', '"more replicas"');
+
+    const workflow = parseYaml(fs.readFileSync(path.join(project, '.github/workflows/keelson.yml'), 'utf8'));
+    const steps: { name: string; run: string }[] = workflow.jobs.manifests.steps.filter((s: { run?: string }) => s.run);
+    expect(steps.map((s) => s.name)).toEqual(['Install', 'Test', 'What this changes in the cluster', 'dist/ is up to date']);
+    const gitlab = parseYaml(fs.readFileSync(path.join(project, '.gitlab-ci.yml'), 'utf8'));
+    expect(gitlab.keelson.script.map((r: string) => r.trimEnd())).toEqual(steps.map((s) => s.run.trimEnd()));
+    const summary = path.join(work, 'summary.md');
+    // Dependencies are installed already (from the local registry); every other step runs as CI runs it.
+    const script = ['set -e', ...steps.filter((s) => s.name !== 'Install').map((s) => s.run)].join('\n');
+    const ci = await run('bash', ['-c', script], project, { ...env, BASE_REF: 'main', GITHUB_STEP_SUMMARY: summary });
+    expect(ci.status, ci.stdout + ci.stderr).toBe(0);
+    const text = fs.readFileSync(summary, 'utf8');
+    expect(text).toContain('## What this change does to the cluster');
+    expect(text).toMatch(/Deployment shop-production\/web/);
+    expect(text).toMatch(/replicas/);
+  }, 120_000);
 });

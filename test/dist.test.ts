@@ -91,7 +91,8 @@ describe('committed dist/', () => {
         ['cpu', 70],
         ['memory', 80],
       ]);
-      expect(of('Deployment', 'frontend')?.spec.template.spec.containers[0].ports[0].containerPort).toBe(3000);
+      expect(of('Deployment', 'frontend-blue')?.spec.template.spec.containers[0].ports[0].containerPort).toBe(3000);
+      expect(of('Service', 'frontend')?.spec.selector['keelson.dev/slot']).toBe('blue');
       expect(of('Deployment', 'api')?.spec.template.spec.containers[0].readinessProbe.httpGet.path).toBe('/ready');
     }
   });

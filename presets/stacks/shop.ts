@@ -5,7 +5,11 @@ import { Peer } from '../../src/core/peer.js';
 import { Stack } from '../../src/core/stack.js';
 import { Postgres } from '../../src/data/postgres.js';
 import { Redis } from '../../src/data/redis.js';
+import { AppSecret } from '../../src/platform/app-secret.js';
+import { BlueGreenService } from '../../src/platform/blue-green-service.js';
+import { syncHook } from '../../src/platform/sync-waves.js';
 import { CronJob } from '../../src/workloads/cron-job.js';
+import { Job } from '../../src/workloads/job.js';
 import { WebService } from '../../src/workloads/web-service.js';
 import { Worker } from '../../src/workloads/worker.js';
 
@@ -15,7 +19,8 @@ import { Worker } from '../../src/workloads/worker.js';
  * a public gateway (LoadBalancer) with a log-shipping sidecar, a config check before it starts
  * and its routes mounted from a file in the repository. The API, the worker and the cache are
  * scraped by Prometheus with the preset alerts; the API has availability and latency SLOs and
- * a Grafana dashboard.
+ * a Grafana dashboard. The frontend is released blue-green; the schema migration runs as an
+ * Argo CD PreSync hook before each sync.
  */
 export function shopStack(scope: Construct, env: EnvironmentProfile): Stack {
   const shop = new Stack(scope, `shop-${env.name}`, { env, partOf: 'shop' });
@@ -24,27 +29,39 @@ export function shopStack(scope: Construct, env: EnvironmentProfile): Stack {
   const db = new Postgres(shop, 'db', { version: '16.4', storage: '20Gi', credentials: { secret: 'db-secret' }, vpa: { mode: 'Off' } });
   const cache = new Redis(shop, 'cache', { storage: '5Gi', credentials: { secret: 'cache-secret' }, metrics: true, vpa: { mode: 'Off' } });
 
+  const jwt = new AppSecret(shop, 'jwt-secret', { externalSecret: { store: 'vault', keys: { secret: { remoteKey: `${env.name}/shop/jwt`, property: 'secret' } } } });
+
   const api = new WebService(shop, 'api', {
     image: 'ecommerce/api:v2.1.0',
     port: 8080,
     size: 'medium',
     health: { live: '/health', ready: '/ready' },
     autoscale: { min: 3, max: 20, cpu: 70, memory: 80, behavior: 'fast-up-slow-down' },
-    env: { DATABASE_URL: db.url, REDIS_URL: cache.url, JWT_SECRET: { secret: 'jwt-secret', key: 'secret' } },
+    env: { DATABASE_URL: db.url, REDIS_URL: cache.url, JWT_SECRET: jwt.key('secret') },
     metrics: { port: 9090 },
     slo: { availability: 99.9, latency: { threshold: '300ms', percentile: 99 } },
   });
 
-  const frontend = new WebService(shop, 'frontend', {
+  const frontend = new BlueGreenService(shop, 'frontend', {
     image: 'ecommerce/frontend:v1.2.0',
     port: 3000,
     health: { live: '/healthz', ready: '/ready' },
     ingress: { host: env.name === 'production' ? 'shop.example.com' : `shop.${env.name}.example.com`, tls: true },
     env: { API_URL: api.url },
+    rollout: { strategy: 'blue-green', active: 'blue', images: { green: 'ecommerce/frontend:v1.3.0' } },
   });
   api.allowFrom(frontend);
   db.allowFrom(api);
   cache.allowFrom(api);
+
+  const migrate = new Job(shop, 'migrate', {
+    image: 'ecommerce/api:v2.1.0',
+    command: ['/app/api', 'migrate'],
+    env: { DATABASE_URL: db.url },
+    activeDeadline: '15m',
+  });
+  db.allowFrom(migrate);
+  syncHook(migrate, 'PreSync');
 
   const worker = new Worker(shop, 'orders-worker', {
     image: 'ecommerce/worker:v1.4.0',

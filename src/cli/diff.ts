@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { createTwoFilesPatch } from 'diff';
 import { parseAllDocuments } from 'yaml';
-import { MARKER_FILE, readTree } from '../core/synth.js';
+import { MARKER_FILE, readTree, userFiles } from '../core/synth.js';
 import { findApp, runAppCommand } from './app.js';
 import { refusedChange } from './immutable-fields.js';
 import { CliError, type CliIo } from './io.js';
@@ -170,7 +170,9 @@ export function diffCommand(options: DiffCommandOptions, debug: boolean, io: Cli
   try {
     const result = runAppCommand(app, { outdir: path.join(tmp, 'out'), debug });
     if (result.status !== 0) throw new CliError('the app failed to synthesize, so there is nothing to compare', 1, `${result.stdout}${result.stderr}`.trimEnd());
-    const { text, changes, refusals } = diffTrees(readTree(outdir) ?? new Map(), readTree(path.join(tmp, 'out')) ?? new Map());
+    const mine = userFiles(outdir);
+    const committed = new Map([...(readTree(outdir) ?? new Map<string, string>())].filter(([file]) => !mine.has(file)));
+    const { text, changes, refusals } = diffTrees(committed, readTree(path.join(tmp, 'out')) ?? new Map());
     const relative = path.relative(cwd, outdir);
     const shown = relative && !relative.startsWith('..') ? relative : outdir;
     if (!changes) {

@@ -12,6 +12,63 @@ export interface InitCommandOptions {
   readonly keelson?: string;
 }
 
+/**
+ * The commands CI runs, in order, shared by both CI files: install, test, fail when `dist/`
+ * is stale, and on a pull request (`BASE_REF` set) write what it changes in the cluster,
+ * kind-aware, as Markdown to `$SUMMARY` (GitHub's job summary when unset). The change is
+ * written before the staleness check, so a reviewer sees it even when that check fails.
+ */
+export const CI_STEPS: readonly { readonly name: string; readonly run: string }[] = [
+  { name: 'Install', run: 'npm ci' },
+  { name: 'Test', run: 'npm test' },
+  {
+    name: 'What this changes in the cluster',
+    run: [
+      'if [ -n "${BASE_REF:-}" ]; then',
+      '  git fetch --no-tags --depth=1 origin "$BASE_REF"',
+      '  rm -rf .keelson-base && mkdir .keelson-base',
+      '  git archive FETCH_HEAD dist | tar -x -C .keelson-base || true',
+      "  { echo '## What this change does to the cluster'; echo; echo '```diff'; npx keelson diff --out .keelson-base/dist || true; echo '```'; } >> \"${SUMMARY:-$GITHUB_STEP_SUMMARY}\"",
+      'fi',
+    ].join('\n'),
+  },
+  { name: 'dist/ is up to date', run: 'npx keelson diff' },
+];
+
+const indent = (text: string, spaces: number) => text.split('\n').map((l) => `${' '.repeat(spaces)}${l}`).join('\n');
+
+const GITHUB_WORKFLOW = `name: keelson
+on:
+  pull_request:
+  push:
+    branches: [main]
+permissions:
+  contents: read
+jobs:
+  manifests:
+    runs-on: ubuntu-latest
+    env:
+      BASE_REF: \${{ github.base_ref }}
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-node@v4
+        with:
+          node-version: 20
+          cache: npm
+${CI_STEPS.map((s) => `      - name: ${s.name}\n        run: ${s.run.includes('\n') ? `|\n${indent(s.run, 10)}` : s.run}\n`).join('')}`;
+
+const GITLAB_CI = `keelson:
+  image: node:20
+  variables:
+    BASE_REF: $CI_MERGE_REQUEST_TARGET_BRANCH_NAME
+    SUMMARY: keelson-diff.md
+  script:
+${CI_STEPS.map((s) => (s.run.includes('\n') ? `    - |\n${indent(s.run, 6)}\n` : `    - ${s.run}\n`)).join('')}  artifacts:
+    when: always
+    expose_as: what this changes in the cluster
+    paths: [keelson-diff.md]
+`;
+
 /** The files of a new project, by path. */
 export function scaffoldFiles(name: string, keelsonSpec: string): Record<string, string> {
   const own = ownPackage();
@@ -29,7 +86,7 @@ export function scaffoldFiles(name: string, keelsonSpec: string): Record<string,
     'package.json': `${JSON.stringify(pkg, null, 2)}\n`,
     'cdk8s.yaml': 'language: typescript\napp: node node_modules/keelson/bin/keelson-app.mjs main.ts\n',
     'tsconfig.json': `${JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true, noEmit: true, types: ['node'] }, include: ['*.ts', 'test'] }, null, 2)}\n`,
-    '.gitignore': 'node_modules/\n.keelson-tmp-*\n',
+    '.gitignore': 'node_modules/\n.keelson-tmp-*\n.keelson-base/\n',
     'app.ts': `import type { App } from 'cdk8s';
 import { Stack, WebService } from 'keelson';
 import { production, staging } from 'keelson/presets';
@@ -74,6 +131,8 @@ describe('${name}', () => {
   });
 });
 `,
+    '.github/workflows/keelson.yml': GITHUB_WORKFLOW,
+    '.gitlab-ci.yml': GITLAB_CI,
     'README.md': `# ${name}
 
 Kubernetes manifests for ${name}, written with [Keelson](https://www.npmjs.com/package/keelson).
@@ -84,6 +143,9 @@ Kubernetes manifests for ${name}, written with [Keelson](https://www.npmjs.com/p
 
 \`npm run diff\` (keelson diff) shows what a change would do to \`dist/\` and fails when \`dist/\` is stale;
 \`npm run check\` (keelson check dist) checks any folder of YAML. Commit \`dist/\`.
+
+CI (\`.github/workflows/keelson.yml\`, or \`.gitlab-ci.yml\`) runs the tests, fails when \`dist/\` is stale,
+and on a pull request writes what it changes in the cluster, object by object, into the job summary.
 `,
   };
 }

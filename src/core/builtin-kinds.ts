@@ -222,7 +222,7 @@ const NPM_CRDS: Readonly<Record<string, PackageKinds>> = {
       ScrapeConfig: ['v1alpha1'],
     },
   },
-  '@kubernetes-models/argo-cd': { 'argoproj.io': { Application: ['v1alpha1'], AppProject: ['v1alpha1'], ApplicationSet: ['v1alpha1'] } },
+  '@kubernetes-models/argo-cd': { 'argoproj.io': { Application: ['v1alpha1'], AppProject: [['v1alpha1'], { rank: 15 }], ApplicationSet: ['v1alpha1'] } },
   '@kubernetes-models/argo-rollouts': {
     'argoproj.io': {
       Rollout: [['v1alpha1'], { ...SERVING, replicasField: 'spec.replicas' }],

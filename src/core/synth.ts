@@ -39,9 +39,32 @@ export interface SynthResult {
   readonly findings: readonly Finding[];
 }
 
-/** The file that marks a folder as written by keelson, so synth never replaces a folder it does not own. */
+/**
+ * The file that marks a folder as written by keelson, so synth never replaces a folder it
+ * does not own. It lists the files synth wrote: the next synth replaces or prunes exactly
+ * those and keeps every other file (a hand-written `kustomization.yaml`, a README).
+ */
 export const MARKER_FILE = '.keelson';
-const MARKER_TEXT = 'Written by `keelson synth`. Do not edit: every synth replaces this folder.\n';
+const MARKER_HEADER = 'Written by `keelson synth`. Every synth replaces or removes the files listed below; other files in this folder are kept.\n';
+
+function markerText(files: Iterable<string>): string {
+  return `${MARKER_HEADER}\n${[...files].sort().join('\n')}\n`;
+}
+
+/**
+ * The files under `outdir` that keelson did not write (its marker does not list them), which
+ * synth keeps and `keelson diff` ignores. None when the folder has no marker or one from a
+ * version that listed no files.
+ */
+export function userFiles(outdir: string): Set<string> {
+  const marker = path.join(outdir, MARKER_FILE);
+  const files = listTree(outdir);
+  if (!files || !fs.existsSync(marker)) return new Set();
+  const [header, list] = fs.readFileSync(marker, 'utf8').split('\n\n');
+  if (header !== MARKER_HEADER.trimEnd() || list === undefined) return new Set();
+  const ours = new Set(list.split('\n').filter(Boolean));
+  return new Set([...files].filter((f) => f !== MARKER_FILE && !ours.has(f)));
+}
 
 /** Serializes objects to one YAML stream, `---` between documents. */
 export function toYaml(objects: readonly Record<string, unknown>[]): string {
@@ -103,6 +126,7 @@ export function synthesize(context: SynthContext, options: SynthOptions = {}): S
   if (previous && !previous.has(MARKER_FILE) && previous.size > 0) {
     throw new OutputError(outdir, `has files and was not written by keelson (no ${MARKER_FILE} file), so synth refuses to replace it`, 'Choose another outdir (--out <dir>) or empty it');
   }
+  const kept = userFiles(outdir);
   // Files are rendered one stack at a time and written at once, so the YAML of
   // thousands of services is never held in memory together.
   const written = new Set<string>();
@@ -117,20 +141,21 @@ export function synthesize(context: SynthContext, options: SynthOptions = {}): S
       else if (fs.readFileSync(path.join(outdir, name), 'utf8') !== text) changed.push(name);
     };
     for (const stack of selected) for (const [name, text] of renderStack(stack)) emit(name, text);
-    emit(MARKER_FILE, MARKER_TEXT);
     if (options.only && previous) {
       // Keep the folders of stacks that were not selected.
       for (const name of previous) {
         const dir = name.split('/')[0]!;
-        if (name.includes('/') && !options.only.includes(dir) && !written.has(name)) emit(name, fs.readFileSync(path.join(outdir, name), 'utf8'));
+        if (name.includes('/') && !options.only.includes(dir) && !written.has(name) && !kept.has(name)) emit(name, fs.readFileSync(path.join(outdir, name), 'utf8'));
       }
     }
+    for (const name of kept) if (!written.has(name)) write(name, fs.readFileSync(path.join(outdir, name), 'utf8'));
+    emit(MARKER_FILE, markerText([...written]));
   });
   phase('write');
 
   const kinds: Record<string, number> = {};
   for (const s of selected) for (const o of s.objects) kinds[o.json.kind] = (kinds[o.json.kind] ?? 0) + 1;
-  const pruned = previous ? [...previous].filter((n) => !written.has(n)).sort() : [];
+  const pruned = previous ? [...previous].filter((n) => !written.has(n) && !kept.has(n)).sort() : [];
   added.sort();
   changed.sort();
   return { outdir, stacks: selected, kinds, added, changed, pruned, fileCount: written.size - 1, findings, timings };

@@ -8,6 +8,7 @@ import { checkIngressRoutes, INGRESS_RULES } from './ingress-routes.js';
 import { checkMetadata, METADATA_RULES } from './metadata.js';
 import { ObjectIndex } from './objects.js';
 import { checkPodSecurity, POD_SECURITY_RULES } from './pod-security.js';
+import { checkRbac, RBAC_RULES } from './rbac.js';
 import { checkReferences, REFERENCE_RULES } from './references.js';
 import { checkSchemas, SCHEMA_RULES } from './schema.js';
 import { applyWaivers, type Waiver } from './waivers.js';
@@ -29,6 +30,7 @@ export const RULES: readonly Rule[] = [
   ...Object.values(INGRESS_RULES),
   ...Object.values(BEST_PRACTICE_RULES),
   ...Object.values(AVAILABILITY_RULES),
+  ...Object.values(RBAC_RULES),
 ];
 
 const SEVERITY_ORDER = { error: 0, warning: 1 } as const;
@@ -60,6 +62,7 @@ export function runChecks(objects: readonly CheckedObject[], options: CheckOptio
     ...checkBestPractices(objects, kinds),
     ...checkAvailability(index),
     ...checkContent(objects, kinds),
+    ...checkRbac(objects),
   ];
   const order = new Map(objects.map((o, i) => [o.path, i]));
   const waived = applyWaivers(findings, objects, options.waivers ?? [], kinds);
