@@ -8,7 +8,7 @@ import { checkDnsLabel } from './names.js';
 import { resolvePort, type PortProps, type ResolvedPort } from './ports.js';
 import { buildProbes, type HealthChecks } from './probes.js';
 import { buildContainer as buildContainerSpec } from './pod.js';
-import { checkKnownKeys } from './props.js';
+import { checkKnownKeys, propKeys } from './props.js';
 import { resolveResources, type ResourceProps } from './resources.js';
 import { resolveSecurity, type ResolvedSecurity, type SecurityProps } from './security.js';
 import { resolveMounts, type MountProps, type ResolvedVolumes } from './volumes.js';
@@ -50,7 +50,8 @@ export interface NamedContainerProps extends ContainerProps {
 }
 
 /** The keys of {@link ContainerProps}, for the closed-props check. */
-export const CONTAINER_KEYS = ['image', 'command', 'args', 'workingDir', 'env', 'ports', 'health', 'size', 'resources', 'security', 'mounts', 'imagePullPolicy', 'allowLatestTag'] as const;
+export const CONTAINER_KEYS = propKeys<ContainerProps>()('image', 'command', 'args', 'workingDir', 'env', 'ports', 'health', 'size', 'resources', 'security', 'mounts', 'imagePullPolicy', 'allowLatestTag');
+const NAMED_CONTAINER_KEYS = propKeys<NamedContainerProps>()('name', ...CONTAINER_KEYS);
 
 /** How a container runs in its pod. */
 export type ContainerRole = 'main' | 'sidecar' | 'native-sidecar' | 'init';
@@ -85,7 +86,7 @@ export function resolveContainer(ctx: ErrorContext, field: string, name: string,
   const at = (f: string) => (field ? `${field}.${f}` : f);
   if (field) {
     ctx.check(props !== null && typeof props === 'object', field, props, 'must be an object like { name, image }');
-    checkKnownKeys(ctx, field, props, ['name', ...CONTAINER_KEYS]);
+    checkKnownKeys(ctx, field, props, NAMED_CONTAINER_KEYS);
   }
   const image = parseImage(ctx, at('image'), props.image, props.allowLatestTag ?? pod.env.allowLatestTag);
   const pullPolicy = props.imagePullPolicy ?? (image.digest ? 'IfNotPresent' : 'Always');
@@ -106,7 +107,7 @@ export function resolveContainer(ctx: ErrorContext, field: string, name: string,
   }
   const main = ports.find((p) => !p.metricsOnly) ?? ports[0];
   const probeTarget = main && main.transport === 'TCP' ? { port: main.containerPort, portName: main.name, grpc: main.appProtocol === 'grpc' } : undefined;
-  const probes = role === 'init' ? {} : buildProbes(ctx, props.health, probeTarget, at('health'));
+  const probes = role === 'init' ? {} : buildProbes(ctx, props.health, probeTarget, at('health'), ports);
   const security = resolveSecurity(ctx, props.security, at('security'), role === 'main' ? '' : `${name}-`);
   if (role !== 'main') {
     ctx.check(props.security?.fsGroup === undefined, at('security.fsGroup'), props.security?.fsGroup, 'is a pod-wide setting', 'Set fsGroup on the workload\'s own security props');

@@ -1,5 +1,5 @@
 import { ErrorContext } from './errors.js';
-import { checkKnownKeys } from './props.js';
+import { checkKnownKeys, propKeys } from './props.js';
 
 /**
  * What a port speaks. `http`, `http2` and `grpc` also name the port so that Istio and
@@ -41,7 +41,7 @@ export interface ResolvedPort {
   readonly metricsOnly: boolean;
 }
 
-const PORT_KEYS = ['containerPort', 'name', 'protocol', 'servicePort', 'metrics'];
+const PORT_KEYS = propKeys<PortProps>()('containerPort', 'name', 'protocol', 'servicePort', 'metrics');
 const PROTOCOLS: readonly PortProtocol[] = ['tcp', 'udp', 'http', 'http2', 'grpc'];
 const IANA_SVC_NAME = /^(?=.*[a-z])[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 

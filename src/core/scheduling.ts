@@ -3,7 +3,7 @@ import { parseDuration, type Duration } from './duration.js';
 import { ErrorContext } from './errors.js';
 import { isDnsLabel, isDnsSubdomain, isLabelValue } from './names.js';
 import type { PodScheduling } from './pod.js';
-import { checkKnownKeys } from './props.js';
+import { checkKnownKeys, propKeys } from './props.js';
 
 /** A taint the pods tolerate. */
 export interface TolerationProps {
@@ -42,7 +42,7 @@ export interface SchedulingProps {
 }
 
 /** The keys of {@link SchedulingProps}. */
-export const SCHEDULING_KEYS = ['nodeSelector', 'tolerations', 'affinity', 'spread', 'priorityClassName', 'runtimeClassName', 'terminationGracePeriod', 'hostname', 'subdomain'] as const;
+export const SCHEDULING_KEYS = propKeys<SchedulingProps>()('nodeSelector', 'tolerations', 'affinity', 'spread', 'priorityClassName', 'runtimeClassName', 'terminationGracePeriod', 'hostname', 'subdomain');
 
 const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 

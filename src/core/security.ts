@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { ErrorContext } from './errors.js';
-import { checkKnownKeys } from './props.js';
+import { checkKnownKeys, propKeys } from './props.js';
 
 /** Who the container runs as and what it may write. Defaults pass Pod Security "restricted". */
 export interface SecurityProps {
@@ -43,7 +43,7 @@ export interface ResolvedSecurity {
   readonly annotations: Record<string, string>;
 }
 
-const SECURITY_KEYS = ['runAsUser', 'runAsGroup', 'fsGroup', 'writablePaths', 'writableRootFilesystem', 'bindLowPorts'];
+const SECURITY_KEYS = propKeys<SecurityProps>()('runAsUser', 'runAsGroup', 'fsGroup', 'writablePaths', 'writableRootFilesystem', 'bindLowPorts');
 
 /**
  * Checks security props and returns the pod and container security contexts. `field` is
