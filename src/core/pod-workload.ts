@@ -9,7 +9,7 @@ import { LABEL, selectorLabels, sortLabels, standardLabels, type WorkloadIdentit
 import { checkDnsLabel, checkServiceName } from './names.js';
 import { buildPodTemplate } from './pod.js';
 import { checkDistinctPorts } from './ports.js';
-import { checkKnownKeys } from './props.js';
+import { checkKnownKeys, propKeys } from './props.js';
 import { checkAnnotations, checkLabels, resolveScheduling, SCHEDULING_KEYS, type SchedulingProps } from './scheduling.js';
 import { resolveVolumes, type ResolvedVolumes, type VolumeProps } from './volumes.js';
 import { Workload, type WorkloadPort } from './workload.js';
@@ -51,11 +51,10 @@ export interface PodProps extends SchedulingProps {
 export interface WorkloadProps extends ContainerProps, PodProps {}
 
 /** The keys of {@link WorkloadProps}, for the closed-props checks of subclasses. */
-export const WORKLOAD_KEYS: readonly string[] = [
+export const WORKLOAD_KEYS = propKeys<WorkloadProps>()(
   ...CONTAINER_KEYS,
-  ...SCHEDULING_KEYS,
-  'name', 'component', 'sidecars', 'initContainers', 'volumes', 'shm', 'podLabels', 'podAnnotations', 'labels', 'annotations', 'preStop',
-];
+  ...propKeys<PodProps>()(...SCHEDULING_KEYS, 'name', 'component', 'sidecars', 'initContainers', 'volumes', 'shm', 'podLabels', 'podAnnotations', 'labels', 'annotations', 'preStop'),
+);
 
 /** How a subclass runs its pods. */
 export interface PodWorkloadOptions {
@@ -63,7 +62,7 @@ export interface PodWorkloadOptions {
   readonly component: string;
   /** Whether the pods serve until stopped (`true`) or run to completion. */
   readonly longRunning: boolean;
-  /** Props keys the subclass adds to {@link WORKLOAD_KEYS}. */
+  /** Props keys the subclass accepts besides {@link WORKLOAD_KEYS} (a {@link propKeys} list of its props). */
   readonly keys: readonly string[];
   /** Longest name; Service names are DNS-1035 labels, others DNS-1123. @default 63 */
   readonly maxNameLength?: number;

@@ -85,7 +85,7 @@ export function resolveScheduling(ctx: ErrorContext, props: SchedulingProps): { 
     tolerations = props.tolerations.map((t, i) => {
       const f = `tolerations[${i}]`;
       ctx.check(t !== null && typeof t === 'object', f, t, 'must be { key, operator?, value?, effect? }');
-      checkKnownKeys(ctx, f, t, ['key', 'operator', 'value', 'effect', 'tolerationSeconds']);
+      checkKnownKeys(ctx, f, t, propKeys<TolerationProps>()('key', 'operator', 'value', 'effect', 'tolerationSeconds'));
       const operator = t.operator ?? (t.value === undefined ? 'Exists' : 'Equal');
       ctx.check(operator === 'Equal' || operator === 'Exists', `${f}.operator`, t.operator, 'must be "Equal" or "Exists"');
       if (t.key !== undefined) ctx.check(typeof t.key === 'string' && isLabelKey(t.key), `${f}.key`, t.key, 'is not a valid taint key');
@@ -102,7 +102,7 @@ export function resolveScheduling(ctx: ErrorContext, props: SchedulingProps): { 
     });
   }
   if (props.affinity !== undefined) ctx.check(props.affinity !== null && typeof props.affinity === 'object', 'affinity', props.affinity, 'must be an object (nodeAffinity, podAffinity, podAntiAffinity)');
-  if (props.affinity !== undefined) checkKnownKeys(ctx, 'affinity', props.affinity, ['nodeAffinity', 'podAffinity', 'podAntiAffinity']);
+  if (props.affinity !== undefined) checkKnownKeys(ctx, 'affinity', props.affinity, propKeys<k8s.Affinity>()('nodeAffinity', 'podAffinity', 'podAntiAffinity'));
   if (props.spread !== undefined) ctx.check(typeof props.spread === 'boolean', 'spread', props.spread, 'must be true or false');
   for (const key of ['priorityClassName', 'runtimeClassName'] as const) {
     const v = props[key];

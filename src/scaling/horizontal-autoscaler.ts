@@ -1,6 +1,8 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { ErrorContext } from '../core/errors.js';
 import { KubeObject } from '../core/kube-object.js';
+import { checkKnownKeys, checkObject, propKeys } from '../core/props.js';
 import type { AutoscaleProps, ReplicaRange } from './replicas.js';
 
 /** The object an autoscaler scales: any kind with a `/scale` subresource. */
@@ -32,6 +34,24 @@ export class HorizontalAutoscaler extends Construct {
 
   constructor(scope: Construct, id: string, props: HorizontalAutoscalerProps) {
     super(scope, id);
+    const ctx = new ErrorContext(this.node.path);
+    checkObject(ctx, 'props', props, false);
+    checkKnownKeys(ctx, '', props, propKeys<HorizontalAutoscalerProps>()('target', 'range', 'targets', 'metadata'));
+    checkObject(ctx, 'target', props.target, false);
+    checkKnownKeys(ctx, 'target', props.target, propKeys<ScaleTarget>()('apiVersion', 'kind', 'name'));
+    checkObject(ctx, 'range', props.range, false);
+    checkKnownKeys(ctx, 'range', props.range, propKeys<ReplicaRange>()('min', 'max'));
+    const { min, max } = props.range;
+    ctx.check(Number.isInteger(min) && min >= 1, 'range.min', min, 'must be a whole number from 1');
+    ctx.check(Number.isInteger(max) && max > min, 'range.max', max, `must be a whole number greater than range.min (${min})`, 'An autoscaler with min = max scales nothing');
+    if (props.targets !== undefined) {
+      checkObject(ctx, 'targets', props.targets);
+      checkKnownKeys(ctx, 'targets', props.targets, propKeys<NonNullable<HorizontalAutoscalerProps['targets']>>()('cpu', 'memory'));
+      for (const metric of ['cpu', 'memory'] as const) {
+        const v = props.targets[metric];
+        if (v !== undefined) ctx.check(Number.isInteger(v) && v >= 1 && v <= 100, `targets.${metric}`, v, 'must be a whole percentage from 1 to 100');
+      }
+    }
     const metrics: k8s.MetricSpecV2[] = [];
     const cpu = props.targets?.cpu ?? (props.targets?.memory === undefined ? 80 : undefined);
     if (cpu !== undefined) metrics.push({ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: cpu } } });

@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentProfile } from '../core/environment.js';
 import type { ErrorContext } from '../core/errors.js';
 import type { KubeObject } from '../core/kube-object.js';
+import { checkKnownKeys, propKeys } from '../core/props.js';
 import { DisruptionBudget, type DisruptionProps } from './disruption-budget.js';
 import { HorizontalAutoscaler, type ScaleTarget } from './horizontal-autoscaler.js';
 import type { AutoscaleProps, ReplicaRange } from './replicas.js';
@@ -32,9 +33,10 @@ export interface ReplicatedProps {
  * when more than one replica can run and the environment asks for budgets.
  */
 export function addReplicaObjects(scope: Construct, props: ReplicatedProps): { autoscaler?: KubeObject; disruptionBudget?: KubeObject } {
+  checkKnownKeys(props.ctx, '', props, propKeys<ReplicatedProps>()('ctx', 'env', 'target', 'metadata', 'selector', 'range', 'autoscale', 'disruption'));
   const autoscaled = props.range.min !== props.range.max;
   const autoscaler = autoscaled
-    ? new HorizontalAutoscaler(scope, 'autoscaler', { target: props.target, range: props.range, targets: props.autoscale, metadata: props.metadata }).object
+    ? new HorizontalAutoscaler(scope, 'autoscaler', { target: props.target, range: props.range, targets: props.autoscale && { cpu: props.autoscale.cpu, memory: props.autoscale.memory }, metadata: props.metadata }).object
     : undefined;
   const disruptionBudget =
     props.env.podDisruptionBudgets && props.range.max > 1

@@ -1,7 +1,8 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import { KubeObject } from '../core/kube-object.js';
-import { PodWorkload, type PodWorkloadOptions, type WorkloadProps } from '../core/pod-workload.js';
+import { PodWorkload, WORKLOAD_KEYS, type PodWorkloadOptions, type WorkloadProps } from '../core/pod-workload.js';
+import { propKeys } from '../core/props.js';
 import type { DisruptionProps } from '../scaling/disruption-budget.js';
 import { addReplicaObjects } from '../scaling/replicated.js';
 import { resolveReplicaRange, type AutoscaleProps, type ReplicaRange } from '../scaling/replicas.js';
@@ -16,8 +17,8 @@ export interface DeploymentWorkloadProps extends WorkloadProps {
   readonly disruption?: DisruptionProps;
 }
 
-/** The keys {@link DeploymentWorkloadProps} adds to the workload's. */
-export const DEPLOYMENT_KEYS = ['replicas', 'autoscale', 'disruption'];
+/** The keys of {@link DeploymentWorkloadProps}. */
+export const DEPLOYMENT_KEYS = propKeys<DeploymentWorkloadProps>()(...WORKLOAD_KEYS, 'replicas', 'autoscale', 'disruption');
 
 /**
  * Base of the stateless workloads (WebService, Worker): a Deployment that rolls with no

@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import { KubeObject } from '../core/kube-object.js';
 import { PodWorkload } from '../core/pod-workload.js';
+import { propKeys } from '../core/props.js';
 import { JOB_RUN_KEYS, resolveJobRun, type JobRunProps } from './job-spec.js';
 
 /** Props of a {@link Job}. */
@@ -16,7 +17,7 @@ export class Job extends PodWorkload {
   public readonly job: KubeObject;
 
   constructor(scope: Construct, id: string, props: JobProps) {
-    super(scope, id, props, { component: 'job', longRunning: false, keys: JOB_RUN_KEYS, serviceName: false });
+    super(scope, id, props, { component: 'job', longRunning: false, keys: propKeys<JobProps>()(...JOB_RUN_KEYS), serviceName: false });
     const run = resolveJobRun(this.ctx, props);
     this.job = KubeObject.create(this, 'job', k8s.KubeJob, {
       metadata: this.metadata,

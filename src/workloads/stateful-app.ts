@@ -4,8 +4,8 @@ import { ExportedValue } from '../core/env-value.js';
 import { ErrorContext } from '../core/errors.js';
 import { KubeObject } from '../core/kube-object.js';
 import { isDnsSubdomain } from '../core/names.js';
-import { PodWorkload, type WorkloadProps } from '../core/pod-workload.js';
-import { checkKnownKeys } from '../core/props.js';
+import { PodWorkload, WORKLOAD_KEYS, type WorkloadProps } from '../core/pod-workload.js';
+import { checkKnownKeys, propKeys } from '../core/props.js';
 import { parseStorage, type ByteQuantity } from '../core/quantity.js';
 import type { MountProps } from '../core/volumes.js';
 import type { DisruptionProps } from '../scaling/disruption-budget.js';
@@ -63,7 +63,7 @@ export class StatefulApp extends PodWorkload {
     super(scope, id, props && typeof props === 'object' ? { ...props, mounts: [...(props.mounts ?? []), ...mounts] } : props, {
       component: 'stateful',
       longRunning: true,
-      keys: ['replicas', 'storage', 'podManagement', 'disruption'],
+      keys: propKeys<StatefulAppProps>()(...WORKLOAD_KEYS, 'replicas', 'storage', 'podManagement', 'disruption'),
       serviceName: true,
       // Pod names `<name>-<ordinal>` carry a controller-revision-hash label, which is limited to 63 characters.
       maxNameLength: 52,
@@ -129,7 +129,7 @@ export class StatefulApp extends PodWorkload {
   private claimTemplate(ctx: ErrorContext, name: string, s: StatefulVolumeProps): k8s.KubePersistentVolumeClaimProps {
     const f = `storage.${name}`;
     ctx.check(s !== null && typeof s === 'object', f, s, 'must be { mountPath, size, storageClass?, accessMode? }');
-    checkKnownKeys(ctx, f, s, ['mountPath', 'size', 'storageClass', 'accessMode']);
+    checkKnownKeys(ctx, f, s, propKeys<StatefulVolumeProps>()('mountPath', 'size', 'storageClass', 'accessMode'));
     const size = parseStorage(ctx, `${f}.size`, s.size).text;
     if (s.storageClass !== undefined) ctx.check(isDnsSubdomain(s.storageClass), `${f}.storageClass`, s.storageClass, 'is not a valid StorageClass name');
     const accessMode = s.accessMode ?? 'ReadWriteOnce';
