@@ -1,11 +1,12 @@
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, type IConstruct } from 'constructs';
-import type { EnvironmentProfile } from './environment.js';
+import { checkEnvironment, type EnvironmentProfile } from './environment.js';
 import { ErrorContext } from './errors.js';
 import { LABEL } from './labels.js';
 import { KubeObject } from './kube-object.js';
 import { checkDnsLabel } from './names.js';
+import { checkKnownKeys, propKeys } from './props.js';
 
 const STACK_BRAND = Symbol.for('keelson.Stack');
 
@@ -68,6 +69,9 @@ export class Stack extends Chart {
     if (!props || typeof props.env !== 'object' || props.env === null) {
       throw ctx.error('env', props?.env, 'is required', 'Pass an environment profile, e.g. { env: staging } from keelson/presets');
     }
+    checkKnownKeys(ctx, '', props, propKeys<StackProps>()('env', 'namespace', 'partOf', 'createNamespace', 'outputDir'));
+    checkEnvironment(ctx, 'env', props.env);
+    if (props.createNamespace !== undefined) ctx.check(typeof props.createNamespace === 'boolean', 'createNamespace', props.createNamespace, 'must be true or false');
     const namespace = checkDnsLabel(ctx, 'namespace', props.namespace ?? id);
     super(scope, id, { namespace });
     Object.defineProperty(this, STACK_BRAND, { value: true });
