@@ -5,6 +5,7 @@ import type { KindDefinition, KindReference, ModelClass, PodSelection, SchemaSou
 export type * from './kind-definition.js';
 import { ErrorContext } from './errors.js';
 import { isDnsSubdomain } from './names.js';
+import { propKeys } from './props.js';
 
 export interface PodTemplate {
   /** Labels and annotations of the pods. */
@@ -211,7 +212,7 @@ function registeredKinds(root: IConstruct): KindDefinition[] {
   return root.node.metadata.filter((m) => m.type === KIND_METADATA).map((m) => m.data as KindDefinition);
 }
 
-const DEFINITION_KEYS = ['group', 'kind', 'versions', 'rank', 'clusterScoped', 'setupFile', 'nameFormat', 'podTemplates', 'runs', 'validator', 'selects', 'refersTo', 'replicasField'];
+const DEFINITION_KEYS: readonly string[] = propKeys<KindDefinition>()('group', 'kind', 'versions', 'rank', 'clusterScoped', 'setupFile', 'nameFormat', 'podTemplates', 'runs', 'validator', 'selects', 'refersTo', 'replicasField');
 const FIELD_PATH = /^[A-Za-z0-9_$-]+(\.([A-Za-z0-9_$-]+|\*))*$/;
 const TEMPLATE_PATH = /^$|^([A-Za-z0-9_$-]+|\*)(\.([A-Za-z0-9_$-]+|\*))*$/;
 

@@ -1,4 +1,6 @@
+import { ErrorContext } from '../errors.js';
 import { KindRegistry } from '../kinds.js';
+import { checkKnownKeys, propKeys } from '../props.js';
 import { checkAvailability, AVAILABILITY_RULES } from './availability.js';
 import { checkBestPractices, BEST_PRACTICE_RULES } from './best-practices.js';
 import type { CheckedObject, Finding, Rule } from './finding.js';
@@ -42,6 +44,7 @@ export interface CheckOptions {
  * then by path; waived findings are marked, not dropped.
  */
 export function runChecks(objects: readonly CheckedObject[], options: CheckOptions = {}): Finding[] {
+  checkKnownKeys(new ErrorContext('runChecks'), 'options', options, propKeys<CheckOptions>()('kinds', 'waivers'));
   const kinds = options.kinds ?? KindRegistry.builtIns();
   const index = new ObjectIndex(objects, kinds);
   const findings = [
