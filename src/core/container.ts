@@ -76,6 +76,8 @@ export interface ContainerContext {
   readonly volumes: ResolvedVolumes;
   /** Seconds to sleep in preStop so endpoints drain first; 0 for none. */
   readonly preStopSeconds: number;
+  /** Ports the workload put in front of the given `ports` from props of its own (a WebService's `port`): errors name those `port` and the others by their index as given. @default 0 */
+  readonly portsFromProps?: number;
 }
 
 /**
@@ -97,7 +99,8 @@ export function resolveContainer(ctx: ErrorContext, field: string, name: string,
   }
   if (props.workingDir !== undefined) ctx.check(typeof props.workingDir === 'string' && props.workingDir.startsWith('/'), at('workingDir'), props.workingDir, 'must be an absolute path');
   if (props.ports !== undefined) ctx.check(Array.isArray(props.ports), at('ports'), props.ports, 'must be a list of { containerPort, protocol?, name? }');
-  const ports = (props.ports ?? []).map((p, i) => resolvePort(ctx, `${at('ports')}[${i}]`, p));
+  const offset = role === 'main' ? (pod.portsFromProps ?? 0) : 0;
+  const ports = (props.ports ?? []).map((p, i) => resolvePort(ctx, i < offset ? 'port' : `${at('ports')}[${i - offset}]`, p));
   if (role === 'init') {
     ctx.check(ports.length === 0, at('ports'), props.ports, 'are not allowed on an init container: it exits before the pod serves', 'Move the port to a sidecar or the main container');
     if (props.health !== undefined) {

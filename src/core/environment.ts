@@ -89,7 +89,7 @@ export type EnvironmentOverrides = Partial<Omit<EnvironmentProfile, 'autoscaling
 export function defineEnvironment(base: EnvironmentProfile, overrides: EnvironmentOverrides & { name: string }): EnvironmentProfile {
   const ctx = new ErrorContext(`defineEnvironment(${JSON.stringify(overrides?.name)})`);
   checkObject(ctx, 'overrides', overrides, false);
-  checkKnownKeys(ctx, '', overrides, PROFILE_KEYS);
+  checkKnownKeys(ctx, '', overrides, propKeys<EnvironmentOverrides>()(...PROFILE_KEYS));
   checkObject(ctx, 'autoscaling', overrides.autoscaling);
   checkKnownKeys(ctx, 'autoscaling', overrides.autoscaling, AUTOSCALING_KEYS);
   checkObject(ctx, 'networkPolicies', overrides.networkPolicies);

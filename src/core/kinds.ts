@@ -5,7 +5,7 @@ import type { KindDefinition, KindReference, ModelClass, PodSelection, SchemaSou
 export type * from './kind-definition.js';
 import { ErrorContext } from './errors.js';
 import { isDnsSubdomain } from './names.js';
-import { propKeys } from './props.js';
+import { checkKnownKeys, propKeys } from './props.js';
 
 export interface PodTemplate {
   /** Labels and annotations of the pods. */
@@ -250,6 +250,7 @@ export function registerKind(scope: IConstruct, definition: KindDefinition): voi
   ctx.check(def.validator === undefined || typeof def.validator === 'function', 'registerKind.validator', def.validator, 'is not a function', 'Pass (version) => ModelClass, e.g. () => PyTorchJob');
   if (def.selects !== undefined) {
     const s = def.selects;
+    checkKnownKeys(ctx, 'registerKind.selects', s, propKeys<PodSelection>()('field', 'form', 'of', 'rule'));
     ctx.check(isObject(s) && typeof s.field === 'string' && FIELD_PATH.test(s.field), 'registerKind.selects.field', s?.field, 'is not a field path', 'Use e.g. "spec.podSelector"');
     ctx.check(['labels', 'label-selector'].includes(s.form), 'registerKind.selects.form', s.form, 'is not "labels" or "label-selector"');
     ctx.check(['own-pods', 'other-pods'].includes(s.of), 'registerKind.selects.of', s.of, 'is not "own-pods" or "other-pods"');
@@ -258,6 +259,9 @@ export function registerKind(scope: IConstruct, definition: KindDefinition): voi
     def.refersTo === undefined || (Array.isArray(def.refersTo) && def.refersTo.every((r: any) => isObject(r) && typeof r.field === 'string' && FIELD_PATH.test(r.field))),
     'registerKind.refersTo', def.refersTo, 'is not a list of { field }', 'Use e.g. [{ field: "spec.targetRef" }]',
   );
+  (Array.isArray(def.refersTo) ? def.refersTo : []).forEach((r: unknown, i: number) => {
+    checkKnownKeys(ctx, `registerKind.refersTo[${i}]`, r, propKeys<KindReference>()('field', 'defaultKind', 'rule', 'maxReplicasField'));
+  });
   ctx.check(def.replicasField === undefined || (typeof def.replicasField === 'string' && FIELD_PATH.test(def.replicasField)), 'registerKind.replicasField', def.replicasField, 'is not a field path', 'Use the CRD\'s scale.specReplicasPath without the leading dot, e.g. "spec.replicas"');
   const root = scope.node.root;
   const other = root.node.metadata.find((m) => m.type === KIND_METADATA && m.data.group === def.group && m.data.kind === def.kind);

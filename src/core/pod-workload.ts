@@ -68,10 +68,13 @@ export interface PodWorkloadOptions {
   readonly maxNameLength?: number;
   /** Whether the name becomes a Service name (DNS-1035: starts with a letter). */
   readonly serviceName: boolean;
+  /** Ports the subclass put in front of the props' `ports` from props of its own, so errors name the others by their index as given. @default 0 */
+  readonly portsFromProps?: number;
   /** Volumes each pod gets from the controller's volumeClaimTemplates (StatefulSets), mountable by name. @default - none */
   readonly claimTemplates?: readonly string[];
 }
 
+const POD_WORKLOAD_OPTION_KEYS = propKeys<PodWorkloadOptions>()('component', 'longRunning', 'keys', 'maxNameLength', 'serviceName', 'portsFromProps', 'claimTemplates');
 const SHM_VOLUME = 'dshm';
 const CONFIG_CHECKSUM = 'keelson.dev/config-checksum';
 const RESERVED_LABELS: readonly string[] = Object.values(LABEL);
@@ -112,6 +115,7 @@ export abstract class PodWorkload extends Workload {
     super(scope, id);
     const ctx = this.ctx;
     if (!props || typeof props !== 'object') throw ctx.error('props', props, 'are required', 'Pass at least { image }');
+    checkKnownKeys(ctx, 'PodWorkload options', options, POD_WORKLOAD_OPTION_KEYS);
     checkKnownKeys(ctx, '', props, [...WORKLOAD_KEYS, ...options.keys]);
     const env = this.stack.env;
     const rawName = props.name ?? id;
@@ -134,7 +138,7 @@ export abstract class PodWorkload extends Workload {
     }
     this.volumes = resolveVolumes(ctx, 'volumes', this.name, volumeProps, props.shm === undefined ? ['tmp', SHM_VOLUME] : ['tmp'], options.claimTemplates);
     this.preStopSeconds = props.preStop === undefined ? (options.longRunning ? env.preStopSeconds : 0) : parseDuration(ctx, 'preStop', props.preStop, 0);
-    const containerCtx = { env, volumes: this.volumes, preStopSeconds: this.preStopSeconds };
+    const containerCtx = { env, volumes: this.volumes, preStopSeconds: this.preStopSeconds, portsFromProps: options.portsFromProps };
     const mainProps: ContainerProps = props.shm === undefined ? props : { ...props, mounts: [...(props.mounts ?? []), { path: '/dev/shm', volume: SHM_VOLUME, readOnly: false }] };
     this.main = resolveContainer(ctx, '', this.name, mainProps, 'main', containerCtx);
     if (props.env) this.recordConsumedValues(props.env);

@@ -488,7 +488,7 @@ export abstract class Database<K extends string> extends Workload {
     if ('externalSecret' in credentials) {
       const ext = credentials.externalSecret;
       checkObject(ctx, 'credentials.externalSecret', ext, false);
-      checkKnownKeys(ctx, 'credentials', credentials, ['externalSecret']);
+      checkKnownKeys(ctx, 'credentials', credentials, propKeys<ExternalSecretCredentials<string>>()('externalSecret'));
       checkKnownKeys(ctx, 'credentials.externalSecret', ext, EXTERNAL_CREDENTIAL_KEYS);
       checkRoles('credentials.externalSecret.properties', ext.properties);
       const store = checkName('credentials.externalSecret.store', ext?.store);

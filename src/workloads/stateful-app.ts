@@ -59,6 +59,7 @@ export class StatefulApp extends PodWorkload {
 
   constructor(scope: Construct, id: string, props: StatefulAppProps) {
     const storage = props && typeof props === 'object' ? (props.storage ?? {}) : {};
+    checkStorage(new ErrorContext(scope.node.path ? `${scope.node.path}/${id}` : id), storage);
     const mounts: MountProps[] = Object.entries(storage).map(([volume, s]) => ({ path: s?.mountPath, volume, readOnly: false }));
     super(scope, id, props && typeof props === 'object' ? { ...props, mounts: [...(props.mounts ?? []), ...mounts] } : props, {
       component: 'stateful',
@@ -128,8 +129,6 @@ export class StatefulApp extends PodWorkload {
 
   private claimTemplate(ctx: ErrorContext, name: string, s: StatefulVolumeProps): k8s.KubePersistentVolumeClaimProps {
     const f = `storage.${name}`;
-    ctx.check(s !== null && typeof s === 'object', f, s, 'must be { mountPath, size, storageClass?, accessMode? }');
-    checkKnownKeys(ctx, f, s, propKeys<StatefulVolumeProps>()('mountPath', 'size', 'storageClass', 'accessMode'));
     const size = parseStorage(ctx, `${f}.size`, s.size).text;
     if (s.storageClass !== undefined) ctx.check(isDnsSubdomain(s.storageClass), `${f}.storageClass`, s.storageClass, 'is not a valid StorageClass name');
     const accessMode = s.accessMode ?? 'ReadWriteOnce';
@@ -142,5 +141,18 @@ export class StatefulApp extends PodWorkload {
         resources: { requests: { storage: k8s.Quantity.fromString(size) } },
       },
     };
+  }
+}
+
+const STATEFUL_VOLUME_KEYS = propKeys<StatefulVolumeProps>()('mountPath', 'size', 'storageClass', 'accessMode');
+
+/** Checks `storage` before its mounts are added to the pod, so errors name `storage.<name>`, not the generated mount. */
+function checkStorage(ctx: ErrorContext, storage: Readonly<Record<string, StatefulVolumeProps>>): void {
+  ctx.check(storage !== null && typeof storage === 'object' && !Array.isArray(storage), 'storage', storage, 'must be a map of volume names to { mountPath, size }');
+  for (const [name, s] of Object.entries(storage)) {
+    const f = `storage.${name}`;
+    ctx.check(s !== null && typeof s === 'object' && !Array.isArray(s), f, s, 'must be { mountPath, size, storageClass?, accessMode? }');
+    checkKnownKeys(ctx, f, s, STATEFUL_VOLUME_KEYS);
+    ctx.check(typeof s.mountPath === 'string' && s.mountPath.startsWith('/') && !s.mountPath.split('/').includes('..') && !s.mountPath.includes(':'), `${f}.mountPath`, s.mountPath, 'must be an absolute path without ".." or ":"');
   }
 }

@@ -105,6 +105,7 @@ export class WebService extends DeploymentWorkload {
       longRunning: true,
       keys: WEB_SERVICE_KEYS,
       serviceName: true,
+      portsFromProps: 1,
     });
     const ctx = this.ctx;
     this.containerPort = props.port;
