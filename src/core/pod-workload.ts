@@ -13,7 +13,7 @@ import { checkKnownKeys, propKeys } from './props.js';
 import { checkAnnotations, checkLabels, resolveScheduling, SCHEDULING_KEYS, type SchedulingProps } from './scheduling.js';
 import { resolveVolumes, type ResolvedVolumes, type VolumeProps } from './volumes.js';
 import { Workload, type WorkloadPort } from './workload.js';
-import type { ByteQuantity } from './quantity.js';
+import { parseMemory, type ByteQuantity } from './quantity.js';
 
 /** What every workload's pods share besides the main container: more containers, volumes, metadata, scheduling. */
 export interface PodProps extends SchedulingProps {
@@ -142,6 +142,11 @@ export abstract class PodWorkload extends Workload {
     const mainProps: ContainerProps = props.shm === undefined ? props : { ...props, mounts: [...(props.mounts ?? []), { path: '/dev/shm', volume: SHM_VOLUME, readOnly: false }] };
     this.main = resolveContainer(ctx, '', this.name, mainProps, 'main', containerCtx);
     if (props.env) this.recordConsumedValues(props.env);
+    const memoryLimit = this.main.container.resources?.limits?.memory?.value;
+    if (props.shm !== undefined && typeof memoryLimit === 'string') {
+      const shm = parseMemory(ctx, 'shm', props.shm);
+      ctx.check(shm.amount < parseMemory(ctx, 'resources.limits.memory', memoryLimit).amount, 'shm', props.shm, `is not below the memory limit ${memoryLimit} (resources.limits.memory or the size preset), which /dev/shm counts against`, 'Raise the memory limit or shrink shm');
+    }
 
     const native = nativeSidecars(env);
     const names = new Map<string, string>([[this.name, 'the main container']]);
@@ -166,7 +171,7 @@ export abstract class PodWorkload extends Workload {
     }
     this.extras = { sidecars, init, native };
     const allPorts = [
-      ...this.main.ports.map((port, i) => ({ field: `ports[${i}]`, port })),
+      ...this.main.ports.map((port, i) => ({ field: i < (options.portsFromProps ?? 0) ? 'port' : `ports[${i - (options.portsFromProps ?? 0)}]`, port })),
       ...sidecars.flatMap((s, j) => s.ports.map((port, i) => ({ field: `sidecars[${j}].ports[${i}]`, port }))),
     ];
     checkDistinctPorts(ctx, allPorts);

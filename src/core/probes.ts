@@ -130,6 +130,9 @@ export function buildProbes(
     }
   }
   let startupProbe: k8s.Probe | undefined;
+  if (health?.startup !== undefined && health.slowStart !== undefined) {
+    throw ctx.error(`${field}.slowStart`, health.slowStart, `is set together with ${field}.startup`, 'slowStart builds a startup check from liveness; keep one of them');
+  }
   if (health?.startup !== undefined) {
     startupProbe = buildProbe(ctx, `${field}.startup`, health.startup, 'startup', target, declared);
   } else if (health?.slowStart !== undefined) {

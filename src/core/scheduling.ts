@@ -104,6 +104,9 @@ export function resolveScheduling(ctx: ErrorContext, props: SchedulingProps): { 
   if (props.affinity !== undefined) ctx.check(props.affinity !== null && typeof props.affinity === 'object', 'affinity', props.affinity, 'must be an object (nodeAffinity, podAffinity, podAntiAffinity)');
   if (props.affinity !== undefined) checkKnownKeys(ctx, 'affinity', props.affinity, propKeys<k8s.Affinity>()('nodeAffinity', 'podAffinity', 'podAntiAffinity'));
   if (props.spread !== undefined) ctx.check(typeof props.spread === 'boolean', 'spread', props.spread, 'must be true or false');
+  if (typeof props.priorityClassName === 'string' && props.priorityClassName.startsWith('system-')) {
+    throw ctx.error('priorityClassName', props.priorityClassName, 'is reserved for pods in kube-system (the Priority admission plugin rejects it elsewhere)', 'Create a PriorityClass of your own, e.g. "high-priority"');
+  }
   for (const key of ['priorityClassName', 'runtimeClassName'] as const) {
     const v = props[key];
     if (v !== undefined) ctx.check(typeof v === 'string' && isDnsSubdomain(v), key, v, 'is not a valid object name (DNS-1123 subdomain)');

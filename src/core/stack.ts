@@ -8,6 +8,9 @@ import { KubeObject } from './kube-object.js';
 import { checkDnsLabel } from './names.js';
 import { checkKnownKeys, propKeys } from './props.js';
 
+/** Namespaces the cluster owns; a Stack must not relabel them. */
+const SYSTEM_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease'];
+
 const STACK_BRAND = Symbol.for('keelson.Stack');
 
 /** Props of a {@link Stack}. */
@@ -72,6 +75,9 @@ export class Stack extends Chart {
     checkKnownKeys(ctx, '', props, propKeys<StackProps>()('env', 'namespace', 'partOf', 'createNamespace', 'outputDir'));
     checkEnvironment(ctx, 'env', props.env);
     if (props.createNamespace !== undefined) ctx.check(typeof props.createNamespace === 'boolean', 'createNamespace', props.createNamespace, 'must be true or false');
+    if ((props.createNamespace ?? true) && SYSTEM_NAMESPACES.includes(props.namespace ?? id)) {
+      throw ctx.error('namespace', props.namespace ?? id, 'is a system namespace: its Namespace object is the cluster\'s, and "restricted" Pod Security would stop its pods', 'Use a namespace of your own, or set createNamespace: false');
+    }
     const namespace = checkDnsLabel(ctx, 'namespace', props.namespace ?? id);
     super(scope, id, { namespace });
     Object.defineProperty(this, STACK_BRAND, { value: true });

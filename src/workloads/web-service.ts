@@ -160,8 +160,12 @@ export class WebService extends DeploymentWorkload {
     checkKnownKeys(ctx, 'ingress', ingress, INGRESS_KEYS);
     const host = ingress.host;
     ctx.check(typeof host === 'string' && isDnsSubdomain(host.replace(/^\*\./, 'wildcard.')) && host.includes('.'), 'ingress.host', host, 'is not a valid host name', 'Use a fully qualified name such as "shop.example.com"');
+    ctx.check(!/^[0-9.]+$/.test(host) && !host.includes(':'), 'ingress.host', host, 'is an IP address; an Ingress host must be a DNS name', 'Use a DNS name that resolves to the load balancer, or leave the Ingress out and use a LoadBalancer Service');
     const path = ingress.path ?? '/';
     ctx.check(typeof path === 'string' && path.startsWith('/') && !/\s/.test(path), 'ingress.path', path, 'must be a path starting with "/"');
+    // The API server's rules for pathType Prefix (validateIngressHTTPPath).
+    const bad = ['//', '/./', '/../', '%2f', '%2F'].find((s) => path.includes(s)) ?? ['/..', '/.'].find((s) => path.endsWith(s));
+    ctx.check(bad === undefined, 'ingress.path', path, `must not contain ${JSON.stringify(bad)} (the API server rejects it in a Prefix path)`, 'Write the path in its plain form, e.g. "/api/v1"');
     const className = ingress.className ?? env.ingressClassName;
     ctx.check(isDnsSubdomain(className), 'ingress.className', className, 'is not a valid IngressClass name');
     const tls = ingress.tls === true ? {} : ingress.tls || undefined;
