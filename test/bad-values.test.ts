@@ -16,6 +16,7 @@ import {
   registerKind,
   Stack,
   StatefulApp,
+  waive,
   WebService,
   Worker,
   type EnvironmentProfile,
@@ -112,6 +113,9 @@ const cases: { title: string; run: () => unknown; path: string; field: string; v
   // ExternalSecret L1 and kind definitions.
   { title: 'external secret target misspelt', run: () => new ExternalSecret(newStack(), 'es', { spec: { secretStoreRef: { name: 'vault' }, target: { creationPolicy: 'Owner', deletionPolicyy: 'Retain' } } } as never), path: 'shop/es', field: 'spec.target.deletionPolicyy', value: 'Retain', rule: 'is not a known prop' },
   { title: 'kind reference misspelt', run: () => registerKind(new App(), { group: 'example.com', kind: 'Widget', versions: ['v1'], refersTo: [{ field: 'spec.ref', defaultkind: 'Service' }] } as never), path: '(app)', field: 'registerKind.refersTo[0].defaultkind', value: 'Service', rule: 'is not a known prop' },
+  // Waivers.
+  { title: 'waiver without a reason', run: () => waive(new WebService(newStack(), 'api', ok), 'missing-pdb', 'no'), path: 'shop/api', field: 'waive missing-pdb reason', value: 'no', rule: 'must explain the waiver' },
+  { title: 'waiver of a rule id in capitals', run: () => waive(new WebService(newStack(), 'api', ok), 'Missing-PDB', 'the platform team owns budgets'), path: 'shop/api', field: 'waive rule', value: 'Missing-PDB', rule: 'is not a rule id' },
   // Jobs.
   { title: 'cron job time zone misspelt in schedule', run: () => new CronJob(newStack(), 'c', { image, schedule: 'CRON_TZ=UTC 0 3 * * *' }), path: 'shop/c', field: 'schedule', value: 'CRON_TZ=UTC 0 3 * * *', rule: 'must not contain TZ or CRON_TZ' },
   { title: 'worker probe port name undeclared', run: () => new Worker(newStack(), 'w', { image, ports: [{ containerPort: 9000, name: 'jobs' }], health: { ready: { http: '/ready', port: 'http' } } }), path: 'shop/w', field: 'health.ready.port', value: 'http', rule: 'is not a port the container declares' },
