@@ -1,5 +1,5 @@
 import { runApp } from './src/index.js';
-import { production, staging, shopStack } from './presets/index.js';
+import { dev, production, staging, shopStack } from './presets/index.js';
 import { ordersStack } from './presets/stacks/orders.js';
 
 // The repo's own app: every example stack in every environment it ships for.
@@ -8,4 +8,6 @@ runApp((app) => {
     shopStack(app, env);
     ordersStack(app, env);
   }
+  // The shop as developers run it: one replica each, the queue worker scaled to zero while idle.
+  shopStack(app, dev);
 });

@@ -50,6 +50,8 @@ const NOT_PROPS: Record<string, string> = {
   ContainerContext: 'builder', ProbeTarget: 'builder', NamedPort: 'builder', ContainerSpec: 'builder', PodTemplateSpec: 'builder', PodScheduling: 'builder',
   WorkloadIdentity: 'builder', EngineContext: 'builder', EngineContainer: 'builder', InitContainerSpec: 'builder', Engine: 'builder', ExporterSpec: 'builder',
   SynthExtension: 'builder', ConnectivityReportInput: 'builder', KubeType: 'builder (a class)',
+  ReplicaObjects: 'result', ResolvedTrigger: 'result', ResolvedEventScaling: 'result', KedaTrigger: 'result (a trigger as rendered)',
+  ReplicaScaler: 'builder', VerticalTargetContainer: 'builder',
 };
 
 /** Modules `src/index.ts` exports, following `export ... from` re-exports. */

@@ -20,13 +20,14 @@ export function ordersStack(scope: Construct, env: EnvironmentProfile): Stack {
     replicas: { count: 2 },
     metrics: true,
     backup: { schedule: '0 2 * * *', retain: 14 },
+    vpa: { mode: 'Off' },
   });
 
   const api = new WebService(orders, 'orders-api', {
     image: 'ecommerce/orders-api:v1.4.0',
     port: 8080,
     health: { live: '/health', ready: '/ready' },
-    ingress: { host: 'orders.example.com', tls: true },
+    ingress: { host: env.name === 'production' ? 'orders.example.com' : `orders.${env.name}.example.com`, tls: true },
     env: { DATABASE_URL: db.url, DATABASE_READ_URL: db.readUrl },
   });
   db.allowFrom(api);

@@ -1,5 +1,7 @@
 import type { Construct } from 'constructs';
 import type { EnvironmentProfile } from '../../src/core/environment.js';
+import { concat } from '../../src/core/env-value.js';
+import { Peer } from '../../src/core/peer.js';
 import { Stack } from '../../src/core/stack.js';
 import { Postgres } from '../../src/data/postgres.js';
 import { Redis } from '../../src/data/redis.js';
@@ -16,15 +18,16 @@ import { Worker } from '../../src/workloads/worker.js';
 export function shopStack(scope: Construct, env: EnvironmentProfile): Stack {
   const shop = new Stack(scope, `shop-${env.name}`, { env, partOf: 'shop' });
 
-  const db = new Postgres(shop, 'db', { version: '16.4', storage: '20Gi', credentials: { secret: 'db-secret' } });
-  const cache = new Redis(shop, 'cache', { storage: '5Gi', credentials: { secret: 'cache-secret' } });
+  // The databases' VPAs only recommend requests (`kubectl describe vpa db`) until someone acts on them.
+  const db = new Postgres(shop, 'db', { version: '16.4', storage: '20Gi', credentials: { secret: 'db-secret' }, vpa: { mode: 'Off' } });
+  const cache = new Redis(shop, 'cache', { storage: '5Gi', credentials: { secret: 'cache-secret' }, vpa: { mode: 'Off' } });
 
   const api = new WebService(shop, 'api', {
     image: 'ecommerce/api:v2.1.0',
     port: 8080,
     size: 'medium',
     health: { live: '/health', ready: '/ready' },
-    autoscale: { min: 3, max: 20, cpu: 70, memory: 80 },
+    autoscale: { min: 3, max: 20, cpu: 70, memory: 80, behavior: 'fast-up-slow-down' },
     env: { DATABASE_URL: db.url, REDIS_URL: cache.url, JWT_SECRET: { secret: 'jwt-secret', key: 'secret' } },
   });
 
@@ -32,7 +35,7 @@ export function shopStack(scope: Construct, env: EnvironmentProfile): Stack {
     image: 'ecommerce/frontend:v1.2.0',
     port: 3000,
     health: { live: '/healthz', ready: '/ready' },
-    ingress: { host: 'shop.example.com', tls: true },
+    ingress: { host: env.name === 'production' ? 'shop.example.com' : `shop.${env.name}.example.com`, tls: true },
     env: { API_URL: api.url },
   });
   api.allowFrom(frontend);
@@ -42,10 +45,25 @@ export function shopStack(scope: Construct, env: EnvironmentProfile): Stack {
   const worker = new Worker(shop, 'orders-worker', {
     image: 'ecommerce/worker:v1.4.0',
     size: 'small',
-    env: { REDIS_URL: cache.url, QUEUE: 'orders', DATABASE_URL: db.url, POD_NAME: { field: 'metadata.name' }, GOMAXPROCS: { resource: 'limits.cpu' } },
+    env: {
+      REDIS_URL: cache.url,
+      REDIS_PASSWORD: cache.credentials.password,
+      QUEUE: 'orders',
+      DATABASE_URL: db.url,
+      POD_NAME: { field: 'metadata.name' },
+      GOMAXPROCS: { resource: 'limits.cpu' },
+    },
     health: { live: { exec: ['/app/worker', 'healthcheck'] } },
+    // One replica per 20 queued orders; none while the queue is empty where the environment allows it (dev).
+    scaleOn: {
+      min: 0,
+      max: 10,
+      triggers: [{ type: 'redis-list', address: concat(cache.host, ':', cache.port), listName: 'orders', listLength: 20, passwordFromEnv: 'REDIS_PASSWORD' }],
+    },
   });
   cache.allowFrom(worker);
+  // KEDA's operator reads the queue length.
+  cache.allowFrom(Peer.namespace('keda'));
   db.allowFrom(worker);
 
   const cleanup = new CronJob(shop, 'cleanup', {

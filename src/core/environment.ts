@@ -11,7 +11,26 @@ export interface AutoscalingPolicy {
   readonly minReplicasFloor?: number;
   /** Cap every autoscaler's maximum at this many replicas. @default - no cap */
   readonly maxReplicasCap?: number;
+  /**
+   * Event-driven scalers (KEDA) may scale workloads to zero replicas while there is no work
+   * (elsewhere their minimum is at least one replica). Event-driven scalers are emitted even
+   * where `enabled` is false: a queue consumer needs its scaler to run at all.
+   * @default false
+   */
+  readonly scaleToZero?: boolean;
+  /** VPA update mode of workloads whose `vpa` names none; `Off` records recommendations only. @default 'Off' */
+  readonly verticalUpdateMode?: VerticalUpdateMode;
 }
+
+/**
+ * How a VerticalPodAutoscaler applies its recommendations: `Off` only records them,
+ * `Initial` sets requests when pods are created, `Recreate` also evicts running pods whose
+ * requests are far off, `InPlaceOrRecreate` resizes running pods in place where it can
+ * (VPA 1.4 or later and a cluster with in-place pod resize).
+ */
+export type VerticalUpdateMode = 'Off' | 'Initial' | 'Recreate' | 'InPlaceOrRecreate';
+/** Every {@link VerticalUpdateMode}. */
+const VERTICAL_UPDATE_MODES: readonly VerticalUpdateMode[] = ['Off', 'Initial', 'Recreate', 'InPlaceOrRecreate'];
 
 /** How an environment turns the connection graph (`allowFrom` / `allowTo`) into NetworkPolicies. */
 export interface NetworkPolicySettings {
@@ -76,6 +95,11 @@ export function nativeSidecars(env: EnvironmentProfile): boolean {
   return kubernetesMinor(env) >= 29 || (env.featureGates ?? []).includes('SidecarContainers');
 }
 
+/** Whether running pods can be resized in place (Kubernetes 1.33 or later, or the `InPlacePodVerticalScaling` feature gate). */
+export function inPlaceResize(env: EnvironmentProfile): boolean {
+  return kubernetesMinor(env) >= 33 || (env.featureGates ?? []).includes('InPlacePodVerticalScaling');
+}
+
 /** A deep-partial override of a profile, for `defineEnvironment`. */
 export type EnvironmentOverrides = Partial<Omit<EnvironmentProfile, 'autoscaling' | 'networkPolicies'>> & {
   readonly autoscaling?: Partial<AutoscalingPolicy>;
@@ -108,7 +132,7 @@ const PROFILE_KEYS = propKeys<EnvironmentProfile>()(
   'name', 'replicas', 'autoscaling', 'defaultSize', 'sizeShift', 'podDisruptionBudgets', 'topologySpread', 'preStopSeconds',
   'ingressClassName', 'certIssuer', 'allowLatestTag', 'networkPolicies', 'kubernetesVersion', 'featureGates',
 );
-const AUTOSCALING_KEYS = propKeys<AutoscalingPolicy>()('enabled', 'minReplicasFloor', 'maxReplicasCap');
+const AUTOSCALING_KEYS = propKeys<AutoscalingPolicy>()('enabled', 'minReplicasFloor', 'maxReplicasCap', 'scaleToZero', 'verticalUpdateMode');
 const NETWORK_POLICY_KEYS = propKeys<NetworkPolicySettings>()('defaultDeny', 'ingressControllerNamespace', 'monitoringNamespace');
 const FEATURE_GATE = /^[A-Z][A-Za-z0-9]*$/;
 
@@ -129,6 +153,11 @@ export function checkEnvironment(ctx: ErrorContext, field: string, env: Environm
   for (const key of ['minReplicasFloor', 'maxReplicasCap'] as const) {
     const v = env.autoscaling[key];
     if (v !== undefined) ctx.check(Number.isInteger(v) && v >= 1, at(`autoscaling.${key}`), v, 'must be a whole number from 1');
+  }
+  if (env.autoscaling.scaleToZero !== undefined) ctx.check(typeof env.autoscaling.scaleToZero === 'boolean', at('autoscaling.scaleToZero'), env.autoscaling.scaleToZero, 'must be true or false');
+  const modes: readonly unknown[] = VERTICAL_UPDATE_MODES;
+  if (env.autoscaling.verticalUpdateMode !== undefined) {
+    ctx.check(modes.includes(env.autoscaling.verticalUpdateMode), at('autoscaling.verticalUpdateMode'), env.autoscaling.verticalUpdateMode, `must be one of ${VERTICAL_UPDATE_MODES.map((m) => JSON.stringify(m)).join(', ')}`);
   }
   const { minReplicasFloor: floor, maxReplicasCap: cap } = env.autoscaling;
   if (floor !== undefined && cap !== undefined) {

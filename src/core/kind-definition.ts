@@ -33,6 +33,13 @@ export interface KindReference {
   readonly rule?: string;
   /** For autoscalers: field path of the most replicas the referrer scales its target to. @default - it does not scale the target */
   readonly maxReplicasField?: string;
+  /**
+   * What the object referred to must be: `scalable` (its kind has a replica count behind a
+   * /scale subresource, as HPAs and KEDA ScaledObjects need) or `pods` (it runs pods, as a
+   * VPA needs); anything else is a `scale-target-kind` error.
+   * @default - any kind
+   */
+  readonly target?: 'scalable' | 'pods';
 }
 
 /**

@@ -256,11 +256,12 @@ export function registerKind(scope: IConstruct, definition: KindDefinition): voi
     ctx.check(['own-pods', 'other-pods'].includes(s.of), 'registerKind.selects.of', s.of, 'is not "own-pods" or "other-pods"');
   }
   ctx.check(
-    def.refersTo === undefined || (Array.isArray(def.refersTo) && def.refersTo.every((r: any) => isObject(r) && typeof r.field === 'string' && FIELD_PATH.test(r.field))),
-    'registerKind.refersTo', def.refersTo, 'is not a list of { field }', 'Use e.g. [{ field: "spec.targetRef" }]',
+    def.refersTo === undefined ||
+      (Array.isArray(def.refersTo) && def.refersTo.every((r: any) => isObject(r) && typeof r.field === 'string' && FIELD_PATH.test(r.field) && [undefined, 'scalable', 'pods'].includes(r.target))),
+    'registerKind.refersTo', def.refersTo, 'is not a list of { field, target? }', 'Use e.g. [{ field: "spec.targetRef", target: "pods" }] (target "scalable" or "pods")',
   );
   (Array.isArray(def.refersTo) ? def.refersTo : []).forEach((r: unknown, i: number) => {
-    checkKnownKeys(ctx, `registerKind.refersTo[${i}]`, r, propKeys<KindReference>()('field', 'defaultKind', 'rule', 'maxReplicasField'));
+    checkKnownKeys(ctx, `registerKind.refersTo[${i}]`, r, propKeys<KindReference>()('field', 'defaultKind', 'rule', 'maxReplicasField', 'target'));
   });
   ctx.check(def.replicasField === undefined || (typeof def.replicasField === 'string' && FIELD_PATH.test(def.replicasField)), 'registerKind.replicasField', def.replicasField, 'is not a field path', 'Use the CRD\'s scale.specReplicasPath without the leading dot, e.g. "spec.replicas"');
   const root = scope.node.root;

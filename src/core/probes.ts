@@ -98,10 +98,12 @@ export interface ContainerProbes {
 }
 
 /**
- * Builds the container probes from `health`; readiness must differ from liveness. With
- * `declared` (the container's ports), a probe on a port name or number the container does not
- * declare is an error: the kubelet cannot resolve a missing name, and a probe of a port
- * nothing listens on fails forever.
+ * Builds the container probes from `health`. Readiness and liveness running the same HTTP,
+ * gRPC or command check is legal (the API server accepts it) but risky, so it is the
+ * `readiness-equals-liveness` warning of the checks, not an error here. With `declared` (the
+ * container's ports), a probe on a port name or number the container does not declare is an
+ * error: the kubelet cannot resolve a missing name, and a probe of a port nothing listens on
+ * fails forever.
  */
 export function buildProbes(
   ctx: ErrorContext,
@@ -119,16 +121,6 @@ export function buildProbes(
   const ready = health?.ready === false ? undefined : (health?.ready ?? fallback);
   const livenessProbe = live === undefined ? undefined : buildProbe(ctx, `${field}.live`, live, 'live', target, declared);
   const readinessProbe = ready === undefined ? undefined : buildProbe(ctx, `${field}.ready`, ready, 'ready', target, declared);
-  if (health?.live !== undefined && health.live !== false && health?.ready !== undefined && health.ready !== false) {
-    if (sameHandler(livenessProbe, readinessProbe)) {
-      throw ctx.error(
-        `${field}.ready`,
-        health.ready,
-        'is the same check as health.live',
-        'Readiness should report "can serve now" (dependencies up) and liveness "process is not stuck"; use separate endpoints such as /ready and /health',
-      );
-    }
-  }
   let startupProbe: k8s.Probe | undefined;
   if (health?.startup !== undefined && health.slowStart !== undefined) {
     throw ctx.error(`${field}.slowStart`, health.slowStart, `is set together with ${field}.startup`, 'slowStart builds a startup check from liveness; keep one of them');
@@ -147,12 +139,6 @@ export function buildProbes(
 
 function withTiming(probe: Probe, timing: ProbeTiming): Probe {
   return typeof probe === 'string' ? { http: probe, ...timing } : { ...probe, ...timing };
-}
-
-function sameHandler(a: k8s.Probe | undefined, b: k8s.Probe | undefined): boolean {
-  if (!a || !b) return false;
-  const handler = (p: k8s.Probe) => JSON.stringify([p.httpGet?.path, p.httpGet?.port?.value, p.tcpSocket?.port?.value, p.grpc?.port, p.grpc?.service, p.exec?.command]);
-  return handler(a) === handler(b);
 }
 
 function buildProbe(ctx: ErrorContext, field: string, probe: Probe, role: Role, target: ProbeTarget | undefined, declared?: readonly { readonly name: string; readonly containerPort: number }[]): k8s.Probe {

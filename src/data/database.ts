@@ -15,9 +15,12 @@ import { parseStorage, type ByteQuantity } from '../core/quantity.js';
 import { resolveResources, type ResourceProps } from '../core/resources.js';
 import { resolveSecurity, type ResolvedSecurity } from '../core/security.js';
 import { Workload, type WorkloadPort } from '../core/workload.js';
+import { waive } from '../core/checks/waivers.js';
 import { ExternalSecret } from '../imports/external-secrets.js';
+import { DisruptionBudget } from '../scaling/disruption-budget.js';
 import { Peer } from '../core/peer.js';
 import { checkKnownKeys, checkObject, propKeys } from '../core/props.js';
+import { templateContainers, VerticalAutoscaler, type VerticalScalingProps } from '../scaling/vertical-autoscaler.js';
 import { DatabaseBackup, type BackupProps } from './backup.js';
 
 /** An existing Secret with the database credentials. */
@@ -73,6 +76,8 @@ export interface DatabaseProps<K extends string> {
   readonly backup?: BackupProps;
   /** Time the engine gets for a clean shutdown after SIGTERM. @default - the engine's (120s, 60s for Redis) */
   readonly terminationGracePeriod?: Duration;
+  /** A VerticalPodAutoscaler for the primary's StatefulSet (e.g. `{ mode: 'Off' }` for recommendations only). @default - no VPA */
+  readonly vpa?: VerticalScalingProps;
 }
 
 /** Read replicas that stream from the primary. */
@@ -190,7 +195,7 @@ const MAX_NAME = 40;
 
 /** The keys of {@link DatabaseProps}; engines with more props spread these into their own {@link propKeys} list. */
 export const DATABASE_KEYS = propKeys<DatabaseProps<string>>()(
-  'credentials', 'version', 'name', 'storage', 'storageClass', 'accessMode', 'size', 'resources', 'metrics', 'backup', 'terminationGracePeriod',
+  'credentials', 'version', 'name', 'storage', 'storageClass', 'accessMode', 'size', 'resources', 'metrics', 'backup', 'terminationGracePeriod', 'vpa',
 );
 const SECRET_CREDENTIAL_KEYS = propKeys<SecretCredentials<string>>()('secret', 'keys');
 const EXTERNAL_CREDENTIAL_KEYS = propKeys<ExternalSecretCredentials<string>['externalSecret']>()('store', 'storeKind', 'remoteKey', 'properties', 'refreshInterval', 'secretName');
@@ -246,6 +251,8 @@ export abstract class Database<K extends string> extends Workload {
   public readonly externalSecret?: ExternalSecret;
   /** The PodDisruptionBudget over all pods, when the environment asks for one. */
   public readonly disruptionBudget?: KubeObject;
+  /** The VerticalPodAutoscaler of the primary, when `vpa` is set. */
+  public readonly verticalAutoscaler?: KubeObject;
   /** The backup CronJob and its volume, when `backup` is set. */
   public readonly backup?: DatabaseBackup;
   /** The ConfigMap with the engine's configuration files, when the engine has any. */
@@ -314,13 +321,26 @@ export abstract class Database<K extends string> extends Workload {
     this.statefulSet = primary.statefulSet;
     this.headlessService = primary.headlessService;
     this.service = primary.service;
+    if (props.vpa !== undefined) {
+      this.verticalAutoscaler = new VerticalAutoscaler(this, 'vertical-autoscaler', {
+        target: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: this.name },
+        containers: templateContainers(this.statefulSet, ['spec', 'template']),
+        scaling: props.vpa,
+        metadata: { name: this.name, labels: standardLabels(this.identity) },
+        errors: { ctx, field: 'vpa' },
+      }).object;
+    }
 
     if (env.podDisruptionBudgets) {
-      this.disruptionBudget = KubeObject.create(this, 'disruption-budget', k8s.KubePodDisruptionBudget, {
+      // One pod at a time; pods that are not ready may always be evicted, so a crash-looping
+      // member never blocks a node drain.
+      this.disruptionBudget = new DisruptionBudget(this, 'disruption-budget', {
+        selector: this.selector,
+        minReplicas: 1,
         metadata: { name: this.name, labels: standardLabels(this.identity) },
-        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...this.selector } } },
-      });
-    }
+        errors: { ctx, field: 'disruption' },
+      }).object;
+    } else if (this.podCount > 1) waive(this, 'missing-pdb', `the ${env.name} environment runs without PodDisruptionBudgets (podDisruptionBudgets: false)`);
     if (props.backup) {
       this.backup = new DatabaseBackup(this, 'backup', {
         ctx,

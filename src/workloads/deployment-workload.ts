@@ -4,8 +4,10 @@ import { KubeObject } from '../core/kube-object.js';
 import { PodWorkload, WORKLOAD_KEYS, type PodWorkloadOptions, type WorkloadProps } from '../core/pod-workload.js';
 import { propKeys } from '../core/props.js';
 import type { DisruptionProps } from '../scaling/disruption-budget.js';
+import { EVENT_KEYS, resolveEventScaling, type EventScalingProps } from '../scaling/event-scaling.js';
 import { addReplicaObjects } from '../scaling/replicated.js';
 import { resolveReplicaRange, type AutoscaleProps, type ReplicaRange } from '../scaling/replicas.js';
+import { templateContainers, type VerticalScalingProps } from '../scaling/vertical-autoscaler.js';
 
 /** Props of a workload that runs as a Deployment. */
 export interface DeploymentWorkloadProps extends WorkloadProps {
@@ -13,22 +15,37 @@ export interface DeploymentWorkloadProps extends WorkloadProps {
   readonly replicas?: number;
   /** Autoscale with an HPA (where the environment enables autoscaling). @default - fixed replicas */
   readonly autoscale?: AutoscaleProps;
+  /**
+   * Scale on events with a KEDA ScaledObject (queue length, consumer lag, a query, a schedule),
+   * in every environment, to zero where it allows. KEDA owns the HPA, so `autoscale` cannot be set too.
+   * @default - not scaled on events
+   */
+  readonly scaleOn?: EventScalingProps;
+  /** Set the pods' requests from their usage with a VerticalPodAutoscaler. @default - no VPA */
+  readonly vpa?: VerticalScalingProps;
   /** Disruption budget settings (emitted when more than one replica can run). @default { maxUnavailable: 1 } */
   readonly disruption?: DisruptionProps;
 }
 
 /** The keys of {@link DeploymentWorkloadProps}. */
-export const DEPLOYMENT_KEYS = propKeys<DeploymentWorkloadProps>()(...WORKLOAD_KEYS, 'replicas', 'autoscale', 'disruption');
+export const DEPLOYMENT_KEYS = propKeys<DeploymentWorkloadProps>()(...WORKLOAD_KEYS, 'replicas', 'autoscale', 'scaleOn', 'vpa', 'disruption');
 
 /**
  * Base of the stateless workloads (WebService, Worker): a Deployment that rolls with no
- * unavailable pod, an HPA when autoscaled, and a PDB when more than one replica can run.
+ * unavailable pod, an HPA when autoscaled or a KEDA ScaledObject when scaled on events, a
+ * VPA when asked for, and a PDB when more than one replica can run.
  */
 export abstract class DeploymentWorkload extends PodWorkload {
   /** The Deployment. */
   public readonly deployment: KubeObject;
-  /** The HorizontalPodAutoscaler, when autoscaled. */
+  /** The HorizontalPodAutoscaler, when autoscaled by `autoscale`. */
   public readonly autoscaler?: KubeObject;
+  /** The KEDA ScaledObject, when scaled on events (`scaleOn`). */
+  public readonly scaledObject?: KubeObject;
+  /** The KEDA TriggerAuthentications of triggers that read Secrets. */
+  public readonly triggerAuthentications: readonly KubeObject[];
+  /** The VerticalPodAutoscaler, when `vpa` is set. */
+  public readonly verticalAutoscaler?: KubeObject;
   /** The PodDisruptionBudget, when more than one replica can run. */
   public readonly disruptionBudget?: KubeObject;
   /** The smallest and largest number of replicas that can run. */
@@ -37,8 +54,23 @@ export abstract class DeploymentWorkload extends PodWorkload {
   protected constructor(scope: Construct, id: string, props: DeploymentWorkloadProps, options: PodWorkloadOptions) {
     super(scope, id, props, { ...options, keys: [...DEPLOYMENT_KEYS, ...options.keys] });
     const env = this.stack.env;
-    this.replicaRange = resolveReplicaRange(this.ctx, env, props.replicas, props.autoscale);
-    const autoscaled = this.replicaRange.min !== this.replicaRange.max;
+    const ctx = this.ctx;
+    if (props.scaleOn !== undefined) {
+      for (const other of ['autoscale', 'replicas'] as const) {
+        if (props[other] !== undefined) {
+          throw ctx.error('scaleOn', props.scaleOn, `cannot be set together with ${other}: KEDA makes and owns the HPA that sets the replica count`, `Remove ${other}, or scale on its metrics through autoscale alone`);
+        }
+      }
+    }
+    const events = props.scaleOn === undefined ? undefined : resolveEventScaling(ctx, 'scaleOn', env, props.scaleOn, EVENT_KEYS, (trigger) => `${this.name}-${trigger}`);
+    // KEDA reads `…FromEnv` values from the env of the workload's main container.
+    props.scaleOn?.triggers.forEach((t, i) => {
+      if (t.type === 'redis-list' && t.passwordFromEnv !== undefined && props.env?.[t.passwordFromEnv] === undefined) {
+        throw ctx.error(`scaleOn.triggers[${i}].passwordFromEnv`, t.passwordFromEnv, 'is not in env', `Add it to env (e.g. ${t.passwordFromEnv}: cache.credentials.password) so KEDA can read it from the container`);
+      }
+    });
+    this.replicaRange = events ? events.range : resolveReplicaRange(ctx, env, props.replicas, props.autoscale);
+    const autoscaled = events !== undefined || this.replicaRange.min !== this.replicaRange.max;
     this.deployment = KubeObject.create(this, 'deployment', k8s.KubeDeployment, {
       metadata: this.metadata,
       spec: {
@@ -58,9 +90,14 @@ export abstract class DeploymentWorkload extends PodWorkload {
       selector: this.selector,
       range: this.replicaRange,
       autoscale: props.autoscale,
+      events: events && { scaling: events, behavior: props.scaleOn!.behavior },
+      vertical: props.vpa === undefined ? undefined : { scaling: props.vpa, containers: templateContainers(this.deployment, ['spec', 'template']) },
       disruption: props.disruption,
     });
     this.autoscaler = replicated.autoscaler;
+    this.scaledObject = replicated.scaledObject;
+    this.triggerAuthentications = replicated.triggerAuthentications;
+    this.verticalAutoscaler = replicated.verticalAutoscaler;
     this.disruptionBudget = replicated.disruptionBudget;
   }
 }

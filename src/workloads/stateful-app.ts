@@ -11,6 +11,7 @@ import type { MountProps } from '../core/volumes.js';
 import type { DisruptionProps } from '../scaling/disruption-budget.js';
 import { addReplicaObjects } from '../scaling/replicated.js';
 import { resolveReplicaRange } from '../scaling/replicas.js';
+import { templateContainers, type VerticalScalingProps } from '../scaling/vertical-autoscaler.js';
 
 /** A persistent volume per pod, from the StatefulSet's volumeClaimTemplates. */
 export interface StatefulVolumeProps {
@@ -34,6 +35,8 @@ export interface StatefulAppProps extends WorkloadProps {
   readonly podManagement?: 'OrderedReady' | 'Parallel';
   /** Disruption budget settings (emitted when more than one replica runs). @default { maxUnavailable: 1 } */
   readonly disruption?: DisruptionProps;
+  /** Set the members' requests from their usage with a VerticalPodAutoscaler. @default - no VPA */
+  readonly vpa?: VerticalScalingProps;
 }
 
 /**
@@ -52,6 +55,8 @@ export class StatefulApp extends PodWorkload {
   public readonly service: KubeObject;
   /** The PodDisruptionBudget, when more than one replica runs. */
   public readonly disruptionBudget?: KubeObject;
+  /** The VerticalPodAutoscaler, when `vpa` is set. */
+  public readonly verticalAutoscaler?: KubeObject;
   /** Number of members. */
   public readonly replicas: number;
   /** Cluster DNS name of the client Service. */
@@ -64,7 +69,7 @@ export class StatefulApp extends PodWorkload {
     super(scope, id, props && typeof props === 'object' ? { ...props, mounts: [...(props.mounts ?? []), ...mounts] } : props, {
       component: 'stateful',
       longRunning: true,
-      keys: propKeys<StatefulAppProps>()(...WORKLOAD_KEYS, 'replicas', 'storage', 'podManagement', 'disruption'),
+      keys: propKeys<StatefulAppProps>()(...WORKLOAD_KEYS, 'replicas', 'storage', 'podManagement', 'disruption', 'vpa'),
       serviceName: true,
       // Pod names `<name>-<ordinal>` carry a controller-revision-hash label, which is limited to 63 characters.
       maxNameLength: 52,
@@ -110,15 +115,18 @@ export class StatefulApp extends PodWorkload {
     this.adoptPodTemplate(this.statefulSet, ['spec', 'template']);
     this.host = ExportedValue.of([`${this.name}.${this.namespace}.svc.cluster.local`], this);
     if (this.replicas > 1 && this.ports.length) this.allowFrom(this);
-    this.disruptionBudget = addReplicaObjects(this, {
+    const replicated = addReplicaObjects(this, {
       ctx,
       env,
       target: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: this.name },
       metadata: this.metadata,
       selector: this.selector,
       range,
+      vertical: props.vpa === undefined ? undefined : { scaling: props.vpa, containers: templateContainers(this.statefulSet, ['spec', 'template']) },
       disruption: props.disruption,
-    }).disruptionBudget;
+    });
+    this.disruptionBudget = replicated.disruptionBudget;
+    this.verticalAutoscaler = replicated.verticalAutoscaler;
   }
 
   /** The stable DNS name of member `ordinal`, e.g. `zk-0.zk-headless.shop.svc.cluster.local`. */

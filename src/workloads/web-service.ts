@@ -95,9 +95,6 @@ export class WebService extends DeploymentWorkload {
       early.check(['http', 'http2', 'grpc'].includes(protocol), 'protocol', protocol, 'must be "http", "http2" or "grpc"');
       checkPort(early, 'port', props.port);
       if (props.servicePort !== undefined) checkPort(early, 'servicePort', props.servicePort);
-      if (props.port < 1024 && !props.security?.bindLowPorts) {
-        throw early.error('port', props.port, 'is below 1024, which a non-root process cannot bind', 'Listen on a port >= 1024 (the Service can still expose 80) or set security.bindLowPorts');
-      }
     }
     const main: PortProps = { name: protocol, containerPort: props?.port, protocol, servicePort: props?.servicePort ?? (protocol === 'http' ? 80 : props?.port) };
     super(scope, id, props && typeof props === 'object' ? { ...props, ports: [main, ...(Array.isArray(props.ports) ? props.ports : [])] } : props, {

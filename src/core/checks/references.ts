@@ -1,3 +1,4 @@
+import { AUTOSCALER_RULES, checkAutoscalers } from './autoscalers.js';
 import { findingOf, type CheckedObject, type Finding, type Rule } from './finding.js';
 import { containersOf, isObject, matchesLabels, matchesSelector, namespaceOf, type ObjectIndex } from './objects.js';
 
@@ -15,6 +16,7 @@ export const REFERENCE_RULES = {
   envKey: rule('env-key-missing', 'an env reference names a key its Secret or ConfigMap has', 'Use a key the Secret or ConfigMap defines, or mark the reference optional'),
   selector: rule('selector-dangling', 'a pod selector of a registered kind (e.g. a Linkerd Server) selects at least one pod template', 'Make the selector match the labels of the pods it is meant for'),
   // A warning: the target of a VPA or KEDA ScaledObject may be applied from another folder.
+  ...AUTOSCALER_RULES,
   target: { ...rule('target-missing', 'an object a registered kind refers to by name (e.g. a VerticalPodAutoscaler\'s targetRef) exists in the same set', 'Point the reference at an object of the same namespace by kind and name'), severity: 'warning' },
 } as const;
 
@@ -106,5 +108,6 @@ export function checkReferences(index: ObjectIndex): Finding[] {
       }
     }
   }
+  out.push(...checkAutoscalers(index));
   return out;
 }
