@@ -107,12 +107,18 @@ describe('network checks at synth', () => {
     expect(synthErrors(stack).map((e) => e.message)).toEqual(['shop/api: allowTo "shop/worker" connects to shop/worker, which exposes no ports. Declare a port on the target workload or remove the connection']);
   });
 
-  it('an environment with an invalid ingress controller namespace is reported with the stack path', () => {
-    const env = defineEnvironment(staging, { name: 'broken', networkPolicies: { ingressControllerNamespace: 'Ingress_NGINX' } });
-    const stack = netStack(env);
-    new WebService(stack, 'api', { image: 'acme/api:v1.0.0', port: 8080 });
-    const [error] = synthErrors(stack);
-    expect([error!.path, error!.field, error!.value]).toEqual(['shop', 'env.networkPolicies.ingressControllerNamespace', 'Ingress_NGINX']);
+  it('an environment with an invalid ingress controller namespace is reported where it is defined, or with the stack path', () => {
+    const networkPolicies = { ...staging.networkPolicies, ingressControllerNamespace: 'Ingress_NGINX' };
+    expect(() => defineEnvironment(staging, { name: 'broken', networkPolicies })).toThrow(
+      'defineEnvironment("broken"): networkPolicies.ingressControllerNamespace "Ingress_NGINX" is not a valid namespace name (DNS-1123 label)',
+    );
+    let error: KeelsonError | undefined;
+    try {
+      netStack({ ...staging, name: 'broken', networkPolicies });
+    } catch (e) {
+      error = e as KeelsonError;
+    }
+    expect([error?.path, error?.field, error?.value]).toEqual(['shop', 'env.networkPolicies.ingressControllerNamespace', 'Ingress_NGINX']);
   });
 });
 

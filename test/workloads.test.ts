@@ -165,7 +165,7 @@ describe('the pod model', () => {
     const stack = newStack(production);
     new Job(stack, 'train', {
       image,
-      resources: { extended: { 'nvidia.com/gpu': 2 }, limits: { cpu: null } },
+      resources: { extended: { 'nvidia.com/gpu': 2 }, requests: { memory: '16Gi' }, limits: { cpu: null, memory: '32Gi' } },
       shm: '8Gi',
       nodeSelector: { 'nvidia.com/gpu.product': 'NVIDIA-L4' },
       tolerations: [{ key: 'nvidia.com/gpu', effect: 'NoSchedule' }],

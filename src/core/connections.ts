@@ -4,6 +4,7 @@ import type { ExportedValue } from './env-value.js';
 import type { ErrorContext } from './errors.js';
 import { checkDnsLabel } from './names.js';
 import { Peer, type ConnectionOptions } from './peer.js';
+import { checkKnownKeys, checkObject, propKeys } from './props.js';
 
 /**
  * The record of who may talk to whom, as data on the workloads that declare it. Core keeps
@@ -41,6 +42,7 @@ export interface ConsumedValue {
 
 const IANA_SVC_NAME = /^(?=.*[a-z])[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 const PROTOCOLS = ['TCP', 'UDP', 'SCTP'];
+const CONNECTION_OPTION_KEYS = propKeys<ConnectionOptions>()('port', 'protocol');
 
 /** How a peer reads in errors: a workload's path, `Peer.cidr(10.0.0.0/8)`, or the value itself. */
 export function describePeer(peer: unknown): unknown {
@@ -64,6 +66,8 @@ export function checkConnection(ctx: ErrorContext, connection: Connection, peerI
     if (peer.kind === 'namespace') checkDnsLabel(ctx, `${method}(Peer.namespace)`, peer.value);
     if (peer.kind === 'cidr') checkCidr(ctx, `${method}(Peer.cidr)`, peer.value, peer.except);
   }
+  checkObject(ctx, `${method} options`, options, false);
+  checkKnownKeys(ctx, method, options, CONNECTION_OPTION_KEYS);
   const { port, protocol } = options;
   if (port !== undefined) {
     const ok = typeof port === 'number' ? Number.isInteger(port) && port >= 1 && port <= 65535 : typeof port === 'string' && port.length <= 15 && IANA_SVC_NAME.test(port);

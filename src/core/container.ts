@@ -8,7 +8,7 @@ import { checkDnsLabel } from './names.js';
 import { resolvePort, type PortProps, type ResolvedPort } from './ports.js';
 import { buildProbes, type HealthChecks } from './probes.js';
 import { buildContainer as buildContainerSpec } from './pod.js';
-import { checkKnownKeys } from './props.js';
+import { checkKnownKeys, propKeys } from './props.js';
 import { resolveResources, type ResourceProps } from './resources.js';
 import { resolveSecurity, type ResolvedSecurity, type SecurityProps } from './security.js';
 import { resolveMounts, type MountProps, type ResolvedVolumes } from './volumes.js';
@@ -50,7 +50,8 @@ export interface NamedContainerProps extends ContainerProps {
 }
 
 /** The keys of {@link ContainerProps}, for the closed-props check. */
-export const CONTAINER_KEYS = ['image', 'command', 'args', 'workingDir', 'env', 'ports', 'health', 'size', 'resources', 'security', 'mounts', 'imagePullPolicy', 'allowLatestTag'] as const;
+export const CONTAINER_KEYS = propKeys<ContainerProps>()('image', 'command', 'args', 'workingDir', 'env', 'ports', 'health', 'size', 'resources', 'security', 'mounts', 'imagePullPolicy', 'allowLatestTag');
+const NAMED_CONTAINER_KEYS = propKeys<NamedContainerProps>()('name', ...CONTAINER_KEYS);
 
 /** How a container runs in its pod. */
 export type ContainerRole = 'main' | 'sidecar' | 'native-sidecar' | 'init';
@@ -75,6 +76,8 @@ export interface ContainerContext {
   readonly volumes: ResolvedVolumes;
   /** Seconds to sleep in preStop so endpoints drain first; 0 for none. */
   readonly preStopSeconds: number;
+  /** Ports the workload put in front of the given `ports` from props of its own (a WebService's `port`): errors name those `port` and the others by their index as given. @default 0 */
+  readonly portsFromProps?: number;
 }
 
 /**
@@ -85,7 +88,7 @@ export function resolveContainer(ctx: ErrorContext, field: string, name: string,
   const at = (f: string) => (field ? `${field}.${f}` : f);
   if (field) {
     ctx.check(props !== null && typeof props === 'object', field, props, 'must be an object like { name, image }');
-    checkKnownKeys(ctx, field, props, ['name', ...CONTAINER_KEYS]);
+    checkKnownKeys(ctx, field, props, NAMED_CONTAINER_KEYS);
   }
   const image = parseImage(ctx, at('image'), props.image, props.allowLatestTag ?? pod.env.allowLatestTag);
   const pullPolicy = props.imagePullPolicy ?? (image.digest ? 'IfNotPresent' : 'Always');
@@ -96,7 +99,8 @@ export function resolveContainer(ctx: ErrorContext, field: string, name: string,
   }
   if (props.workingDir !== undefined) ctx.check(typeof props.workingDir === 'string' && props.workingDir.startsWith('/'), at('workingDir'), props.workingDir, 'must be an absolute path');
   if (props.ports !== undefined) ctx.check(Array.isArray(props.ports), at('ports'), props.ports, 'must be a list of { containerPort, protocol?, name? }');
-  const ports = (props.ports ?? []).map((p, i) => resolvePort(ctx, `${at('ports')}[${i}]`, p));
+  const offset = role === 'main' ? (pod.portsFromProps ?? 0) : 0;
+  const ports = (props.ports ?? []).map((p, i) => resolvePort(ctx, i < offset ? 'port' : `${at('ports')}[${i - offset}]`, p));
   if (role === 'init') {
     ctx.check(ports.length === 0, at('ports'), props.ports, 'are not allowed on an init container: it exits before the pod serves', 'Move the port to a sidecar or the main container');
     if (props.health !== undefined) {
@@ -106,7 +110,7 @@ export function resolveContainer(ctx: ErrorContext, field: string, name: string,
   }
   const main = ports.find((p) => !p.metricsOnly) ?? ports[0];
   const probeTarget = main && main.transport === 'TCP' ? { port: main.containerPort, portName: main.name, grpc: main.appProtocol === 'grpc' } : undefined;
-  const probes = role === 'init' ? {} : buildProbes(ctx, props.health, probeTarget, at('health'));
+  const probes = role === 'init' ? {} : buildProbes(ctx, props.health, probeTarget, at('health'), ports);
   const security = resolveSecurity(ctx, props.security, at('security'), role === 'main' ? '' : `${name}-`);
   if (role !== 'main') {
     ctx.check(props.security?.fsGroup === undefined, at('security.fsGroup'), props.security?.fsGroup, 'is a pod-wide setting', 'Set fsGroup on the workload\'s own security props');

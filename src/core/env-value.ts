@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { IConstruct } from 'constructs';
 import { ErrorContext, KeelsonError } from './errors.js';
+import { checkKnownKeys, propKeys } from './props.js';
 
 /** A key of an existing Secret. */
 export interface SecretKeyRef {
@@ -39,6 +40,8 @@ export interface ExportOptions {
   readonly port?: number;
 }
 
+const EXPORT_OPTION_KEYS = propKeys<ExportOptions>()('port');
+
 /** What {@link concat} and {@link ref} join: text, numbers, Secret keys and exported values. */
 export type ValuePiece = string | number | SecretKeyRef | ExportedValue;
 
@@ -53,6 +56,7 @@ export type ValuePiece = string | number | SecretKeyRef | ExportedValue;
 export class ExportedValue {
   /** A value made of literal text and Secret keys, in order, exported by `source`. */
   public static of(parts: readonly ValuePart[], source?: IConstruct, options: ExportOptions = {}): ExportedValue {
+    checkKnownKeys(new ErrorContext(source?.node.path ?? 'ExportedValue.of'), 'options', options, EXPORT_OPTION_KEYS);
     return new ExportedValue(parts, source ? [{ construct: source, ...(options.port === undefined ? {} : { port: options.port }) }] : []);
   }
 
@@ -194,6 +198,16 @@ const RESOURCE_FIELD = /^(limits|requests)\.(cpu|memory|ephemeral-storage)$/;
 const DIVISOR = /^(1|1m|1k|1M|1G|1T|1Ki|1Mi|1Gi|1Ti)$/;
 
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+/** The divisors the API server accepts for CPU (the others are for memory and ephemeral storage only). */
+const CPU_DIVISOR = /^(1|1m)$/;
+const SECRET_REF_KEYS = propKeys<SecretKeyRef>()('secret', 'key', 'optional');
+const CONFIG_MAP_REF_KEYS = propKeys<ConfigMapKeyRef>()('configMap', 'key', 'optional');
+const POD_FIELD_KEYS = propKeys<PodFieldRef>()('field');
+const RESOURCE_FIELD_KEYS = propKeys<ResourceFieldRef>()('resource', 'divisor');
+
+function checkOptional(ctx: ErrorContext, field: string, value: unknown): void {
+  if (value !== undefined) ctx.check(typeof value === 'boolean', field, value, 'must be true or false');
+}
 
 function secretEnv(name: string, ref: SecretKeyRef): k8s.EnvVar {
   return { name, valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key, optional: ref.optional } } };
@@ -208,19 +222,28 @@ export function toEnvVars(ctx: ErrorContext, field: string, env: Readonly<Record
     if (value instanceof ExportedValue) out.push(...value.toEnvVars(name));
     else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out.push({ name, value: String(value) });
     else if (value && typeof value === 'object' && 'secret' in value) {
+      checkKnownKeys(ctx, where, value, SECRET_REF_KEYS);
       checkRefName(ctx, `${where}.secret`, value.secret);
       checkKey(ctx, `${where}.key`, value.key);
+      checkOptional(ctx, `${where}.optional`, value.optional);
       out.push(secretEnv(name, value));
     } else if (value && typeof value === 'object' && 'configMap' in value) {
+      checkKnownKeys(ctx, where, value, CONFIG_MAP_REF_KEYS);
       checkRefName(ctx, `${where}.configMap`, value.configMap);
       checkKey(ctx, `${where}.key`, value.key);
+      checkOptional(ctx, `${where}.optional`, value.optional);
       out.push({ name, valueFrom: { configMapKeyRef: { name: value.configMap, key: value.key, optional: value.optional } } });
     } else if (value && typeof value === 'object' && 'field' in value) {
+      checkKnownKeys(ctx, where, value, POD_FIELD_KEYS);
       ctx.check(typeof value.field === 'string' && POD_FIELD.test(value.field), `${where}.field`, value.field, 'is not a pod field the downward API offers', 'Use e.g. "status.podIP", "metadata.name", "metadata.namespace", "spec.nodeName" or "metadata.labels[\'key\']"');
       out.push({ name, valueFrom: { fieldRef: { fieldPath: value.field } } });
     } else if (value && typeof value === 'object' && 'resource' in value) {
+      checkKnownKeys(ctx, where, value, RESOURCE_FIELD_KEYS);
       ctx.check(typeof value.resource === 'string' && RESOURCE_FIELD.test(value.resource), `${where}.resource`, value.resource, 'is not a container resource the downward API offers', 'Use e.g. "limits.cpu", "limits.memory", "requests.cpu"');
       if (value.divisor !== undefined) ctx.check(typeof value.divisor === 'string' && DIVISOR.test(value.divisor), `${where}.divisor`, value.divisor, 'is not a unit divisor', 'Use "1", "1m" for CPU or "1", "1Ki", "1Mi", "1Gi" for memory');
+      if (value.divisor !== undefined && value.resource.endsWith('.cpu')) {
+        ctx.check(CPU_DIVISOR.test(value.divisor), `${where}.divisor`, value.divisor, `is not a CPU divisor, but ${where}.resource is ${JSON.stringify(value.resource)}`, 'Use "1" (cores) or "1m" (millicores) for CPU');
+      }
       out.push({ name, valueFrom: { resourceFieldRef: { resource: value.resource, ...(value.divisor ? { divisor: k8s.Quantity.fromString(value.divisor) } : {}) } } });
     } else {
       throw ctx.error(where, value, 'is not a valid env value', 'Use a string, { secret, key }, { configMap, key }, { field } (downward API), { resource } or a value another construct exports (e.g. db.url)');

@@ -1,4 +1,7 @@
-import type { SizeName } from './sizes.js';
+import { ErrorContext } from './errors.js';
+import { isDnsLabel, isDnsSubdomain } from './names.js';
+import { checkKnownKeys, checkObject, propKeys } from './props.js';
+import { SIZE_NAMES, type SizeName } from './sizes.js';
 
 /** Autoscaling policy of an environment. */
 export interface AutoscalingPolicy {
@@ -26,6 +29,8 @@ export interface AutoscalingPolicy {
  * (VPA 1.4 or later and a cluster with in-place pod resize).
  */
 export type VerticalUpdateMode = 'Off' | 'Initial' | 'Recreate' | 'InPlaceOrRecreate';
+/** Every {@link VerticalUpdateMode}. */
+const VERTICAL_UPDATE_MODES: readonly VerticalUpdateMode[] = ['Off', 'Initial', 'Recreate', 'InPlaceOrRecreate'];
 
 /** How an environment turns the connection graph (`allowFrom` / `allowTo`) into NetworkPolicies. */
 export interface NetworkPolicySettings {
@@ -140,11 +145,79 @@ export type EnvironmentOverrides = Partial<Omit<EnvironmentProfile, 'autoscaling
  * `defineEnvironment(production, { name: 'prod-eu', replicas: 4 })`.
  */
 export function defineEnvironment(base: EnvironmentProfile, overrides: EnvironmentOverrides & { name: string }): EnvironmentProfile {
-  return Object.freeze({
+  const ctx = new ErrorContext(`defineEnvironment(${JSON.stringify(overrides?.name)})`);
+  checkObject(ctx, 'overrides', overrides, false);
+  checkKnownKeys(ctx, '', overrides, propKeys<EnvironmentOverrides>()(...PROFILE_KEYS));
+  checkObject(ctx, 'autoscaling', overrides.autoscaling);
+  checkKnownKeys(ctx, 'autoscaling', overrides.autoscaling, AUTOSCALING_KEYS);
+  checkObject(ctx, 'networkPolicies', overrides.networkPolicies);
+  checkKnownKeys(ctx, 'networkPolicies', overrides.networkPolicies, NETWORK_POLICY_KEYS);
+  const profile: EnvironmentProfile = Object.freeze({
     ...base,
     ...overrides,
     autoscaling: Object.freeze({ ...base.autoscaling, ...overrides.autoscaling }),
     networkPolicies: Object.freeze({ ...base.networkPolicies, ...overrides.networkPolicies }),
     ...(base.monitoring || overrides.monitoring ? { monitoring: Object.freeze({ ...base.monitoring, ...overrides.monitoring }) } : {}),
   });
+  checkEnvironment(ctx, '', profile);
+  return profile;
+}
+
+const PROFILE_KEYS = propKeys<EnvironmentProfile>()(
+  'name', 'replicas', 'autoscaling', 'defaultSize', 'sizeShift', 'podDisruptionBudgets', 'topologySpread', 'preStopSeconds',
+  'ingressClassName', 'certIssuer', 'allowLatestTag', 'networkPolicies', 'kubernetesVersion', 'featureGates', 'monitoring',
+);
+const AUTOSCALING_KEYS = propKeys<AutoscalingPolicy>()('enabled', 'minReplicasFloor', 'maxReplicasCap', 'scaleToZero', 'verticalUpdateMode');
+const NETWORK_POLICY_KEYS = propKeys<NetworkPolicySettings>()('defaultDeny', 'ingressControllerNamespace', 'monitoringNamespace');
+const FEATURE_GATE = /^[A-Z][A-Za-z0-9]*$/;
+
+/**
+ * Checks an environment profile: no unknown keys at any level, every value one the cluster
+ * accepts (names, counts, versions), and no contradiction (`minReplicasFloor` above
+ * `maxReplicasCap`). `field` prefixes the fields (`env` inside a Stack's props).
+ */
+export function checkEnvironment(ctx: ErrorContext, field: string, env: EnvironmentProfile): void {
+  const at = (f: string) => (field ? `${field}.${f}` : f);
+  checkObject(ctx, field || 'env', env, false);
+  checkKnownKeys(ctx, field, env, PROFILE_KEYS);
+  ctx.check(typeof env.name === 'string' && isDnsLabel(env.name), at('name'), env.name, 'is not a valid environment name (DNS-1123 label)', 'Use lower-case letters, digits and "-", e.g. "prod-eu"');
+  ctx.check(Number.isInteger(env.replicas) && env.replicas >= 1, at('replicas'), env.replicas, 'must be a whole number from 1');
+  checkObject(ctx, at('autoscaling'), env.autoscaling, false);
+  checkKnownKeys(ctx, at('autoscaling'), env.autoscaling, AUTOSCALING_KEYS);
+  ctx.check(typeof env.autoscaling.enabled === 'boolean', at('autoscaling.enabled'), env.autoscaling.enabled, 'must be true or false');
+  for (const key of ['minReplicasFloor', 'maxReplicasCap'] as const) {
+    const v = env.autoscaling[key];
+    if (v !== undefined) ctx.check(Number.isInteger(v) && v >= 1, at(`autoscaling.${key}`), v, 'must be a whole number from 1');
+  }
+  if (env.autoscaling.scaleToZero !== undefined) ctx.check(typeof env.autoscaling.scaleToZero === 'boolean', at('autoscaling.scaleToZero'), env.autoscaling.scaleToZero, 'must be true or false');
+  const modes: readonly unknown[] = VERTICAL_UPDATE_MODES;
+  if (env.autoscaling.verticalUpdateMode !== undefined) {
+    ctx.check(modes.includes(env.autoscaling.verticalUpdateMode), at('autoscaling.verticalUpdateMode'), env.autoscaling.verticalUpdateMode, `must be one of ${VERTICAL_UPDATE_MODES.map((m) => JSON.stringify(m)).join(', ')}`);
+  }
+  const { minReplicasFloor: floor, maxReplicasCap: cap } = env.autoscaling;
+  if (floor !== undefined && cap !== undefined) {
+    ctx.check(floor <= cap, at('autoscaling.minReplicasFloor'), floor, `is greater than ${at('autoscaling.maxReplicasCap')} (${cap})`, 'Lower the floor or raise the cap');
+  }
+  ctx.check(SIZE_NAMES.includes(env.defaultSize), at('defaultSize'), env.defaultSize, 'is not a size preset', `Use one of ${SIZE_NAMES.join(', ')}`);
+  ctx.check(Number.isInteger(env.sizeShift) && Math.abs(env.sizeShift) < SIZE_NAMES.length, at('sizeShift'), env.sizeShift, `must be a whole number from ${1 - SIZE_NAMES.length} to ${SIZE_NAMES.length - 1}`);
+  for (const key of ['podDisruptionBudgets', 'topologySpread', 'allowLatestTag'] as const) {
+    ctx.check(typeof env[key] === 'boolean', at(key), env[key], 'must be true or false');
+  }
+  ctx.check(Number.isInteger(env.preStopSeconds) && env.preStopSeconds >= 0, at('preStopSeconds'), env.preStopSeconds, 'must be a whole number of seconds >= 0');
+  ctx.check(typeof env.ingressClassName === 'string' && isDnsSubdomain(env.ingressClassName), at('ingressClassName'), env.ingressClassName, 'is not a valid IngressClass name (DNS-1123 subdomain)');
+  ctx.check(typeof env.certIssuer === 'string' && isDnsSubdomain(env.certIssuer), at('certIssuer'), env.certIssuer, 'is not a valid ClusterIssuer name (DNS-1123 subdomain)');
+  checkObject(ctx, at('networkPolicies'), env.networkPolicies, false);
+  checkKnownKeys(ctx, at('networkPolicies'), env.networkPolicies, NETWORK_POLICY_KEYS);
+  ctx.check(typeof env.networkPolicies.defaultDeny === 'boolean', at('networkPolicies.defaultDeny'), env.networkPolicies.defaultDeny, 'must be true or false');
+  for (const key of ['ingressControllerNamespace', 'monitoringNamespace'] as const) {
+    const v = env.networkPolicies[key];
+    ctx.check(typeof v === 'string' && isDnsLabel(v), at(`networkPolicies.${key}`), v, 'is not a valid namespace name (DNS-1123 label)');
+  }
+  if (env.kubernetesVersion !== undefined) {
+    ctx.check(typeof env.kubernetesVersion === 'string' && /^1\.\d{1,2}$/.test(env.kubernetesVersion), at('kubernetesVersion'), env.kubernetesVersion, 'is not a Kubernetes minor version like "1.29"');
+  }
+  if (env.featureGates !== undefined) {
+    ctx.check(Array.isArray(env.featureGates), at('featureGates'), env.featureGates, 'must be a list of feature gate names');
+    env.featureGates.forEach((g, i) => ctx.check(typeof g === 'string' && FEATURE_GATE.test(g), at(`featureGates[${i}]`), g, 'is not a feature gate name (UpperCamelCase, e.g. "SidecarContainers")'));
+  }
 }

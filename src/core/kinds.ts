@@ -5,6 +5,7 @@ import type { ContentProblem, KindDefinition, KindReference, ModelClass, PodSele
 export type * from './kind-definition.js';
 import { ErrorContext } from './errors.js';
 import { isDnsSubdomain } from './names.js';
+import { checkKnownKeys, propKeys } from './props.js';
 
 export interface PodTemplate {
   /** Labels and annotations of the pods. */
@@ -225,7 +226,7 @@ function registeredKinds(root: IConstruct): KindDefinition[] {
   return root.node.metadata.filter((m) => m.type === KIND_METADATA).map((m) => m.data as KindDefinition);
 }
 
-const DEFINITION_KEYS = ['group', 'kind', 'versions', 'rank', 'clusterScoped', 'setupFile', 'nameFormat', 'podTemplates', 'runs', 'validator', 'selects', 'refersTo', 'replicasField', 'scrapes', 'inspect'];
+const DEFINITION_KEYS: readonly string[] = propKeys<KindDefinition>()('group', 'kind', 'versions', 'rank', 'clusterScoped', 'setupFile', 'nameFormat', 'podTemplates', 'runs', 'validator', 'selects', 'refersTo', 'replicasField', 'scrapes', 'inspect');
 const FIELD_PATH = /^[A-Za-z0-9_$-]+(\.([A-Za-z0-9_$-]+|\*))*$/;
 const TEMPLATE_PATH = /^$|^([A-Za-z0-9_$-]+|\*)(\.([A-Za-z0-9_$-]+|\*))*$/;
 
@@ -263,6 +264,7 @@ export function registerKind(scope: IConstruct, definition: KindDefinition): voi
   ctx.check(def.validator === undefined || typeof def.validator === 'function', 'registerKind.validator', def.validator, 'is not a function', 'Pass (version) => ModelClass, e.g. () => PyTorchJob');
   if (def.selects !== undefined) {
     const s = def.selects;
+    checkKnownKeys(ctx, 'registerKind.selects', s, propKeys<PodSelection>()('field', 'form', 'of', 'rule'));
     ctx.check(isObject(s) && typeof s.field === 'string' && FIELD_PATH.test(s.field), 'registerKind.selects.field', s?.field, 'is not a field path', 'Use e.g. "spec.podSelector"');
     ctx.check(['labels', 'label-selector'].includes(s.form), 'registerKind.selects.form', s.form, 'is not "labels" or "label-selector"');
     ctx.check(['own-pods', 'other-pods'].includes(s.of), 'registerKind.selects.of', s.of, 'is not "own-pods" or "other-pods"');
@@ -272,6 +274,9 @@ export function registerKind(scope: IConstruct, definition: KindDefinition): voi
       (Array.isArray(def.refersTo) && def.refersTo.every((r: any) => isObject(r) && typeof r.field === 'string' && FIELD_PATH.test(r.field) && [undefined, 'scalable', 'pods'].includes(r.target))),
     'registerKind.refersTo', def.refersTo, 'is not a list of { field, target? }', 'Use e.g. [{ field: "spec.targetRef", target: "pods" }] (target "scalable" or "pods")',
   );
+  (Array.isArray(def.refersTo) ? def.refersTo : []).forEach((r: unknown, i: number) => {
+    checkKnownKeys(ctx, `registerKind.refersTo[${i}]`, r, propKeys<KindReference>()('field', 'defaultKind', 'rule', 'maxReplicasField', 'target'));
+  });
   ctx.check(def.replicasField === undefined || (typeof def.replicasField === 'string' && FIELD_PATH.test(def.replicasField)), 'registerKind.replicasField', def.replicasField, 'is not a field path', 'Use the CRD\'s scale.specReplicasPath without the leading dot, e.g. "spec.replicas"');
   if (def.scrapes !== undefined) {
     const s = def.scrapes;

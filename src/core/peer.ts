@@ -1,3 +1,5 @@
+import { ErrorContext } from './errors.js';
+import { checkKnownKeys, checkObject, propKeys } from './props.js';
 /** Options of {@link Peer.cidr}. */
 export interface CidrPeerOptions {
   /** Blocks inside the CIDR that stay unreachable, each a strict subset of it. @default - none */
@@ -47,6 +49,10 @@ export class Peer {
 
   /** Addresses in `cidr` (IPv4 or IPv6, e.g. `'10.0.0.0/8'`), minus the blocks in `except`. */
   public static cidr(cidr: string, options: CidrPeerOptions = {}): Peer {
+    const ctx = new ErrorContext(`Peer.cidr(${JSON.stringify(cidr)})`);
+    checkObject(ctx, 'options', options, false);
+    checkKnownKeys(ctx, 'options', options, propKeys<CidrPeerOptions>()('except'));
+    if (options.except !== undefined) ctx.check(Array.isArray(options.except), 'options.except', options.except, 'must be a list of CIDR blocks');
     return new Peer('cidr', cidr, options.except ?? []);
   }
 

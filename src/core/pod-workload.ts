@@ -10,11 +10,11 @@ import { LABEL, selectorLabels, sortLabels, standardLabels, type WorkloadIdentit
 import { checkDnsLabel, checkServiceName } from './names.js';
 import { buildPodTemplate } from './pod.js';
 import { checkDistinctPorts } from './ports.js';
-import { checkKnownKeys } from './props.js';
+import { checkKnownKeys, propKeys } from './props.js';
 import { checkAnnotations, checkLabels, resolveScheduling, SCHEDULING_KEYS, type SchedulingProps } from './scheduling.js';
 import { resolveVolumes, type ResolvedVolumes, type VolumeProps } from './volumes.js';
 import { Workload, type WorkloadPort } from './workload.js';
-import type { ByteQuantity } from './quantity.js';
+import { parseMemory, type ByteQuantity } from './quantity.js';
 
 /** What every workload's pods share besides the main container: more containers, volumes, metadata, scheduling. */
 export interface PodProps extends SchedulingProps {
@@ -52,11 +52,10 @@ export interface PodProps extends SchedulingProps {
 export interface WorkloadProps extends ContainerProps, PodProps {}
 
 /** The keys of {@link WorkloadProps}, for the closed-props checks of subclasses. */
-export const WORKLOAD_KEYS: readonly string[] = [
+export const WORKLOAD_KEYS = propKeys<WorkloadProps>()(
   ...CONTAINER_KEYS,
-  ...SCHEDULING_KEYS,
-  'name', 'component', 'sidecars', 'initContainers', 'volumes', 'shm', 'podLabels', 'podAnnotations', 'labels', 'annotations', 'preStop',
-];
+  ...propKeys<PodProps>()(...SCHEDULING_KEYS, 'name', 'component', 'sidecars', 'initContainers', 'volumes', 'shm', 'podLabels', 'podAnnotations', 'labels', 'annotations', 'preStop'),
+);
 
 /** How a subclass runs its pods. */
 export interface PodWorkloadOptions {
@@ -64,16 +63,19 @@ export interface PodWorkloadOptions {
   readonly component: string;
   /** Whether the pods serve until stopped (`true`) or run to completion. */
   readonly longRunning: boolean;
-  /** Props keys the subclass adds to {@link WORKLOAD_KEYS}. */
+  /** Props keys the subclass accepts besides {@link WORKLOAD_KEYS} (a {@link propKeys} list of its props). */
   readonly keys: readonly string[];
   /** Longest name; Service names are DNS-1035 labels, others DNS-1123. @default 63 */
   readonly maxNameLength?: number;
   /** Whether the name becomes a Service name (DNS-1035: starts with a letter). */
   readonly serviceName: boolean;
+  /** Ports the subclass put in front of the props' `ports` from props of its own, so errors name the others by their index as given. @default 0 */
+  readonly portsFromProps?: number;
   /** Volumes each pod gets from the controller's volumeClaimTemplates (StatefulSets), mountable by name. @default - none */
   readonly claimTemplates?: readonly string[];
 }
 
+const POD_WORKLOAD_OPTION_KEYS = propKeys<PodWorkloadOptions>()('component', 'longRunning', 'keys', 'maxNameLength', 'serviceName', 'portsFromProps', 'claimTemplates');
 const SHM_VOLUME = 'dshm';
 const CONFIG_CHECKSUM = 'keelson.dev/config-checksum';
 const RESERVED_LABELS: readonly string[] = Object.values(LABEL);
@@ -114,6 +116,7 @@ export abstract class PodWorkload extends Workload {
     super(scope, id);
     const ctx = this.ctx;
     if (!props || typeof props !== 'object') throw ctx.error('props', props, 'are required', 'Pass at least { image }');
+    checkKnownKeys(ctx, 'PodWorkload options', options, POD_WORKLOAD_OPTION_KEYS);
     checkKnownKeys(ctx, '', props, [...WORKLOAD_KEYS, ...options.keys]);
     const env = this.stack.env;
     const rawName = props.name ?? id;
@@ -136,10 +139,15 @@ export abstract class PodWorkload extends Workload {
     }
     this.volumes = resolveVolumes(ctx, 'volumes', this.name, volumeProps, props.shm === undefined ? ['tmp', SHM_VOLUME] : ['tmp'], options.claimTemplates);
     this.preStopSeconds = props.preStop === undefined ? (options.longRunning ? env.preStopSeconds : 0) : parseDuration(ctx, 'preStop', props.preStop, 0);
-    const containerCtx = { env, volumes: this.volumes, preStopSeconds: this.preStopSeconds };
+    const containerCtx = { env, volumes: this.volumes, preStopSeconds: this.preStopSeconds, portsFromProps: options.portsFromProps };
     const mainProps: ContainerProps = props.shm === undefined ? props : { ...props, mounts: [...(props.mounts ?? []), { path: '/dev/shm', volume: SHM_VOLUME, readOnly: false }] };
     this.main = resolveContainer(ctx, '', this.name, mainProps, 'main', containerCtx);
     if (props.env) this.recordConsumedValues(props.env);
+    const memoryLimit = this.main.container.resources?.limits?.memory?.value;
+    if (props.shm !== undefined && typeof memoryLimit === 'string') {
+      const shm = parseMemory(ctx, 'shm', props.shm);
+      ctx.check(shm.amount < parseMemory(ctx, 'resources.limits.memory', memoryLimit).amount, 'shm', props.shm, `is not below the memory limit ${memoryLimit} (resources.limits.memory or the size preset), which /dev/shm counts against`, 'Raise the memory limit or shrink shm');
+    }
 
     const native = nativeSidecars(env);
     const names = new Map<string, string>([[this.name, 'the main container']]);
@@ -164,7 +172,7 @@ export abstract class PodWorkload extends Workload {
     }
     this.extras = { sidecars, init, native };
     const allPorts = [
-      ...this.main.ports.map((port, i) => ({ field: `ports[${i}]`, port })),
+      ...this.main.ports.map((port, i) => ({ field: i < (options.portsFromProps ?? 0) ? 'port' : `ports[${i - (options.portsFromProps ?? 0)}]`, port })),
       ...sidecars.flatMap((s, j) => s.ports.map((port, i) => ({ field: `sidecars[${j}].ports[${i}]`, port }))),
     ];
     checkDistinctPorts(ctx, allPorts);

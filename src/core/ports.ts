@@ -1,5 +1,5 @@
 import { ErrorContext } from './errors.js';
-import { checkKnownKeys } from './props.js';
+import { checkKnownKeys, propKeys } from './props.js';
 
 /**
  * What a port speaks. `http`, `http2` and `grpc` also name the port so that Istio and
@@ -41,7 +41,7 @@ export interface ResolvedPort {
   readonly metricsOnly: boolean;
 }
 
-const PORT_KEYS = ['containerPort', 'name', 'protocol', 'servicePort', 'metrics'];
+const PORT_KEYS = propKeys<PortProps>()('containerPort', 'name', 'protocol', 'servicePort', 'metrics');
 const PROTOCOLS: readonly PortProtocol[] = ['tcp', 'udp', 'http', 'http2', 'grpc'];
 const IANA_SVC_NAME = /^(?=.*[a-z])[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
@@ -91,17 +91,27 @@ export function resolvePort(ctx: ErrorContext, field: string, props: PortProps):
   };
 }
 
-/** Rejects two ports of one pod with the same name, or the same number and transport. */
+/** How another port reads in an error: a WebService's own `port` is the main port. */
+function describe(field: string): string {
+  return field === 'port' ? 'the main port (port)' : field;
+}
+
+/** Rejects two ports of one pod with the same name, the same number and transport, or the same Service port. */
 export function checkDistinctPorts(ctx: ErrorContext, ports: readonly { field: string; port: ResolvedPort }[]): void {
   const names = new Map<string, string>();
   const numbers = new Map<string, string>();
+  const servicePorts = new Map<string, string>();
   for (const { field, port } of ports) {
     const byName = names.get(port.name);
-    if (byName) throw ctx.error(`${field}.name`, port.name, `is also the name of ${byName}`, 'Port names must be unique in a pod');
+    if (byName) throw ctx.error(`${field}.name`, port.name, `is also the name of ${describe(byName)}`, 'Port names must be unique in a pod');
     names.set(port.name, field);
     const key = `${port.containerPort}/${port.transport}`;
     const byNumber = numbers.get(key);
-    if (byNumber) throw ctx.error(`${field}.containerPort`, port.containerPort, `is also the port of ${byNumber}`, 'Two containers of one pod share its network namespace: give each its own port');
+    if (byNumber) throw ctx.error(`${field}.containerPort`, port.containerPort, `is also the port of ${describe(byNumber)}`, 'Two containers of one pod share its network namespace: give each its own port');
     numbers.set(key, field);
+    const serviceKey = `${port.servicePort}/${port.transport}`;
+    const byServicePort = servicePorts.get(serviceKey);
+    if (byServicePort) throw ctx.error(`${field}.servicePort`, port.servicePort, `is also the Service port of ${describe(byServicePort)}`, 'The API server rejects a Service with one port twice: give each its own servicePort');
+    servicePorts.set(serviceKey, field);
   }
 }

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { parseDuration, type Duration } from './duration.js';
 import { ErrorContext } from './errors.js';
-import { checkKnownKeys } from './props.js';
+import { checkKnownKeys, propKeys } from './props.js';
 
 /** Timing shared by every probe kind; the defaults depend on the probe's role. */
 export interface ProbeTiming {
@@ -61,6 +61,16 @@ export interface HealthChecks {
 }
 
 type Role = 'live' | 'ready' | 'startup';
+const HEALTH_KEYS = propKeys<HealthChecks>()('live', 'ready', 'startup', 'slowStart');
+const TIMING_KEYS = propKeys<ProbeTiming>()('initialDelay', 'period', 'timeout', 'failureThreshold');
+/** The keys of each probe form, by the key that names its handler. */
+const PROBE_KEYS = {
+  http: propKeys<HttpProbe>()(...TIMING_KEYS, 'http', 'port', 'scheme'),
+  tcp: propKeys<TcpProbe>()(...TIMING_KEYS, 'tcp'),
+  grpc: propKeys<GrpcProbe>()(...TIMING_KEYS, 'grpc', 'port'),
+  exec: propKeys<ExecProbe>()(...TIMING_KEYS, 'exec'),
+} as const;
+const HANDLERS = Object.keys(PROBE_KEYS) as (keyof typeof PROBE_KEYS)[];
 const DEFAULTS: Record<Role, { period: number; timeout: number; failureThreshold: number }> = {
   ready: { period: 5, timeout: 2, failureThreshold: 3 },
   live: { period: 10, timeout: 3, failureThreshold: 6 },
@@ -90,27 +100,39 @@ export interface ContainerProbes {
 /**
  * Builds the container probes from `health`. Readiness and liveness running the same HTTP,
  * gRPC or command check is legal (the API server accepts it) but risky, so it is the
- * `readiness-equals-liveness` warning of the checks, not an error here.
+ * `readiness-equals-liveness` warning of the checks, not an error here. With `declared` (the
+ * container's ports), a probe on a port name or number the container does not declare is an
+ * error: the kubelet cannot resolve a missing name, and a probe of a port nothing listens on
+ * fails forever.
  */
-export function buildProbes(ctx: ErrorContext, health: HealthChecks | undefined, target: ProbeTarget | undefined, field = 'health'): ContainerProbes {
+export function buildProbes(
+  ctx: ErrorContext,
+  health: HealthChecks | undefined,
+  target: ProbeTarget | undefined,
+  field = 'health',
+  declared?: readonly { readonly name: string; readonly containerPort: number }[],
+): ContainerProbes {
   if (health !== undefined) {
     ctx.check(health !== null && typeof health === 'object', field, health, 'must be { live?, ready?, startup?, slowStart? }');
-    checkKnownKeys(ctx, field, health, ['live', 'ready', 'startup', 'slowStart']);
+    checkKnownKeys(ctx, field, health, HEALTH_KEYS);
   }
   const fallback: Probe | undefined = target ? (target.grpc ? { grpc: true } : { tcp: true }) : undefined;
   const live = health?.live === false ? undefined : (health?.live ?? (target ? { tcp: true } : undefined));
   const ready = health?.ready === false ? undefined : (health?.ready ?? fallback);
-  const livenessProbe = live === undefined ? undefined : buildProbe(ctx, `${field}.live`, live, 'live', target);
-  const readinessProbe = ready === undefined ? undefined : buildProbe(ctx, `${field}.ready`, ready, 'ready', target);
+  const livenessProbe = live === undefined ? undefined : buildProbe(ctx, `${field}.live`, live, 'live', target, declared);
+  const readinessProbe = ready === undefined ? undefined : buildProbe(ctx, `${field}.ready`, ready, 'ready', target, declared);
   let startupProbe: k8s.Probe | undefined;
+  if (health?.startup !== undefined && health.slowStart !== undefined) {
+    throw ctx.error(`${field}.slowStart`, health.slowStart, `is set together with ${field}.startup`, 'slowStart builds a startup check from liveness; keep one of them');
+  }
   if (health?.startup !== undefined) {
-    startupProbe = buildProbe(ctx, `${field}.startup`, health.startup, 'startup', target);
+    startupProbe = buildProbe(ctx, `${field}.startup`, health.startup, 'startup', target, declared);
   } else if (health?.slowStart !== undefined) {
     const seconds = parseDuration(ctx, `${field}.slowStart`, health.slowStart, 1);
     const base = live ?? ready;
     if (base === undefined) throw ctx.error(`${field}.slowStart`, health.slowStart, 'needs a liveness or readiness check to repeat at startup');
     const period = DEFAULTS.startup.period;
-    startupProbe = buildProbe(ctx, `${field}.slowStart`, withTiming(base, { period, failureThreshold: Math.max(1, Math.ceil(seconds / period)) }), 'startup', target);
+    startupProbe = buildProbe(ctx, `${field}.slowStart`, withTiming(base, { period, failureThreshold: Math.max(1, Math.ceil(seconds / period)) }), 'startup', target, declared);
   }
   return { livenessProbe, readinessProbe, startupProbe };
 }
@@ -119,11 +141,16 @@ function withTiming(probe: Probe, timing: ProbeTiming): Probe {
   return typeof probe === 'string' ? { http: probe, ...timing } : { ...probe, ...timing };
 }
 
-function buildProbe(ctx: ErrorContext, field: string, probe: Probe, role: Role, target: ProbeTarget | undefined): k8s.Probe {
+function buildProbe(ctx: ErrorContext, field: string, probe: Probe, role: Role, target: ProbeTarget | undefined, declared?: readonly { readonly name: string; readonly containerPort: number }[]): k8s.Probe {
   const spec: Exclude<Probe, string> = typeof probe === 'string' ? { http: probe } : probe;
-  if (spec === null || typeof spec !== 'object') {
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
     throw ctx.error(field, probe, 'is not a probe', 'Use a path ("/health"), { http }, { tcp }, { grpc } or { exec }');
   }
+  const handlers = HANDLERS.filter((h) => h in spec);
+  if (handlers.length > 1) {
+    throw ctx.error(`${field}.${handlers[1]}`, (spec as unknown as Record<string, unknown>)[handlers[1]!], `is set together with ${field}.${handlers[0]}`, 'A probe has exactly one handler: keep one of http, tcp, grpc, exec');
+  }
+  if (handlers[0]) checkKnownKeys(ctx, field, spec, PROBE_KEYS[handlers[0]]);
   const d = DEFAULTS[role];
   const period = spec.period === undefined ? d.period : parseDuration(ctx, `${field}.period`, spec.period, 1);
   const timeout = spec.timeout === undefined ? d.timeout : parseDuration(ctx, `${field}.timeout`, spec.timeout, 1);
@@ -145,13 +172,16 @@ function buildProbe(ctx: ErrorContext, field: string, probe: Probe, role: Role, 
     if (value === undefined || value === true) return mainPort();
     if (typeof value === 'number') {
       ctx.check(Number.isInteger(value) && value >= 1 && value <= 65535, f, value, 'is not a valid port (1-65535)');
+      checkDeclared(ctx, f, value, declared);
       return k8s.IntOrString.fromNumber(value);
     }
     ctx.check(typeof value === 'string' && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value) && value.length <= 15, f, value, 'is not a valid port name (IANA_SVC_NAME, at most 15 characters)');
+    checkDeclared(ctx, f, value, declared);
     return k8s.IntOrString.fromString(value);
   };
   if ('http' in spec) {
-    ctx.check(typeof spec.http === 'string' && spec.http.startsWith('/'), `${field}.http`, spec.http, 'must be an absolute path starting with "/"', 'e.g. "/health"');
+    ctx.check(typeof spec.http === 'string' && spec.http.startsWith('/') && !/\s/.test(spec.http), `${field}.http`, spec.http, 'must be an absolute path starting with "/" without spaces', 'e.g. "/health"');
+    if (spec.scheme !== undefined) ctx.check(spec.scheme === 'HTTP' || spec.scheme === 'HTTPS', `${field}.scheme`, spec.scheme, 'must be "HTTP" or "HTTPS"');
     return { httpGet: { path: spec.http, port: port(spec.port, `${field}.port`), scheme: spec.scheme ?? 'HTTP' }, ...timing };
   }
   if ('tcp' in spec) return { tcpSocket: { port: port(spec.tcp, `${field}.tcp`) }, ...timing };
@@ -159,6 +189,7 @@ function buildProbe(ctx: ErrorContext, field: string, probe: Probe, role: Role, 
     const grpcPort = spec.port ?? target?.port;
     if (grpcPort === undefined) throw ctx.error(`${field}.port`, undefined, 'is required because the workload declares no port');
     ctx.check(Number.isInteger(grpcPort) && grpcPort >= 1 && grpcPort <= 65535, `${field}.port`, grpcPort, 'is not a valid port (1-65535)');
+    if (spec.port !== undefined) checkDeclared(ctx, `${field}.port`, grpcPort, declared);
     return { grpc: { port: grpcPort, ...(spec.grpc === true ? {} : { service: spec.grpc }) }, ...timing };
   }
   if ('exec' in spec) {
@@ -166,4 +197,12 @@ function buildProbe(ctx: ErrorContext, field: string, probe: Probe, role: Role, 
     return { exec: { command: [...spec.exec] }, ...timing };
   }
   throw ctx.error(field, probe, 'is not a probe', 'Use a path ("/health"), { http }, { tcp }, { grpc } or { exec }');
+}
+
+/** A probe's port must be one the container declares, by name or number (when the ports are known). */
+function checkDeclared(ctx: ErrorContext, field: string, port: number | string, declared: readonly { readonly name: string; readonly containerPort: number }[] | undefined): void {
+  if (declared === undefined) return;
+  const found = declared.some((p) => (typeof port === 'number' ? p.containerPort === port : p.name === port));
+  const listed = declared.map((p) => `${p.name} (${p.containerPort})`).join(', ');
+  ctx.check(found, field, port, 'is not a port the container declares', listed ? `Use one of ${listed}, or add it to ports` : 'Add the port to the container\'s ports');
 }

@@ -14,9 +14,21 @@ export function checkKnownKeys(ctx: ErrorContext, field: string, value: unknown,
       field ? `${field}.${key}` : key,
       (value as Record<string, unknown>)[key],
       `is not a known prop${field ? ` of ${field}` : ''}`,
-      near ? `Did you mean "${near}"?` : `Known props: ${known.join(', ')}`,
+      near ? `Did you mean "${near}"?` : `Known props: ${[...new Set(known)].join(', ')}`,
     );
   }
+}
+
+/** Keys of `T` that a {@link propKeys} list leaves out; `unknown` when none is missing. */
+type MissingKeys<T, Listed> = [Exclude<keyof T, Listed>] extends [never] ? unknown : { readonly missingKeys: Exclude<keyof T, Listed> };
+
+/**
+ * The keys of the props interface `T`, for {@link checkKnownKeys}, checked by the compiler in
+ * both directions: a key of `T` left out fails with `missingKeys: "<key>"`, a key `T` does not
+ * have fails as not assignable. Lists of a base interface spread in: `propKeys<B>()(...A_KEYS, 'b')`.
+ */
+export function propKeys<T extends object>() {
+  return <const K extends readonly (keyof T & string)[]>(...keys: K & MissingKeys<T, K[number]>): readonly (keyof T & string)[] => keys;
 }
 
 /** Requires a plain object (or undefined when `optional`). */

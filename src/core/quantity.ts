@@ -27,8 +27,8 @@ export function parseCpu(ctx: ErrorContext, field: string, value: unknown): Quan
   }
   const amount = Number(match[1]) * (match[3] ? 1 : 1000);
   if (!(amount > 0)) throw ctx.error(field, value, 'must be greater than zero', 'Use at least "1m"');
-  if (match[3] && !Number.isInteger(Number(match[1]))) {
-    throw ctx.error(field, value, 'has a fraction of a millicore', 'Millicores are whole numbers, e.g. "250m"');
+  if (Math.abs(amount - Math.round(amount)) > 1e-9) {
+    throw ctx.error(field, value, 'has a fraction of a millicore', 'The API server rounds CPU up to whole millicores: write e.g. "250m" or "0.25"');
   }
   return { text, amount };
 }

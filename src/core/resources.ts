@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { SIZES, SIZE_NAMES, type SizeName } from './sizes.js';
 import type { EnvironmentProfile } from './environment.js';
 import { ErrorContext } from './errors.js';
-import { checkKnownKeys } from './props.js';
+import { checkKnownKeys, propKeys } from './props.js';
 import { parseCpu, parseMemory, parseStorage, type ByteQuantity, type CpuQuantity, type Quantity } from './quantity.js';
 
 /** A domain-qualified extended resource name, e.g. `nvidia.com/gpu` or `nvidia.com/mig-1g.10gb`. */
@@ -33,7 +33,8 @@ export interface ResourceProps {
   readonly extended?: Readonly<Record<ExtendedResourceName, number>>;
 }
 
-const BASE = ['cpu', 'memory', 'ephemeralStorage'] as const;
+/** The named keys of {@link ResourceAmounts}; the others are extended resources (`domain/name`). */
+const BASE = propKeys<Omit<ResourceAmounts, ExtendedResourceName>>()('cpu', 'memory', 'ephemeralStorage');
 const EXTENDED = /^(?!kubernetes\.io\/|requests\.)[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 /** The size preset a workload runs as, after the environment's `sizeShift`. */
@@ -60,7 +61,7 @@ export function resolveResources(
   const preset = presetOf(ctx, env, size);
   if (explicit !== undefined) {
     ctx.check(explicit !== null && typeof explicit === 'object', field, explicit, 'must be { requests?, limits?, extended? }');
-    checkKnownKeys(ctx, field, explicit, ['requests', 'limits', 'extended']);
+    checkKnownKeys(ctx, field, explicit, propKeys<ResourceProps>()('requests', 'limits', 'extended'));
   }
   for (const side of ['requests', 'limits'] as const) {
     const amounts = explicit?.[side];

@@ -3,7 +3,7 @@ import { parseDuration, type Duration } from './duration.js';
 import { ErrorContext } from './errors.js';
 import { isDnsLabel, isDnsSubdomain, isLabelValue } from './names.js';
 import type { PodScheduling } from './pod.js';
-import { checkKnownKeys } from './props.js';
+import { checkKnownKeys, propKeys } from './props.js';
 
 /** A taint the pods tolerate. */
 export interface TolerationProps {
@@ -42,7 +42,7 @@ export interface SchedulingProps {
 }
 
 /** The keys of {@link SchedulingProps}. */
-export const SCHEDULING_KEYS = ['nodeSelector', 'tolerations', 'affinity', 'spread', 'priorityClassName', 'runtimeClassName', 'terminationGracePeriod', 'hostname', 'subdomain'] as const;
+export const SCHEDULING_KEYS = propKeys<SchedulingProps>()('nodeSelector', 'tolerations', 'affinity', 'spread', 'priorityClassName', 'runtimeClassName', 'terminationGracePeriod', 'hostname', 'subdomain');
 
 const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
@@ -85,7 +85,7 @@ export function resolveScheduling(ctx: ErrorContext, props: SchedulingProps): { 
     tolerations = props.tolerations.map((t, i) => {
       const f = `tolerations[${i}]`;
       ctx.check(t !== null && typeof t === 'object', f, t, 'must be { key, operator?, value?, effect? }');
-      checkKnownKeys(ctx, f, t, ['key', 'operator', 'value', 'effect', 'tolerationSeconds']);
+      checkKnownKeys(ctx, f, t, propKeys<TolerationProps>()('key', 'operator', 'value', 'effect', 'tolerationSeconds'));
       const operator = t.operator ?? (t.value === undefined ? 'Exists' : 'Equal');
       ctx.check(operator === 'Equal' || operator === 'Exists', `${f}.operator`, t.operator, 'must be "Equal" or "Exists"');
       if (t.key !== undefined) ctx.check(typeof t.key === 'string' && isLabelKey(t.key), `${f}.key`, t.key, 'is not a valid taint key');
@@ -102,8 +102,11 @@ export function resolveScheduling(ctx: ErrorContext, props: SchedulingProps): { 
     });
   }
   if (props.affinity !== undefined) ctx.check(props.affinity !== null && typeof props.affinity === 'object', 'affinity', props.affinity, 'must be an object (nodeAffinity, podAffinity, podAntiAffinity)');
-  if (props.affinity !== undefined) checkKnownKeys(ctx, 'affinity', props.affinity, ['nodeAffinity', 'podAffinity', 'podAntiAffinity']);
+  if (props.affinity !== undefined) checkKnownKeys(ctx, 'affinity', props.affinity, propKeys<k8s.Affinity>()('nodeAffinity', 'podAffinity', 'podAntiAffinity'));
   if (props.spread !== undefined) ctx.check(typeof props.spread === 'boolean', 'spread', props.spread, 'must be true or false');
+  if (typeof props.priorityClassName === 'string' && props.priorityClassName.startsWith('system-')) {
+    throw ctx.error('priorityClassName', props.priorityClassName, 'is reserved for pods in kube-system (the Priority admission plugin rejects it elsewhere)', 'Create a PriorityClass of your own, e.g. "high-priority"');
+  }
   for (const key of ['priorityClassName', 'runtimeClassName'] as const) {
     const v = props[key];
     if (v !== undefined) ctx.check(typeof v === 'string' && isDnsSubdomain(v), key, v, 'is not a valid object name (DNS-1123 subdomain)');

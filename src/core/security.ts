@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { ErrorContext } from './errors.js';
-import { checkKnownKeys } from './props.js';
+import { checkKnownKeys, propKeys } from './props.js';
 
 /** Who the container runs as and what it may write. Defaults pass Pod Security "restricted". */
 export interface SecurityProps {
@@ -43,7 +43,7 @@ export interface ResolvedSecurity {
   readonly annotations: Record<string, string>;
 }
 
-const SECURITY_KEYS = ['runAsUser', 'runAsGroup', 'fsGroup', 'writablePaths', 'writableRootFilesystem', 'bindLowPorts'];
+const SECURITY_KEYS = propKeys<SecurityProps>()('runAsUser', 'runAsGroup', 'fsGroup', 'writablePaths', 'writableRootFilesystem', 'bindLowPorts');
 
 /**
  * Checks security props and returns the pod and container security contexts. `field` is
@@ -63,11 +63,19 @@ export function resolveSecurity(ctx: ErrorContext, props: SecurityProps | undefi
   const runAsUser = id('runAsUser', props?.runAsUser, 10001);
   const runAsGroup = id('runAsGroup', props?.runAsGroup, runAsUser);
   const fsGroup = id('fsGroup', props?.fsGroup, runAsGroup);
+  if (props?.writableRootFilesystem !== undefined) {
+    ctx.check(props.writableRootFilesystem !== null && typeof props.writableRootFilesystem === 'object', `${field}.writableRootFilesystem`, props.writableRootFilesystem, 'must be { reason }');
+    checkKnownKeys(ctx, `${field}.writableRootFilesystem`, props.writableRootFilesystem, propKeys<NonNullable<SecurityProps['writableRootFilesystem']>>()('reason'));
+    ctx.check(props.writablePaths === undefined, `${field}.writablePaths`, props.writablePaths, `is set together with ${field}.writableRootFilesystem, which makes every path writable`, 'Keep one: writablePaths (preferred) or the opt-out');
+  }
   const writable = props?.writablePaths ?? ['/tmp'];
+  if (props?.writablePaths !== undefined) ctx.check(Array.isArray(props.writablePaths), `${field}.writablePaths`, props.writablePaths, 'must be a list of absolute paths');
   const volumes: k8s.Volume[] = [];
   const mounts: k8s.VolumeMount[] = [];
   writable.forEach((path, i) => {
     ctx.check(typeof path === 'string' && path.startsWith('/') && !path.includes('..'), `${field}.writablePaths[${i}]`, path, 'must be an absolute path without ".."');
+    const first = writable.findIndex((p) => p.replace(/\/+$/, '') === path.replace(/\/+$/, ''));
+    ctx.check(first === i, `${field}.writablePaths[${i}]`, path, `is also ${field}.writablePaths[${first}]`, 'Each path is mounted once; remove the duplicate');
     const name = `${volumePrefix}${i === 0 && path === '/tmp' ? 'tmp' : `writable-${i}`}`;
     volumes.push({ name, emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } });
     mounts.push({ name, mountPath: path });

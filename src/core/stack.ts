@@ -1,11 +1,15 @@
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, type IConstruct } from 'constructs';
-import type { EnvironmentProfile } from './environment.js';
+import { checkEnvironment, type EnvironmentProfile } from './environment.js';
 import { ErrorContext } from './errors.js';
 import { LABEL } from './labels.js';
 import { KubeObject } from './kube-object.js';
 import { checkDnsLabel } from './names.js';
+import { checkKnownKeys, propKeys } from './props.js';
+
+/** Namespaces the cluster owns; a Stack must not relabel them. */
+const SYSTEM_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease'];
 
 const STACK_BRAND = Symbol.for('keelson.Stack');
 
@@ -67,6 +71,12 @@ export class Stack extends Chart {
     const ctx = new ErrorContext(scope.node.path ? `${scope.node.path}/${id}` : id);
     if (!props || typeof props.env !== 'object' || props.env === null) {
       throw ctx.error('env', props?.env, 'is required', 'Pass an environment profile, e.g. { env: staging } from keelson/presets');
+    }
+    checkKnownKeys(ctx, '', props, propKeys<StackProps>()('env', 'namespace', 'partOf', 'createNamespace', 'outputDir'));
+    checkEnvironment(ctx, 'env', props.env);
+    if (props.createNamespace !== undefined) ctx.check(typeof props.createNamespace === 'boolean', 'createNamespace', props.createNamespace, 'must be true or false');
+    if ((props.createNamespace ?? true) && SYSTEM_NAMESPACES.includes(props.namespace ?? id)) {
+      throw ctx.error('namespace', props.namespace ?? id, 'is a system namespace: its Namespace object is the cluster\'s, and "restricted" Pod Security would stop its pods', 'Use a namespace of your own, or set createNamespace: false');
     }
     const namespace = checkDnsLabel(ctx, 'namespace', props.namespace ?? id);
     super(scope, id, { namespace });

@@ -1,7 +1,8 @@
 import type { ApiObject } from 'cdk8s';
 import { ErrorContext } from './errors.js';
 import { standardLabels } from './labels.js';
-import { checkDnsLabel } from './names.js';
+import { checkDnsLabel, isLabelValue } from './names.js';
+import { checkKnownKeys, propKeys } from './props.js';
 import { Stack } from './stack.js';
 
 /** What {@link addStandardLabels} writes besides the stack's `part-of`. */
@@ -21,6 +22,8 @@ export interface StandardLabelOptions {
  */
 export function addStandardLabels<T extends ApiObject>(object: T, options: StandardLabelOptions = {}): T {
   const ctx = new ErrorContext(object.node.path);
+  checkKnownKeys(ctx, 'options', options, propKeys<StandardLabelOptions>()('name', 'component', 'version'));
+  if (options.version !== undefined) ctx.check(typeof options.version === 'string' && isLabelValue(options.version), 'options.version', options.version, 'is not a valid label value (at most 63 letters, digits, "-", "_", ".")');
   const stack = Stack.of(object);
   const name = checkDnsLabel(ctx, 'name', options.name ?? object.name);
   const component = checkDnsLabel(ctx, 'component', options.component ?? 'custom');

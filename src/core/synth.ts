@@ -8,6 +8,8 @@ import { collectStacks } from './manifest.js';
 import { prepareOutdir, replaceOutdir } from './output-dir.js';
 import type { StackManifest, SynthContext } from './synth-context.js';
 import { toYamlDocument } from './yaml.js';
+import { ErrorContext } from './errors.js';
+import { checkKnownKeys, checkObject, propKeys } from './props.js';
 
 /** Options of {@link synth}. */
 export interface SynthOptions {
@@ -101,6 +103,7 @@ export function renderFiles(stacks: readonly StackManifest[]): Map<string, strin
  * any more disappear. Apps call `synth` from `keelson`, which passes the default extensions.
  */
 export function synthesize(context: SynthContext, options: SynthOptions = {}): SynthResult {
+  checkSynthOptions(options);
   const root = context.root;
   const outdir = path.resolve(options.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist');
   const timings: Record<string, number> = {};
@@ -180,4 +183,13 @@ export function listTree(dir: string): Set<string> | undefined {
 export function readTree(dir: string): Map<string, string> | undefined {
   const names = listTree(dir);
   return names && new Map([...names].sort().map((name) => [name, fs.readFileSync(path.join(dir, name), 'utf8')]));
+}
+
+/** Closed options: a misspelt `outDir` must not send the output to the default folder without a word. */
+function checkSynthOptions(options: SynthOptions): void {
+  const ctx = new ErrorContext('synth');
+  checkObject(ctx, 'options', options, false);
+  checkKnownKeys(ctx, 'options', options, propKeys<SynthOptions>()('outdir', 'only'));
+  if (options.outdir !== undefined) ctx.check(typeof options.outdir === 'string' && options.outdir.trim() !== '', 'options.outdir', options.outdir, 'must be a folder path');
+  if (options.only !== undefined) ctx.check(Array.isArray(options.only) && options.only.every((d) => typeof d === 'string'), 'options.only', options.only, 'must be a list of stack folder names');
 }

@@ -5,7 +5,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { parseDuration, type Duration } from './duration.js';
 import { ErrorContext } from './errors.js';
 import { isDnsSubdomain } from './names.js';
-import { checkKnownKeys } from './props.js';
+import { checkKnownKeys, propKeys } from './props.js';
 import { parseStorage, type ByteQuantity } from './quantity.js';
 
 /** Scratch space that lives as long as the pod. */
@@ -74,7 +74,9 @@ export interface ResolvedVolumes {
 /** Which source a volume has. */
 export type VolumeSourceKind = 'generated' | 'configMap' | 'secret' | 'emptyDir' | 'claim' | 'serviceAccountToken';
 
-const VOLUME_KEYS = ['files', 'fromFiles', 'configMap', 'secret', 'items', 'emptyDir', 'claim', 'serviceAccountToken'];
+const VOLUME_KEYS = propKeys<VolumeProps>()('files', 'fromFiles', 'configMap', 'secret', 'items', 'emptyDir', 'claim', 'serviceAccountToken');
+const EMPTY_DIR_KEYS = propKeys<EmptyDirProps>()('sizeLimit', 'medium');
+const TOKEN_KEYS = propKeys<ServiceAccountTokenProps>()('audience', 'expiration', 'fileName');
 const VOLUME_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const FILE_KEY = /^[-._a-zA-Z0-9]+$/;
 
@@ -147,7 +149,7 @@ export function resolveVolumes(
     } else if (v.emptyDir !== undefined) {
       const e: EmptyDirProps = v.emptyDir === true ? {} : v.emptyDir;
       ctx.check(e !== null && typeof e === 'object', `${f}.emptyDir`, e, 'must be true or { sizeLimit?, medium? }');
-      checkKnownKeys(ctx, `${f}.emptyDir`, e, ['sizeLimit', 'medium']);
+      checkKnownKeys(ctx, `${f}.emptyDir`, e, EMPTY_DIR_KEYS);
       if (e.medium !== undefined) ctx.check(e.medium === 'Memory', `${f}.emptyDir.medium`, e.medium, 'must be "Memory" (or left out for the node\'s disk)');
       const sizeLimit = parseStorage(ctx, `${f}.emptyDir.sizeLimit`, e.sizeLimit ?? '1Gi').text;
       volumes.push({ name, emptyDir: { ...(e.medium ? { medium: e.medium } : {}), sizeLimit: k8s.Quantity.fromString(sizeLimit) } });
@@ -159,7 +161,7 @@ export function resolveVolumes(
     } else {
       const t = v.serviceAccountToken!;
       ctx.check(t !== null && typeof t === 'object', `${f}.serviceAccountToken`, t, 'must be { audience, expiration?, fileName? }');
-      checkKnownKeys(ctx, `${f}.serviceAccountToken`, t, ['audience', 'expiration', 'fileName']);
+      checkKnownKeys(ctx, `${f}.serviceAccountToken`, t, TOKEN_KEYS);
       ctx.check(typeof t.audience === 'string' && t.audience.length > 0, `${f}.serviceAccountToken.audience`, t.audience, 'is required');
       const expiration = parseDuration(ctx, `${f}.serviceAccountToken.expiration`, t.expiration ?? '1h', 600);
       ctx.check(expiration <= 2 ** 32, `${f}.serviceAccountToken.expiration`, t.expiration, 'is too long');
@@ -189,7 +191,7 @@ export interface MountProps {
   readonly readOnly?: boolean;
 }
 
-const MOUNT_KEYS = ['path', 'volume', 'subPath', 'readOnly'];
+const MOUNT_KEYS = propKeys<MountProps>()('path', 'volume', 'subPath', 'readOnly');
 
 /**
  * Checks a container's mounts against the pod's volumes: known volume, absolute path, one

@@ -9,6 +9,8 @@ import { parseStorage, type ByteQuantity } from '../core/quantity.js';
 import { resolveResources } from '../core/resources.js';
 import type { ResolvedSecurity } from '../core/security.js';
 import { Stack } from '../core/stack.js';
+import { parseCronSchedule } from '../core/cron.js';
+import { checkKnownKeys, propKeys } from '../core/props.js';
 import { KubeObject } from '../core/kube-object.js';
 
 /** Scheduled dumps of a database to a PersistentVolumeClaim. */
@@ -54,8 +56,6 @@ export interface DatabaseBackupOptions {
 }
 
 const BACKUP_PATH = '/backup';
-const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
-const CRON_MACRO = /^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/;
 
 /**
  * A CronJob that dumps the database into a PersistentVolumeClaim, one
@@ -71,18 +71,12 @@ export class DatabaseBackup extends Construct {
   constructor(scope: Construct, id: string, options: DatabaseBackupOptions) {
     super(scope, id);
     const { ctx, props } = options;
+    checkKnownKeys(ctx, 'DatabaseBackup options', options, propKeys<DatabaseBackupOptions>()('ctx', 'props', 'name', 'identity', 'image', 'serviceAccountName', 'security', 'defaultStorage', 'extension', 'env', 'script'));
     const env = Stack.of(this).env;
     ctx.check(typeof props === 'object' && props !== null, 'backup', props, 'must be an object', 'Use backup: {} for nightly dumps with the defaults');
-    const schedule = props.schedule ?? '0 3 * * *';
-    const fields = typeof schedule === 'string' ? schedule.trim().split(/\s+/) : [];
-    ctx.check(
-      CRON_MACRO.test(String(schedule)) || (fields.length === 5 && fields.every((f) => CRON_FIELD.test(f))),
-      'backup.schedule',
-      schedule,
-      'is not a cron schedule (5 fields: minute hour day-of-month month day-of-week)',
-      'e.g. "0 3 * * *" for 03:00 every day',
-    );
-    if (props.timeZone !== undefined) ctx.check(typeof props.timeZone === 'string' && /^[A-Za-z]+(?:[/_+-][A-Za-z0-9]+)*$/.test(props.timeZone), 'backup.timeZone', props.timeZone, 'is not an IANA time zone name', 'e.g. "Europe/Berlin" or "UTC"');
+    checkKnownKeys(ctx, 'backup', props, propKeys<BackupProps>()('schedule', 'timeZone', 'retain', 'storage', 'storageClass', 'deadline'));
+    // The same checks as a CronJob's schedule and time zone (the API server's cron parser and the tz database).
+    const { expression: schedule } = parseCronSchedule(ctx, 'backup.schedule', props.schedule ?? '0 3 * * *', 'backup.timeZone', props.timeZone);
     const retain = props.retain ?? 7;
     ctx.check(Number.isInteger(retain) && retain >= 1 && retain <= 1000, 'backup.retain', retain, 'must be a whole number from 1 to 1000');
     const storage = parseStorage(ctx, 'backup.storage', props.storage ?? options.defaultStorage);

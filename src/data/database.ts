@@ -18,6 +18,7 @@ import { Workload, type WorkloadPort } from '../core/workload.js';
 import { waive } from '../core/checks/waivers.js';
 import { ExternalSecret } from '../imports/external-secrets.js';
 import { DisruptionBudget } from '../scaling/disruption-budget.js';
+import { checkKnownKeys, checkObject, propKeys } from '../core/props.js';
 import { templateContainers, VerticalAutoscaler, type VerticalScalingProps } from '../scaling/vertical-autoscaler.js';
 import { addWorkloadMonitoring, type WorkloadMonitoring } from '../observability/workload-monitoring.js';
 import type { AlertRuleProps } from '../observability/prometheus-rule.js';
@@ -222,6 +223,13 @@ export interface DatabaseMembers {
 
 const MAX_NAME = 40;
 
+/** The keys of {@link DatabaseProps}; engines with more props spread these into their own {@link propKeys} list. */
+export const DATABASE_KEYS = propKeys<DatabaseProps<string>>()(
+  'credentials', 'version', 'name', 'storage', 'storageClass', 'accessMode', 'size', 'resources', 'metrics', 'alerts', 'backup', 'terminationGracePeriod', 'vpa',
+);
+const SECRET_CREDENTIAL_KEYS = propKeys<SecretCredentials<string>>()('secret', 'keys');
+const EXTERNAL_CREDENTIAL_KEYS = propKeys<ExternalSecretCredentials<string>['externalSecret']>()('store', 'storeKind', 'remoteKey', 'properties', 'refreshInterval', 'secretName');
+
 /** The error context of a construct that is about to be created as `scope/id` (for checks before `super`). */
 export function errorContextFor(scope: Construct, id: string): ErrorContext {
   return new ErrorContext(scope.node.path ? `${scope.node.path}/${id}` : id);
@@ -295,10 +303,13 @@ export abstract class Database<K extends string> extends Workload {
   /** Pods of the read-replica StatefulSet the subclass adds with {@link addMembers} (0 for none). */
   protected readonly readReplicaCount: number;
 
-  protected constructor(scope: Construct, id: string, props: DatabaseProps<K>, engine: Engine<K>, readReplicas?: ReadReplicaProps) {
+  /** `keys` are every props key the engine accepts (a {@link propKeys} list of its props). */
+  protected constructor(scope: Construct, id: string, props: DatabaseProps<K>, engine: Engine<K>, readReplicas?: ReadReplicaProps, keys: readonly string[] = DATABASE_KEYS) {
     super(scope, id);
     const ctx = this.ctx;
     if (!props || typeof props !== 'object') throw ctx.error('props', props, 'are required', 'Pass at least { credentials }');
+    checkKnownKeys(ctx, '', props, keys);
+    if (props.metrics !== undefined) ctx.check(typeof props.metrics === 'boolean', 'metrics', props.metrics, 'must be true or false');
     const env = this.stack.env;
     this.engine = engine;
     this.name = checkServiceName(ctx, props.name === undefined ? 'id' : 'name', props.name ?? id, MAX_NAME);
@@ -499,6 +510,7 @@ export abstract class Database<K extends string> extends Workload {
     if (replicas === null || typeof replicas !== 'object') {
       throw this.ctx.error('replicas', replicas, 'must be an object like { count: 2 }', 'Omit replicas for a primary without read replicas');
     }
+    checkKnownKeys(this.ctx, 'replicas', replicas, propKeys<ReadReplicaProps>()('count'));
     if (replicas.count === undefined) return Math.max(1, this.stack.env.replicas - 1);
     this.ctx.check(replicas.count !== 0, 'replicas.count', 0, 'must be at least 1', 'Omit replicas for a primary without read replicas');
     return checkReplicas(this.ctx, 'replicas.count', replicas.count, 1);
@@ -529,8 +541,21 @@ export abstract class Database<K extends string> extends Workload {
     };
     let secretName: string;
     const keys = {} as Record<K, string>;
+    if ('externalSecret' in credentials && 'secret' in credentials) {
+      throw ctx.error('credentials.externalSecret', credentials.externalSecret, 'is set together with credentials.secret', 'Use an existing Secret ({ secret }) or an external store ({ externalSecret }), not both');
+    }
+    const checkRoles = (field: string, map: unknown): void => {
+      if (map === undefined) return;
+      checkObject(ctx, field, map);
+      const unknown = Object.keys(map as object).find((k) => !roles.includes(k as K));
+      if (unknown !== undefined) throw ctx.error(`${field}.${unknown}`, (map as Record<string, unknown>)[unknown], `is not a ${this.engine.title} credential`, `Use ${roles.join(', ')}`);
+    };
     if ('externalSecret' in credentials) {
       const ext = credentials.externalSecret;
+      checkObject(ctx, 'credentials.externalSecret', ext, false);
+      checkKnownKeys(ctx, 'credentials', credentials, propKeys<ExternalSecretCredentials<string>>()('externalSecret'));
+      checkKnownKeys(ctx, 'credentials.externalSecret', ext, EXTERNAL_CREDENTIAL_KEYS);
+      checkRoles('credentials.externalSecret.properties', ext.properties);
       const store = checkName('credentials.externalSecret.store', ext?.store);
       const storeKind = ext.storeKind ?? 'ClusterSecretStore';
       ctx.check(storeKind === 'SecretStore' || storeKind === 'ClusterSecretStore', 'credentials.externalSecret.storeKind', storeKind, 'must be "SecretStore" or "ClusterSecretStore"');
@@ -555,13 +580,13 @@ export abstract class Database<K extends string> extends Workload {
       if (!('secret' in credentials) || credentials.secret === undefined) {
         throw ctx.error('credentials.secret', undefined, 'is required', 'Name an existing Secret, or use { externalSecret: { store, remoteKey } }');
       }
+      checkKnownKeys(ctx, 'credentials', credentials, SECRET_CREDENTIAL_KEYS);
+      checkRoles('credentials.keys', credentials.keys);
       secretName = checkName('credentials.secret', credentials.secret);
       for (const role of roles) {
         const given = credentials.keys && role in credentials.keys ? credentials.keys[role] : this.engine.credentialKeys[role];
         keys[role] = checkKey(`credentials.keys.${role}`, given);
       }
-      const unknown = Object.keys(credentials.keys ?? {}).filter((k) => !roles.includes(k as K));
-      if (unknown.length) throw ctx.error(`credentials.keys.${unknown[0]}`, unknown[0], `is not a ${this.engine.title} credential`, `Use ${roles.join(', ')}`);
       this.node.addValidation({ validate: () => this.checkSecretKeys(secretName, keys) });
     }
     const refs = {} as Record<K, SecretKeyRef>;

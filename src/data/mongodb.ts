@@ -1,5 +1,6 @@
 import type { Construct } from 'constructs';
-import { Database, type DatabaseProps, engineAlert, type Engine } from './database.js';
+import { DATABASE_KEYS, Database, type DatabaseProps, engineAlert, type Engine } from './database.js';
+import { propKeys } from '../core/props.js';
 
 /** The credentials MongoDB reads from the Secret: the root user the image creates on first start. */
 export type MongoDbCredential = 'username' | 'password';
@@ -19,7 +20,7 @@ const DATA = '/data/db';
  */
 export class MongoDb extends Database<MongoDbCredential> {
   constructor(scope: Construct, id: string, props: MongoDbProps) {
-    super(scope, id, props, mongoEngine());
+    super(scope, id, props, mongoEngine(), undefined, propKeys<MongoDbProps>()(...DATABASE_KEYS));
   }
 }
 

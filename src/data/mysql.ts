@@ -1,5 +1,6 @@
 import type { Construct } from 'constructs';
-import { Database, errorContextFor, type DatabaseProps, engineAlert, type Engine } from './database.js';
+import { DATABASE_KEYS, Database, errorContextFor, type DatabaseProps, engineAlert, type Engine } from './database.js';
+import { propKeys } from '../core/props.js';
 
 /** The credentials MySQL reads from the Secret: the root password and an application user the image creates on first start. */
 export type MySqlCredential = 'rootPassword' | 'username' | 'password';
@@ -35,7 +36,7 @@ export class MySql extends Database<MySqlCredential> {
       'is not a valid MySQL database name (letters, digits and "_", at most 64 characters)',
       'e.g. "orders"',
     );
-    super(scope, id, props, mysqlEngine(database));
+    super(scope, id, props, mysqlEngine(database), undefined, propKeys<MySqlProps>()(...DATABASE_KEYS, 'database'));
     this.database = database;
   }
 }

@@ -2,7 +2,8 @@ import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { ExportedValue } from '../core/env-value.js';
 import { KubeObject } from '../core/kube-object.js';
-import { Database, errorContextFor, type DatabaseProps, engineAlert, type Engine, type ReadReplicaProps } from './database.js';
+import { DATABASE_KEYS, Database, errorContextFor, type DatabaseProps, engineAlert, type Engine, type ReadReplicaProps } from './database.js';
+import { propKeys } from '../core/props.js';
 
 /** The credentials Postgres reads from the Secret: the superuser the image creates on first start. */
 export type PostgresCredential = 'username' | 'password';
@@ -73,7 +74,7 @@ export class Postgres extends Database<PostgresCredential> {
 
   constructor(scope: Construct, id: string, props: PostgresProps) {
     const database = checkDatabaseName(scope, id, props);
-    super(scope, id, props, postgresEngine(database, props?.replicas !== undefined), props?.replicas);
+    super(scope, id, props, postgresEngine(database, props?.replicas !== undefined), props?.replicas, propKeys<PostgresProps>()(...DATABASE_KEYS, 'database', 'replicas'));
     this.database = database;
     if (this.readReplicaCount > 0) {
       const members = this.addMembers('replica', this.readReplicaCount, `${this.name}-replica`, `${this.name}-read`);

@@ -1,5 +1,6 @@
 import type { Construct } from 'constructs';
-import { Database, type DatabaseProps, engineAlert, type Engine } from './database.js';
+import { DATABASE_KEYS, Database, type DatabaseProps, engineAlert, type Engine } from './database.js';
+import { propKeys } from '../core/props.js';
 
 /** The credential Redis reads from the Secret: the password of the default user. */
 export type RedisCredential = 'password';
@@ -24,7 +25,7 @@ const REDIS_CONF = [`port ${PORT}`, `dir ${DATA}`, 'appendonly yes', 'appendfsyn
  */
 export class Redis extends Database<RedisCredential> {
   constructor(scope: Construct, id: string, props: RedisProps) {
-    super(scope, id, props, redisEngine());
+    super(scope, id, props, redisEngine(), undefined, propKeys<RedisProps>()(...DATABASE_KEYS));
   }
 }
 

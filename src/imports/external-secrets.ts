@@ -1,5 +1,7 @@
 import { ApiObject, type ApiObjectMetadata } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { ErrorContext } from '../core/errors.js';
+import { checkKnownKeys, checkObject, propKeys } from '../core/props.js';
 
 /** The store an ExternalSecret reads from. */
 export interface ExternalSecretStoreRef {
@@ -98,6 +100,39 @@ export class ExternalSecret extends ApiObject {
   public static readonly GVK = { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret' } as const;
 
   constructor(scope: Construct, id: string, props: ExternalSecretProps) {
+    checkExternalSecretProps(new ErrorContext(scope.node.path ? `${scope.node.path}/${id}` : id), props);
     super(scope, id, { ...ExternalSecret.GVK, metadata: props.metadata, spec: props.spec });
   }
+}
+
+type Template = NonNullable<ExternalSecretTarget['template']>;
+const REMOTE_REF_KEYS = propKeys<ExternalSecretRemoteRef>()('key', 'property', 'version', 'decodingStrategy', 'metadataPolicy', 'conversionStrategy');
+
+/**
+ * The operator's CRD is structural: the API server prunes fields it does not know, so a
+ * misspelt field would vanish without a word. Every level is closed here instead.
+ */
+function checkExternalSecretProps(ctx: ErrorContext, props: ExternalSecretProps): void {
+  checkObject(ctx, 'props', props, false);
+  checkKnownKeys(ctx, '', props, propKeys<ExternalSecretProps>()('metadata', 'spec'));
+  const spec = props.spec;
+  checkObject(ctx, 'spec', spec, false);
+  checkKnownKeys(ctx, 'spec', spec, propKeys<ExternalSecretSpec>()('secretStoreRef', 'target', 'data', 'dataFrom', 'refreshInterval', 'refreshPolicy'));
+  checkObject(ctx, 'spec.secretStoreRef', spec.secretStoreRef, false);
+  checkKnownKeys(ctx, 'spec.secretStoreRef', spec.secretStoreRef, propKeys<ExternalSecretStoreRef>()('name', 'kind'));
+  checkObject(ctx, 'spec.target', spec.target);
+  checkKnownKeys(ctx, 'spec.target', spec.target, propKeys<ExternalSecretTarget>()('name', 'creationPolicy', 'deletionPolicy', 'immutable', 'template'));
+  checkObject(ctx, 'spec.target.template', spec.target?.template);
+  checkKnownKeys(ctx, 'spec.target.template', spec.target?.template, propKeys<Template>()('type', 'metadata', 'data', 'engineVersion', 'mergePolicy'));
+  checkKnownKeys(ctx, 'spec.target.template.metadata', spec.target?.template?.metadata, propKeys<NonNullable<Template['metadata']>>()('labels', 'annotations'));
+  (spec.data ?? []).forEach((d, i) => {
+    checkObject(ctx, `spec.data[${i}]`, d, false);
+    checkKnownKeys(ctx, `spec.data[${i}]`, d, propKeys<ExternalSecretData>()('secretKey', 'remoteRef'));
+    checkKnownKeys(ctx, `spec.data[${i}].remoteRef`, d.remoteRef, REMOTE_REF_KEYS);
+  });
+  (spec.dataFrom ?? []).forEach((d, i) => {
+    checkObject(ctx, `spec.dataFrom[${i}]`, d, false);
+    checkKnownKeys(ctx, `spec.dataFrom[${i}]`, d, propKeys<ExternalSecretDataFrom>()('extract'));
+    checkKnownKeys(ctx, `spec.dataFrom[${i}].extract`, d.extract, REMOTE_REF_KEYS);
+  });
 }

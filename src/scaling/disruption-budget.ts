@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ErrorContext } from '../core/errors.js';
 import { KubeObject } from '../core/kube-object.js';
-import { checkKnownKeys } from '../core/props.js';
+import { checkKnownKeys, checkObject, propKeys } from '../core/props.js';
 
 /** How many pods a voluntary disruption (node drain) may take down at once. */
 export interface DisruptionProps {
@@ -42,15 +42,17 @@ export class DisruptionBudget extends Construct {
 
   constructor(scope: Construct, id: string, props: DisruptionBudgetProps) {
     super(scope, id);
-    const ctx = props.errors?.ctx ?? new ErrorContext(this.node.path);
+    const ctx = props?.errors?.ctx ?? new ErrorContext(this.node.path);
+    checkObject(ctx, 'props', props, false);
+    checkKnownKeys(ctx, '', props, propKeys<DisruptionBudgetProps>()('selector', 'minReplicas', 'budget', 'metadata', 'errors'));
     const field = props.errors?.field ?? 'disruption';
     const d = props.budget;
     if (d !== undefined) {
       ctx.check(d !== null && typeof d === 'object', field, d, 'must be { maxUnavailable } or { minAvailable }');
-      checkKnownKeys(ctx, field, d, ['maxUnavailable', 'minAvailable']);
+      checkKnownKeys(ctx, field, d, propKeys<DisruptionProps>()('maxUnavailable', 'minAvailable'));
     }
     if (d?.minAvailable !== undefined && d.maxUnavailable !== undefined) {
-      throw ctx.error(field, d, 'sets both minAvailable and maxUnavailable', 'Set one of them');
+      throw ctx.error(`${field}.minAvailable`, d.minAvailable, `is set together with ${field}.maxUnavailable (${JSON.stringify(d.maxUnavailable)})`, 'A PodDisruptionBudget takes one of them; keep one');
     }
     const min = props.minReplicas;
     const budget = (f: string, v: number | string, blocks: (n: number, percent: boolean) => boolean): k8s.IntOrString => {

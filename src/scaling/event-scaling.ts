@@ -5,7 +5,7 @@ import type { EnvironmentProfile } from '../core/environment.js';
 import type { ErrorContext } from '../core/errors.js';
 import type { KubeObject } from '../core/kube-object.js';
 import { checkReplicas } from '../core/pod.js';
-import { checkKnownKeys, checkObject } from '../core/props.js';
+import { checkKnownKeys, checkObject, propKeys } from '../core/props.js';
 import { resolveTriggers, type ResolvedTrigger, type ScaleTrigger } from './keda-triggers.js';
 import type { ReplicaRange } from './replicas.js';
 import type { ScalingBehavior } from './scaling-behavior.js';
@@ -28,9 +28,9 @@ export interface EventScalingProps {
 }
 
 /** The keys of {@link EventScalingProps} a ScaledObject reads; a ScaledJob reads {@link JOB_EVENT_KEYS}. */
-export const EVENT_KEYS = ['triggers', 'min', 'max', 'pollingInterval', 'cooldownPeriod', 'behavior'];
+export const EVENT_KEYS = propKeys<EventScalingProps>()('triggers', 'min', 'max', 'pollingInterval', 'cooldownPeriod', 'behavior');
 /** The keys of {@link EventScalingProps} a ScaledJob reads. */
-export const JOB_EVENT_KEYS = ['triggers', 'min', 'max', 'pollingInterval'];
+export const JOB_EVENT_KEYS = propKeys<Omit<EventScalingProps, 'cooldownPeriod' | 'behavior'>>()('triggers', 'min', 'max', 'pollingInterval');
 
 /** Checked event scaling: replica bounds after the environment, polling and cooldown in seconds, triggers. */
 export interface ResolvedEventScaling {

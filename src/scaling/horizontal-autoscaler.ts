@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ErrorContext } from '../core/errors.js';
 import { KubeObject } from '../core/kube-object.js';
+import { checkKnownKeys, checkObject, propKeys } from '../core/props.js';
 import { resolveMetrics } from './hpa-metrics.js';
 import type { AutoscaleProps, ReplicaRange } from './replicas.js';
 import { resolveBehavior } from './scaling-behavior.js';
@@ -37,7 +38,9 @@ export class HorizontalAutoscaler extends Construct {
 
   constructor(scope: Construct, id: string, props: HorizontalAutoscalerProps) {
     super(scope, id);
-    const ctx = props.errors?.ctx ?? new ErrorContext(this.node.path);
+    const ctx = props?.errors?.ctx ?? new ErrorContext(this.node.path);
+    // Workloads pass props they built from checked `autoscale` props; direct callers' props are checked here.
+    if (!props?.errors) checkProps(ctx, props);
     const field = props.errors?.field ?? 'autoscale';
     const t = props.targets;
     const metrics: k8s.MetricSpecV2[] = [];
@@ -56,5 +59,27 @@ export class HorizontalAutoscaler extends Construct {
         ...(behavior ? { behavior } : {}),
       },
     });
+  }
+}
+
+const TARGET_KEYS = propKeys<NonNullable<HorizontalAutoscalerProps['targets']>>()('cpu', 'memory', 'metrics', 'behavior');
+
+/** Closed props, a range an HPA can scale in, and utilization targets as percentages. */
+function checkProps(ctx: ErrorContext, props: HorizontalAutoscalerProps): void {
+  checkObject(ctx, 'props', props, false);
+  checkKnownKeys(ctx, '', props, propKeys<HorizontalAutoscalerProps>()('target', 'range', 'targets', 'metadata', 'errors'));
+  checkObject(ctx, 'target', props.target, false);
+  checkKnownKeys(ctx, 'target', props.target, propKeys<ScaleTarget>()('apiVersion', 'kind', 'name'));
+  checkObject(ctx, 'range', props.range, false);
+  checkKnownKeys(ctx, 'range', props.range, propKeys<ReplicaRange>()('min', 'max'));
+  const { min, max } = props.range;
+  ctx.check(Number.isInteger(min) && min >= 1, 'range.min', min, 'must be a whole number from 1');
+  ctx.check(Number.isInteger(max) && max > min, 'range.max', max, `must be a whole number greater than range.min (${min})`, 'An autoscaler with min = max scales nothing');
+  if (props.targets === undefined) return;
+  checkObject(ctx, 'targets', props.targets);
+  checkKnownKeys(ctx, 'targets', props.targets, TARGET_KEYS);
+  for (const metric of ['cpu', 'memory'] as const) {
+    const v = props.targets[metric];
+    if (v !== undefined) ctx.check(Number.isInteger(v) && v >= 1 && v <= 100, `targets.${metric}`, v, 'must be a whole percentage from 1 to 100');
   }
 }

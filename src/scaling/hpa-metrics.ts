@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { quantityAmount } from '../core/checks/autoscalers.js';
 import type { ErrorContext } from '../core/errors.js';
 import { checkLabels } from '../core/scheduling.js';
-import { checkKnownKeys, checkObject } from '../core/props.js';
+import { checkKnownKeys, checkObject, propKeys } from '../core/props.js';
 
 /** A metric every pod reports, averaged over the pods (served by a metrics adapter, e.g. requests per second from prometheus-adapter). */
 export interface PodsMetric {
@@ -48,7 +48,7 @@ export function resolveMetrics(ctx: ErrorContext, field: string, metrics: readon
     const f = `${field}[${i}]`;
     checkObject(ctx, f, m, false);
     ctx.check(m.type === 'pods' || m.type === 'external', `${f}.type`, m.type, 'must be "pods" or "external"', 'Scale on cpu and memory with autoscale.cpu / autoscale.memory');
-    checkKnownKeys(ctx, f, m, m.type === 'pods' ? ['type', 'name', 'averageValue', 'selector'] : ['type', 'name', 'value', 'averageValue', 'selector']);
+    checkKnownKeys(ctx, f, m, m.type === 'pods' ? propKeys<PodsMetric>()('type', 'name', 'averageValue', 'selector') : propKeys<ExternalMetric>()('type', 'name', 'value', 'averageValue', 'selector'));
     ctx.check(typeof m.name === 'string' && METRIC_NAME.test(m.name), `${f}.name`, m.name, 'is not a metric name', 'Use the name the metrics adapter serves, e.g. "http_requests_per_second"');
     const selector = m.selector === undefined ? undefined : { matchLabels: checkLabels(ctx, `${f}.selector`, m.selector) };
     const metric: k8s.MetricIdentifierV2 = { name: m.name, ...(selector ? { selector } : {}) };

@@ -2,7 +2,7 @@ import { ExportedValue, type SecretKeyRef } from '../core/env-value.js';
 import type { ErrorContext } from '../core/errors.js';
 import { parseCronSchedule } from '../core/cron.js';
 import { isDnsLabel } from '../core/names.js';
-import { checkKnownKeys, checkObject } from '../core/props.js';
+import { checkKnownKeys, checkObject, propKeys } from '../core/props.js';
 
 /** Credentials a trigger reads from existing Secrets, by KEDA parameter name; they become a TriggerAuthentication. */
 export type TriggerSecrets = Readonly<Record<string, SecretKeyRef>>;
@@ -129,11 +129,11 @@ interface Spec {
 
 const COMMON = ['type', 'name'];
 const SPECS: Readonly<Record<ScaleTrigger['type'], Spec>> = {
-  'redis-list': { kedaType: 'redis', keys: ['address', 'listName', 'listLength', 'activationListLength', 'databaseIndex', 'passwordFromEnv', 'secrets'], secretParams: ['password', 'username', 'tls', 'ca', 'cert', 'key'] },
-  'kafka-lag': { kedaType: 'kafka', keys: ['bootstrapServers', 'consumerGroup', 'topic', 'lagThreshold', 'activationLagThreshold', 'secrets'], secretParams: ['sasl', 'username', 'password', 'tls', 'ca', 'cert', 'key', 'keyPassword'] },
-  rabbitmq: { kedaType: 'rabbitmq', keys: ['host', 'queueName', 'mode', 'value', 'activationValue', 'protocol'], secretParams: ['host'] },
-  prometheus: { kedaType: 'prometheus', keys: ['serverAddress', 'query', 'threshold', 'activationThreshold', 'secrets'], secretParams: ['bearerToken', 'username', 'password', 'ca', 'cert', 'key'] },
-  cron: { kedaType: 'cron', keys: ['timezone', 'start', 'end', 'desiredReplicas'], secretParams: [] },
+  'redis-list': { kedaType: 'redis', keys: propKeys<RedisListTrigger>()('type', 'name', 'address', 'listName', 'listLength', 'activationListLength', 'databaseIndex', 'passwordFromEnv', 'secrets'), secretParams: ['password', 'username', 'tls', 'ca', 'cert', 'key'] },
+  'kafka-lag': { kedaType: 'kafka', keys: propKeys<KafkaLagTrigger>()('type', 'name', 'bootstrapServers', 'consumerGroup', 'topic', 'lagThreshold', 'activationLagThreshold', 'secrets'), secretParams: ['sasl', 'username', 'password', 'tls', 'ca', 'cert', 'key', 'keyPassword'] },
+  rabbitmq: { kedaType: 'rabbitmq', keys: propKeys<RabbitMqTrigger>()('type', 'name', 'host', 'queueName', 'mode', 'value', 'activationValue', 'protocol'), secretParams: ['host'] },
+  prometheus: { kedaType: 'prometheus', keys: propKeys<PrometheusTrigger>()('type', 'name', 'serverAddress', 'query', 'threshold', 'activationThreshold', 'secrets'), secretParams: ['bearerToken', 'username', 'password', 'ca', 'cert', 'key'] },
+  cron: { kedaType: 'cron', keys: propKeys<CronTrigger>()('type', 'name', 'timezone', 'start', 'end', 'desiredReplicas'), secretParams: [] },
 };
 
 const CRON_FIELDS = /^\S+(\s+\S+){4}$/;

@@ -1,7 +1,7 @@
 import type { EnvironmentProfile } from '../core/environment.js';
 import { ErrorContext } from '../core/errors.js';
 import { checkReplicas } from '../core/pod.js';
-import { checkKnownKeys } from '../core/props.js';
+import { checkKnownKeys, propKeys } from '../core/props.js';
 import { resolveMetrics, type MetricTarget } from './hpa-metrics.js';
 import { resolveBehavior, type ScalingBehavior } from './scaling-behavior.js';
 
@@ -44,7 +44,7 @@ export function resolveReplicaRange(ctx: ErrorContext, env: EnvironmentProfile, 
   }
   if (!autoscale) return { min: env.replicas, max: env.replicas };
   ctx.check(typeof autoscale === 'object' && autoscale !== null, 'autoscale', autoscale, 'must be { min, max, cpu?, memory?, metrics?, behavior? }');
-  checkKnownKeys(ctx, 'autoscale', autoscale, ['min', 'max', 'cpu', 'memory', 'metrics', 'behavior']);
+  checkKnownKeys(ctx, 'autoscale', autoscale, propKeys<AutoscaleProps>()('min', 'max', 'cpu', 'memory', 'metrics', 'behavior'));
   const min = checkReplicas(ctx, 'autoscale.min', autoscale.min);
   const max = checkReplicas(ctx, 'autoscale.max', autoscale.max);
   ctx.check(min <= max, 'autoscale.min', min, `is greater than autoscale.max (${max})`, 'Set min <= max');

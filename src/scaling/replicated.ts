@@ -4,6 +4,7 @@ import { waive } from '../core/checks/waivers.js';
 import type { EnvironmentProfile } from '../core/environment.js';
 import type { ErrorContext } from '../core/errors.js';
 import type { KubeObject } from '../core/kube-object.js';
+import { checkKnownKeys, propKeys } from '../core/props.js';
 import { DisruptionBudget, type DisruptionProps } from './disruption-budget.js';
 import { addTriggerAuthentications, type ResolvedEventScaling } from './event-scaling.js';
 import { HorizontalAutoscaler, type ScaleTarget } from './horizontal-autoscaler.js';
@@ -58,6 +59,7 @@ export interface ReplicaObjects {
  * the environment's choice, not a finding).
  */
 export function addReplicaObjects(scope: Construct, props: ReplicatedProps): ReplicaObjects {
+  checkKnownKeys(props.ctx, '', props, propKeys<ReplicatedProps>()('ctx', 'env', 'target', 'metadata', 'selector', 'range', 'autoscale', 'events', 'vertical', 'disruption'));
   let autoscaler: KubeObject | undefined;
   let scaledObject: KubeObject | undefined;
   let replicaScaler: ReplicaScaler | undefined;

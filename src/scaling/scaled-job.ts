@@ -1,6 +1,8 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { ErrorContext } from '../core/errors.js';
 import { KubeObject } from '../core/kube-object.js';
+import { checkKnownKeys, propKeys } from '../core/props.js';
 import { KedaScaledJobKind } from '../imports/keda.sh.js';
 import type { ResolvedEventScaling } from './event-scaling.js';
 
@@ -24,6 +26,7 @@ export class ScaledJob extends Construct {
 
   constructor(scope: Construct, id: string, props: ScaledJobProps) {
     super(scope, id);
+    checkKnownKeys(new ErrorContext(this.node.path), '', props, propKeys<ScaledJobProps>()('job', 'scaling', 'metadata'));
     const s = props.scaling;
     this.object = KubeObject.create(this, 'resource', KedaScaledJobKind, {
       metadata: props.metadata,

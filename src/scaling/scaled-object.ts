@@ -1,6 +1,8 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { ErrorContext } from '../core/errors.js';
 import { KubeObject } from '../core/kube-object.js';
+import { checkKnownKeys, propKeys } from '../core/props.js';
 import { KedaScaledObjectKind } from '../imports/keda.sh.js';
 import type { ResolvedEventScaling } from './event-scaling.js';
 import type { ScaleTarget } from './horizontal-autoscaler.js';
@@ -27,6 +29,7 @@ export class ScaledObject extends Construct {
 
   constructor(scope: Construct, id: string, props: ScaledObjectProps) {
     super(scope, id);
+    checkKnownKeys(new ErrorContext(this.node.path), '', props, propKeys<ScaledObjectProps>()('target', 'scaling', 'behavior', 'metadata'));
     const s = props.scaling;
     this.object = KubeObject.create(this, 'resource', KedaScaledObjectKind, {
       metadata: props.metadata,

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { parseDuration, type Duration } from '../core/duration.js';
 import type { ErrorContext } from '../core/errors.js';
-import { checkKnownKeys, checkObject } from '../core/props.js';
+import { checkKnownKeys, checkObject, propKeys } from '../core/props.js';
 
 /** One limit on how fast replicas change: at most `value` pods (or percent of the current count) per `period`. */
 export interface ScalingPolicy {
@@ -54,7 +54,7 @@ export const BEHAVIOR_PRESETS: Readonly<Record<'fast-up-slow-down' | 'steady', k
 
 function resolveRules(ctx: ErrorContext, field: string, rules: ScalingRules): k8s.HpaScalingRulesV2 {
   checkObject(ctx, field, rules, false);
-  checkKnownKeys(ctx, field, rules, ['stabilizationWindow', 'policies', 'select']);
+  checkKnownKeys(ctx, field, rules, propKeys<ScalingRules>()('stabilizationWindow', 'policies', 'select'));
   const window = rules.stabilizationWindow === undefined ? undefined : parseDuration(ctx, `${field}.stabilizationWindow`, rules.stabilizationWindow);
   if (window !== undefined) ctx.check(window <= 3600, `${field}.stabilizationWindow`, rules.stabilizationWindow, 'must be at most 1h');
   const select = rules.select;
@@ -65,7 +65,7 @@ function resolveRules(ctx: ErrorContext, field: string, rules: ScalingRules): k8
     policies = rules.policies.map((p, i) => {
       const f = `${field}.policies[${i}]`;
       checkObject(ctx, f, p, false);
-      checkKnownKeys(ctx, f, p, ['type', 'value', 'period']);
+      checkKnownKeys(ctx, f, p, propKeys<ScalingPolicy>()('type', 'value', 'period'));
       ctx.check(p.type === 'Pods' || p.type === 'Percent', `${f}.type`, p.type, 'must be "Pods" or "Percent"');
       ctx.check(Number.isInteger(p.value) && p.value >= 1, `${f}.value`, p.value, 'must be a whole number >= 1');
       const period = parseDuration(ctx, `${f}.period`, p.period, 1);
@@ -84,7 +84,7 @@ export function resolveBehavior(ctx: ErrorContext, field: string, behavior: Scal
     return preset;
   }
   checkObject(ctx, field, behavior, false);
-  checkKnownKeys(ctx, field, behavior, ['scaleUp', 'scaleDown']);
+  checkKnownKeys(ctx, field, behavior, propKeys<CustomScalingBehavior>()('scaleUp', 'scaleDown'));
   return {
     ...(behavior.scaleUp === undefined ? {} : { scaleUp: resolveRules(ctx, `${field}.scaleUp`, behavior.scaleUp) }),
     ...(behavior.scaleDown === undefined ? {} : { scaleDown: resolveRules(ctx, `${field}.scaleDown`, behavior.scaleDown) }),

@@ -1,6 +1,8 @@
 import type { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { ErrorContext } from '../core/errors.js';
 import { KubeObject } from '../core/kube-object.js';
+import { checkKnownKeys, propKeys } from '../core/props.js';
 import { KedaTriggerAuthenticationKind } from '../imports/keda.sh.js';
 import type { TriggerSecrets } from './keda-triggers.js';
 
@@ -22,6 +24,7 @@ export class TriggerAuthentication extends Construct {
 
   constructor(scope: Construct, id: string, props: TriggerAuthenticationProps) {
     super(scope, id);
+    checkKnownKeys(new ErrorContext(this.node.path), '', props, propKeys<TriggerAuthenticationProps>()('secrets', 'metadata'));
     this.object = KubeObject.create(this, 'resource', KedaTriggerAuthenticationKind, {
       metadata: props.metadata,
       spec: { secretTargetRef: Object.entries(props.secrets).map(([parameter, ref]) => ({ parameter, name: ref.secret, key: ref.key })) },

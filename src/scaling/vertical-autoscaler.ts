@@ -5,7 +5,7 @@ import { inPlaceResize, kubernetesMinor, type VerticalUpdateMode } from '../core
 import { ErrorContext } from '../core/errors.js';
 import { KubeObject } from '../core/kube-object.js';
 import { checkReplicas } from '../core/pod.js';
-import { checkKnownKeys, checkObject } from '../core/props.js';
+import { checkKnownKeys, checkObject, propKeys } from '../core/props.js';
 import { parseCpu, parseMemory, type ByteQuantity, type CpuQuantity } from '../core/quantity.js';
 import { Stack } from '../core/stack.js';
 import {
@@ -58,8 +58,8 @@ export interface VerticalScalingProps {
 }
 
 /** The keys of {@link VerticalScalingProps}. */
-const SCALING_KEYS = ['mode', 'containers', 'minReplicas'];
-const CONTAINER_KEYS = ['mode', 'minAllowed', 'maxAllowed', 'controlledResources', 'controlledValues'];
+const SCALING_KEYS = propKeys<VerticalScalingProps>()('mode', 'containers', 'minReplicas');
+const CONTAINER_KEYS = propKeys<VerticalContainerProps>()('mode', 'minAllowed', 'maxAllowed', 'controlledResources', 'controlledValues');
 const MODES: readonly VerticalUpdateMode[] = ['Off', 'Initial', 'Recreate', 'InPlaceOrRecreate'];
 
 /** A container of the target as the VPA sees it: its name and limits. */
@@ -117,6 +117,7 @@ export class VerticalAutoscaler extends Construct {
   constructor(scope: Construct, id: string, props: VerticalAutoscalerProps) {
     super(scope, id);
     const ctx = props.errors?.ctx ?? new ErrorContext(this.node.path);
+    checkKnownKeys(ctx, props.errors ? 'VerticalAutoscaler props' : '', props, propKeys<VerticalAutoscalerProps>()('target', 'containers', 'scaling', 'replicaScaler', 'metadata', 'errors'));
     const field = props.errors?.field ?? 'vpa';
     const env = Stack.of(this).env;
     const s = props.scaling;
@@ -203,7 +204,7 @@ export class VerticalAutoscaler extends Construct {
   private bounds(ctx: ErrorContext, field: string, r: VerticalResources | undefined): { cpu?: { text: string; amount: number }; memory?: { text: string; amount: number } } {
     if (r === undefined) return {};
     checkObject(ctx, field, r, false);
-    checkKnownKeys(ctx, field, r, ['cpu', 'memory']);
+    checkKnownKeys(ctx, field, r, propKeys<VerticalResources>()('cpu', 'memory'));
     // Amounts in cores and bytes, comparable with the limits in the manifest.
     const cpu = r.cpu === undefined ? undefined : parseCpu(ctx, `${field}.cpu`, r.cpu).text;
     const memory = r.memory === undefined ? undefined : parseMemory(ctx, `${field}.memory`, r.memory).text;

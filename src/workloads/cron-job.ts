@@ -6,6 +6,7 @@ import { parseCronSchedule } from '../core/cron.js';
 import { parseDuration, type Duration } from '../core/duration.js';
 import { KubeObject } from '../core/kube-object.js';
 import { PodWorkload } from '../core/pod-workload.js';
+import { propKeys } from '../core/props.js';
 import { JOB_RUN_KEYS, resolveJobRun, type JobRunProps } from './job-spec.js';
 
 /** Props of a {@link CronJob}. */
@@ -37,7 +38,7 @@ export class CronJob extends PodWorkload {
     super(scope, id, props, {
       component: 'cronjob',
       longRunning: false,
-      keys: [...JOB_RUN_KEYS, 'schedule', 'timeZone', 'concurrencyPolicy', 'startingDeadline', 'successfulJobsHistory', 'failedJobsHistory', 'suspend'],
+      keys: propKeys<CronJobProps>()(...JOB_RUN_KEYS, 'schedule', 'timeZone', 'concurrencyPolicy', 'startingDeadline', 'successfulJobsHistory', 'failedJobsHistory', 'suspend'),
       serviceName: false,
       // The CronJob controller appends an 11-character suffix to Job names, which must stay within 63.
       maxNameLength: 52,

@@ -4,7 +4,8 @@ import { ErrorContext } from '../core/errors.js';
 import { KubeObject } from '../core/kube-object.js';
 import { addWorkloadMonitoring, prepareMetrics, type MetricsProps, type WorkloadMonitoring } from '../observability/workload-monitoring.js';
 import { checkAlertPresets, WorkloadAlerts, type AlertPresetsProps } from '../observability/workload-alerts.js';
-import { PodWorkload, type PodWorkloadOptions, type WorkloadProps } from '../core/pod-workload.js';
+import { PodWorkload, WORKLOAD_KEYS, type PodWorkloadOptions, type WorkloadProps } from '../core/pod-workload.js';
+import { propKeys } from '../core/props.js';
 import type { DisruptionProps } from '../scaling/disruption-budget.js';
 import { EVENT_KEYS, resolveEventScaling, type EventScalingProps } from '../scaling/event-scaling.js';
 import { addReplicaObjects } from '../scaling/replicated.js';
@@ -43,8 +44,8 @@ export interface DeploymentWorkloadProps extends WorkloadProps {
   readonly alerts?: false | AlertPresetsProps;
 }
 
-/** The keys {@link DeploymentWorkloadProps} adds to the workload's. */
-export const DEPLOYMENT_KEYS = ['replicas', 'autoscale', 'scaleOn', 'vpa', 'disruption', 'metrics', 'alerts'];
+/** The keys of {@link DeploymentWorkloadProps}. */
+export const DEPLOYMENT_KEYS = propKeys<DeploymentWorkloadProps>()(...WORKLOAD_KEYS, 'replicas', 'autoscale', 'scaleOn', 'vpa', 'disruption', 'metrics', 'alerts');
 
 /** How a Deployment workload is scraped: through its Service (ServiceMonitor) or its pods (PodMonitor). */
 export interface DeploymentWorkloadOptions extends PodWorkloadOptions {
@@ -81,7 +82,8 @@ export abstract class DeploymentWorkload extends PodWorkload {
   protected constructor(scope: Construct, id: string, props: DeploymentWorkloadProps, options: DeploymentWorkloadOptions) {
     const valid = props !== null && typeof props === 'object';
     const metrics = valid ? prepareMetrics(new ErrorContext(scope.node.path ? `${scope.node.path}/${id}` : id), props.metrics, props.ports) : undefined;
-    super(scope, id, metrics ? { ...props, ports: metrics.ports } : props, { ...options, keys: [...DEPLOYMENT_KEYS, ...options.keys] });
+    const { scrapeThrough: _scrapeThrough, ...podOptions } = options;
+    super(scope, id, metrics ? { ...props, ports: metrics.ports } : props, { ...podOptions, keys: [...DEPLOYMENT_KEYS, ...options.keys] });
     const env = this.stack.env;
     const ctx = this.ctx;
     if (props.scaleOn !== undefined) {

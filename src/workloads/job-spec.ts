@@ -2,7 +2,8 @@ import type { AlertPresetsProps } from '../observability/workload-alerts.js';
 import type { k8s } from 'cdk8s-plus-28';
 import { parseDuration, type Duration } from '../core/duration.js';
 import { ErrorContext } from '../core/errors.js';
-import type { WorkloadProps } from '../core/pod-workload.js';
+import { WORKLOAD_KEYS, type WorkloadProps } from '../core/pod-workload.js';
+import { propKeys } from '../core/props.js';
 
 /** How a Job's pods run to completion: counts, retries, deadlines, clean-up. */
 export interface JobRunProps extends WorkloadProps {
@@ -30,7 +31,7 @@ export interface JobRunProps extends WorkloadProps {
 }
 
 /** The keys of {@link JobRunProps} beyond the workload's. */
-export const JOB_RUN_KEYS = ['alerts', 'completions', 'parallelism', 'completionMode', 'backoffLimit', 'activeDeadline', 'ttlAfterFinished', 'restartPolicy'];
+export const JOB_RUN_KEYS = propKeys<JobRunProps>()(...WORKLOAD_KEYS, 'alerts', 'completions', 'parallelism', 'completionMode', 'backoffLimit', 'activeDeadline', 'ttlAfterFinished', 'restartPolicy');
 
 /** Checks the run props and returns the Job spec fields (without the template) and the pod restart policy. */
 export function resolveJobRun(ctx: ErrorContext, props: JobRunProps): { spec: Omit<k8s.JobSpec, 'template'>; restartPolicy: 'Never' | 'OnFailure'; maxPods: number } {

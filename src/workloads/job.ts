@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import { KubeObject } from '../core/kube-object.js';
 import { PodWorkload } from '../core/pod-workload.js';
+import { propKeys } from '../core/props.js';
 import { addTriggerAuthentications, JOB_EVENT_KEYS, resolveEventScaling, type EventScalingProps } from '../scaling/event-scaling.js';
 import { ScaledJob } from '../scaling/scaled-job.js';
 import { checkAlertPresets, WorkloadAlerts } from '../observability/workload-alerts.js';
@@ -31,7 +32,7 @@ export class Job extends PodWorkload {
   public readonly alerts?: WorkloadAlerts;
 
   constructor(scope: Construct, id: string, props: JobProps) {
-    super(scope, id, props, { component: 'job', longRunning: false, keys: [...JOB_RUN_KEYS, 'scaleOn'], serviceName: false });
+    super(scope, id, props, { component: 'job', longRunning: false, keys: propKeys<JobProps>()(...JOB_RUN_KEYS, 'scaleOn'), serviceName: false });
     const run = resolveJobRun(this.ctx, props);
     const env = this.stack.env;
     const events = props.scaleOn === undefined ? undefined : resolveEventScaling(this.ctx, 'scaleOn', env, props.scaleOn, JOB_EVENT_KEYS, (trigger) => `${this.name}-${trigger}`);

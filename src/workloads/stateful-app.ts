@@ -4,8 +4,8 @@ import { ExportedValue } from '../core/env-value.js';
 import { ErrorContext } from '../core/errors.js';
 import { KubeObject } from '../core/kube-object.js';
 import { isDnsSubdomain } from '../core/names.js';
-import { PodWorkload, type WorkloadProps } from '../core/pod-workload.js';
-import { checkKnownKeys } from '../core/props.js';
+import { PodWorkload, WORKLOAD_KEYS, type WorkloadProps } from '../core/pod-workload.js';
+import { checkKnownKeys, propKeys } from '../core/props.js';
 import { parseStorage, type ByteQuantity } from '../core/quantity.js';
 import type { MountProps } from '../core/volumes.js';
 import type { DisruptionProps } from '../scaling/disruption-budget.js';
@@ -80,13 +80,14 @@ export class StatefulApp extends PodWorkload {
 
   constructor(scope: Construct, id: string, props: StatefulAppProps) {
     const storage = props && typeof props === 'object' ? (props.storage ?? {}) : {};
+    checkStorage(new ErrorContext(scope.node.path ? `${scope.node.path}/${id}` : id), storage);
     const mounts: MountProps[] = Object.entries(storage).map(([volume, s]) => ({ path: s?.mountPath, volume, readOnly: false }));
     const valid = props !== null && typeof props === 'object';
     const metrics = valid ? prepareMetrics(new ErrorContext(scope.node.path ? `${scope.node.path}/${id}` : id), props.metrics, props.ports) : undefined;
     super(scope, id, valid ? { ...props, mounts: [...(props.mounts ?? []), ...mounts], ...(metrics ? { ports: metrics.ports } : {}) } : props, {
       component: 'stateful',
       longRunning: true,
-      keys: ['replicas', 'storage', 'podManagement', 'disruption', 'vpa', 'metrics', 'alerts'],
+      keys: propKeys<StatefulAppProps>()(...WORKLOAD_KEYS, 'replicas', 'storage', 'podManagement', 'disruption', 'vpa', 'metrics', 'alerts'),
       serviceName: true,
       // Pod names `<name>-<ordinal>` carry a controller-revision-hash label, which is limited to 63 characters.
       maxNameLength: 52,
@@ -168,8 +169,6 @@ export class StatefulApp extends PodWorkload {
 
   private claimTemplate(ctx: ErrorContext, name: string, s: StatefulVolumeProps): k8s.KubePersistentVolumeClaimProps {
     const f = `storage.${name}`;
-    ctx.check(s !== null && typeof s === 'object', f, s, 'must be { mountPath, size, storageClass?, accessMode? }');
-    checkKnownKeys(ctx, f, s, ['mountPath', 'size', 'storageClass', 'accessMode']);
     const size = parseStorage(ctx, `${f}.size`, s.size).text;
     if (s.storageClass !== undefined) ctx.check(isDnsSubdomain(s.storageClass), `${f}.storageClass`, s.storageClass, 'is not a valid StorageClass name');
     const accessMode = s.accessMode ?? 'ReadWriteOnce';
@@ -182,5 +181,18 @@ export class StatefulApp extends PodWorkload {
         resources: { requests: { storage: k8s.Quantity.fromString(size) } },
       },
     };
+  }
+}
+
+const STATEFUL_VOLUME_KEYS = propKeys<StatefulVolumeProps>()('mountPath', 'size', 'storageClass', 'accessMode');
+
+/** Checks `storage` before its mounts are added to the pod, so errors name `storage.<name>`, not the generated mount. */
+function checkStorage(ctx: ErrorContext, storage: Readonly<Record<string, StatefulVolumeProps>>): void {
+  ctx.check(storage !== null && typeof storage === 'object' && !Array.isArray(storage), 'storage', storage, 'must be a map of volume names to { mountPath, size }');
+  for (const [name, s] of Object.entries(storage)) {
+    const f = `storage.${name}`;
+    ctx.check(s !== null && typeof s === 'object' && !Array.isArray(s), f, s, 'must be { mountPath, size, storageClass?, accessMode? }');
+    checkKnownKeys(ctx, f, s, STATEFUL_VOLUME_KEYS);
+    ctx.check(typeof s.mountPath === 'string' && s.mountPath.startsWith('/') && !s.mountPath.split('/').includes('..') && !s.mountPath.includes(':'), `${f}.mountPath`, s.mountPath, 'must be an absolute path without ".." or ":"');
   }
 }

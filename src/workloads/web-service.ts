@@ -5,12 +5,12 @@ import { ErrorContext } from '../core/errors.js';
 import { KubeObject } from '../core/kube-object.js';
 import { checkServiceName, isDnsSubdomain } from '../core/names.js';
 import { checkPort, type PortProps } from '../core/ports.js';
-import { checkKnownKeys } from '../core/props.js';
+import { checkKnownKeys, propKeys } from '../core/props.js';
 import { checkAnnotations } from '../core/scheduling.js';
 import { Peer } from '../core/peer.js';
 import { ServiceDashboard } from '../observability/service-dashboard.js';
 import { checkSlo, ServiceLevelObjectives, type SloProps } from '../observability/slo.js';
-import { DeploymentWorkload, type DeploymentWorkloadProps } from './deployment-workload.js';
+import { DEPLOYMENT_KEYS, DeploymentWorkload, type DeploymentWorkloadProps } from './deployment-workload.js';
 
 
 /** Exposure through an Ingress. */
@@ -70,7 +70,10 @@ export interface WebServiceProps extends DeploymentWorkloadProps {
   readonly dashboard?: boolean;
 }
 
-const WEB_SERVICE_KEYS = ['port', 'protocol', 'servicePort', 'ingress', 'service', 'slo', 'dashboard'];
+const WEB_SERVICE_KEYS = propKeys<WebServiceProps>()(...DEPLOYMENT_KEYS, 'port', 'protocol', 'servicePort', 'ingress', 'service', 'slo', 'dashboard');
+const SERVICE_KEYS = propKeys<ServiceProps>()('name', 'type', 'annotations', 'sourceRanges');
+const INGRESS_KEYS = propKeys<IngressProps>()('host', 'path', 'tls', 'className');
+const INGRESS_TLS_KEYS = propKeys<Exclude<NonNullable<IngressProps['tls']>, boolean>>()('issuer', 'secretName');
 
 /**
  * A stateless HTTP, HTTP/2 or gRPC service: Deployment, Service, ServiceAccount, and as
@@ -115,6 +118,7 @@ export class WebService extends DeploymentWorkload {
       keys: WEB_SERVICE_KEYS,
       serviceName: true,
       scrapeThrough: 'service',
+      portsFromProps: 1,
     });
     const ctx = this.ctx;
     this.containerPort = props.port;
@@ -122,7 +126,7 @@ export class WebService extends DeploymentWorkload {
     this.portName = protocol;
     const service = props.service ?? {};
     ctx.check(service !== null && typeof service === 'object', 'service', service, 'must be { name?, type?, annotations?, sourceRanges? }');
-    checkKnownKeys(ctx, 'service', service, ['name', 'type', 'annotations', 'sourceRanges']);
+    checkKnownKeys(ctx, 'service', service, SERVICE_KEYS);
     this.serviceName = service.name === undefined ? this.name : checkServiceName(ctx, 'service.name', service.name);
     const type = service.type ?? 'ClusterIP';
     ctx.check(['ClusterIP', 'LoadBalancer', 'NodePort', 'Headless'].includes(type), 'service.type', type, 'must be "ClusterIP", "LoadBalancer", "NodePort" or "Headless"');
@@ -193,15 +197,22 @@ export class WebService extends DeploymentWorkload {
   private createIngress(ctx: ErrorContext, ingress: IngressProps): KubeObject {
     const env = this.stack.env;
     ctx.check(typeof ingress === 'object', 'ingress', ingress, 'must be { host, path?, tls?, className? }');
-    checkKnownKeys(ctx, 'ingress', ingress, ['host', 'path', 'tls', 'className']);
+    checkKnownKeys(ctx, 'ingress', ingress, INGRESS_KEYS);
     const host = ingress.host;
     ctx.check(typeof host === 'string' && isDnsSubdomain(host.replace(/^\*\./, 'wildcard.')) && host.includes('.'), 'ingress.host', host, 'is not a valid host name', 'Use a fully qualified name such as "shop.example.com"');
+    ctx.check(!/^[0-9.]+$/.test(host) && !host.includes(':'), 'ingress.host', host, 'is an IP address; an Ingress host must be a DNS name', 'Use a DNS name that resolves to the load balancer, or leave the Ingress out and use a LoadBalancer Service');
     const path = ingress.path ?? '/';
     ctx.check(typeof path === 'string' && path.startsWith('/') && !/\s/.test(path), 'ingress.path', path, 'must be a path starting with "/"');
+    // The API server's rules for pathType Prefix (validateIngressHTTPPath).
+    const bad = ['//', '/./', '/../', '%2f', '%2F'].find((s) => path.includes(s)) ?? ['/..', '/.'].find((s) => path.endsWith(s));
+    ctx.check(bad === undefined, 'ingress.path', path, `must not contain ${JSON.stringify(bad)} (the API server rejects it in a Prefix path)`, 'Write the path in its plain form, e.g. "/api/v1"');
     const className = ingress.className ?? env.ingressClassName;
     ctx.check(isDnsSubdomain(className), 'ingress.className', className, 'is not a valid IngressClass name');
     const tls = ingress.tls === true ? {} : ingress.tls || undefined;
-    if (tls) checkKnownKeys(ctx, 'ingress.tls', tls, ['issuer', 'secretName']);
+    if (tls) {
+      ctx.check(typeof tls === 'object' && !Array.isArray(tls), 'ingress.tls', ingress.tls, 'must be true, false or { issuer?, secretName? }');
+      checkKnownKeys(ctx, 'ingress.tls', tls, INGRESS_TLS_KEYS);
+    }
     const secretName = tls ? (tls.secretName ?? `${this.name}-tls`) : undefined;
     const issuer = tls ? (tls.issuer ?? env.certIssuer) : undefined;
     if (secretName !== undefined) ctx.check(isDnsSubdomain(secretName), 'ingress.tls.secretName', secretName, 'is not a valid Secret name');

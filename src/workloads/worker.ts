@@ -1,5 +1,6 @@
 import type { Construct } from 'constructs';
-import { DeploymentWorkload, type DeploymentWorkloadProps } from './deployment-workload.js';
+import { propKeys } from '../core/props.js';
+import { DEPLOYMENT_KEYS, DeploymentWorkload, type DeploymentWorkloadProps } from './deployment-workload.js';
 
 /** Props of a {@link Worker}. */
 export interface WorkerProps extends DeploymentWorkloadProps {}
@@ -18,7 +19,7 @@ export class Worker extends DeploymentWorkload {
     super(scope, id, noHealth ? { ...props, podAnnotations: { 'keelson.dev/opt-out-missing-liveness-probe': NO_LIVENESS_REASON, ...props.podAnnotations } } : props, {
       component: 'worker',
       longRunning: true,
-      keys: [],
+      keys: propKeys<WorkerProps>()(...DEPLOYMENT_KEYS),
       serviceName: false,
       scrapeThrough: 'pod',
     });

@@ -1,4 +1,6 @@
+import { ErrorContext } from '../errors.js';
 import { KindRegistry } from '../kinds.js';
+import { checkKnownKeys, propKeys } from '../props.js';
 import { admitWaivedPods, ADMISSION_RULES } from './admission.js';
 import { checkAvailability, AVAILABILITY_RULES } from './availability.js';
 import { checkContent } from './content.js';
@@ -51,6 +53,7 @@ export interface CheckOptions {
  * (see {@link admitWaivedPods}): the one change checks make to the objects.
  */
 export function runChecks(objects: readonly CheckedObject[], options: CheckOptions = {}): Finding[] {
+  checkKnownKeys(new ErrorContext('runChecks'), 'options', options, propKeys<CheckOptions>()('kinds', 'waivers'));
   const kinds = options.kinds ?? KindRegistry.builtIns();
   const index = new ObjectIndex(objects, kinds);
   const findings = [

@@ -1,4 +1,5 @@
 import type { IConstruct } from 'constructs';
+import { ErrorContext } from '../errors.js';
 import type { KindRegistry } from '../kinds.js';
 import { OPT_OUT_ANNOTATION_PREFIX } from '../security.js';
 import type { CheckedObject, Finding } from './finding.js';
@@ -23,10 +24,9 @@ const waiversByRoot = new WeakMap<IConstruct, Waiver[]>();
  */
 export function waive(construct: IConstruct, rule: string, reason: string): void {
   const path = construct.node.path;
-  if (typeof rule !== 'string' || !/^[a-z0-9-]+$/.test(rule)) throw new Error(`${path}: waive rule ${JSON.stringify(rule)} is not a rule id. Use an id from the check report, e.g. "missing-pdb"`);
-  if (typeof reason !== 'string' || reason.trim().length < 10) {
-    throw new Error(`${path}: waive ${rule} reason ${JSON.stringify(reason)} must explain the waiver (at least 10 characters)`);
-  }
+  const ctx = new ErrorContext(path);
+  ctx.check(typeof rule === 'string' && /^[a-z0-9-]+$/.test(rule), 'waive rule', rule, 'is not a rule id', 'Use an id from the check report, e.g. "missing-pdb"');
+  ctx.check(typeof reason === 'string' && reason.trim().length >= 10, `waive ${rule} reason`, reason, 'must explain the waiver (at least 10 characters)');
   const root = construct.node.root;
   const list = waiversByRoot.get(root) ?? [];
   list.push({ path, rule, reason: reason.trim() });

@@ -1,0 +1,227 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App, ApiObject } from 'cdk8s';
+import { describe, expect, it } from 'vitest';
+import { dev, production, staging } from '../presets/index.js';
+import {
+  addStandardLabels,
+  CronJob,
+  defineEnvironment,
+  DisruptionBudget,
+  ExportedValue,
+  ExternalSecret,
+  HorizontalAutoscaler,
+  Job,
+  KeelsonError,
+  MongoDb,
+  MySql,
+  Peer,
+  Postgres,
+  propKeys,
+  Redis,
+  registerKind,
+  runChecks,
+  Stack,
+  StatefulApp,
+  synth,
+  WebService,
+  Worker,
+  type WebServiceProps,
+} from '../src/index.js';
+import { newStack } from './support/app.js';
+
+const ROOT = path.resolve(__dirname, '..');
+
+/**
+ * Every exported interface of the public API is either a prop object (something a caller
+ * passes in), which must have its keys listed with `propKeys<Name>()` so that the compiler
+ * keeps the runtime unknown-key check in step with it, or is listed here with why it is not.
+ * Type aliases count as prop objects when their name ends in Props, Options or Profile.
+ */
+const NOT_PROPS: Record<string, string> = {
+  // Results: returned or exposed by Keelson, never given to it.
+  ResolvedContainer: 'result', ResolvedPort: 'result', ResolvedSecurity: 'result', ResolvedVolumes: 'result', GeneratedConfigMap: 'result',
+  ContainerProbes: 'result', CronSchedule: 'result', ImageRef: 'result', Quantity: 'result', WorkloadPort: 'result',
+  SynthResult: 'result', StackManifest: 'result', StackFindings: 'result', ManifestObject: 'result', Connection: 'result', ConsumedValue: 'result',
+  ValueSource: 'result', FoundSelection: 'result', FoundReference: 'result', PodTemplate: 'result', DatabaseMembers: 'result', CredentialRefs: 'result',
+  Route: 'result', RoutePort: 'result', WorkloadRoutes: 'result', Finding: 'result', Rule: 'result', SchemaProblem: 'result', LoadedManifests: 'result',
+  Waiver: 'result (built by waive())', CheckedObject: 'result (built by synth or loadManifestFolder)',
+  // Builder inputs: filled in by Keelson's own constructs (or a construct author's code), typed, never from user props.
+  ContainerContext: 'builder', ProbeTarget: 'builder', NamedPort: 'builder', ContainerSpec: 'builder', PodTemplateSpec: 'builder', PodScheduling: 'builder',
+  WorkloadIdentity: 'builder', EngineContext: 'builder', EngineContainer: 'builder', InitContainerSpec: 'builder', Engine: 'builder', ExporterSpec: 'builder',
+  SynthExtension: 'builder', ConnectivityReportInput: 'builder', KubeType: 'builder (a class)',
+  ReplicaObjects: 'result', ResolvedTrigger: 'result', ResolvedEventScaling: 'result', KedaTrigger: 'result (a trigger as rendered)',
+  ReplicaScaler: 'builder', VerticalTargetContainer: 'builder',
+};
+
+/** Modules `src/index.ts` exports, following `export ... from` re-exports. */
+function publicModules(): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = fs.readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/^export (?:\*|type \{[^}]*\}|\{[^}]*\}) from '(\.[^']+)\.js'/gm)) visit(path.resolve(path.dirname(file), `${m[1]}.ts`));
+  };
+  visit(path.join(ROOT, 'src/index.ts'));
+  return [...seen];
+}
+
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+}
+
+describe('every prop object of the public API is closed', () => {
+  const covered = new Set<string>();
+  for (const file of [...sourceFiles(path.join(ROOT, 'src')), ...sourceFiles(path.join(ROOT, 'presets'))]) {
+    // `propKeys<Name>()`, `propKeys<Name<K>>()` and `propKeys<Omit<Name, IndexKeys>>()` list the keys of Name.
+    for (const m of fs.readFileSync(file, 'utf8').matchAll(/propKeys<(?:Omit<)?(\w+)(?:<[^<>]*>)?[>,]/g)) covered.add(m[1]!);
+  }
+  const exported: { name: string; file: string }[] = [];
+  for (const file of publicModules()) {
+    for (const m of fs.readFileSync(file, 'utf8').matchAll(/^export (?:interface (\w+)|type (\w+(?:Props|Options|Profile))\b)/gm)) {
+      exported.push({ name: (m[1] ?? m[2])!, file: path.relative(ROOT, file) });
+    }
+  }
+
+  it('finds the public interfaces', () => {
+    expect(exported.length).toBeGreaterThan(80);
+    expect(exported.map((e) => e.name)).toEqual(expect.arrayContaining(['WebServiceProps', 'ContainerProps', 'EnvironmentProfile', 'PostgresProps', 'RedisProps', 'SynthOptions']));
+  });
+
+  it('lists the keys of each prop object with propKeys (or says why it is not one)', () => {
+    const open = exported.filter((e) => !covered.has(e.name) && !(e.name in NOT_PROPS)).map((e) => `${e.name} (${e.file})`);
+    expect(open, 'prop objects without a propKeys<Name>() list: add one and check the object with checkKnownKeys').toEqual([]);
+  });
+
+  it('has no stale exemptions', () => {
+    const names = new Set(exported.map((e) => e.name));
+    expect(Object.keys(NOT_PROPS).filter((n) => !names.has(n) || covered.has(n))).toEqual([]);
+  });
+});
+
+describe('propKeys is checked by the compiler', () => {
+  interface Sample {
+    readonly a: number;
+    readonly b?: string;
+  }
+  it('accepts the exact keys, also spread from a base list', () => {
+    const base = propKeys<Pick<Sample, 'a'>>()('a');
+    expect(propKeys<Sample>()(...base, 'b')).toEqual(['a', 'b']);
+  });
+  it('rejects a missing or an unknown key at compile time', () => {
+    // @ts-expect-error -- "b" is missing
+    propKeys<Sample>()('a');
+    // @ts-expect-error -- "c" is not a key of Sample
+    propKeys<Sample>()('a', 'b', 'c');
+    expect(true).toBe(true);
+  });
+});
+
+const ok: WebServiceProps = { image: 'acme/api:v1.0.0', port: 8080 };
+const creds = { credentials: { secret: 'db-credentials' } };
+const external = { store: 'vault', remoteKey: 'prod/db' };
+
+/** One misspelt key at each level of each prop object, passed to the construct that reads it. */
+const cases: { object: string; run: () => unknown; path: string; field: string; value: unknown; near?: string }[] = [
+  { object: 'WebServiceProps', run: () => new WebService(newStack(), 'api', { ...ok, replcias: 2 } as never), path: 'shop/api', field: 'replcias', value: 2, near: 'replicas' },
+  { object: 'NamedContainerProps', run: () => new WebService(newStack(), 'api', { ...ok, sidecars: [{ name: 'log', image: 'acme/log:v1', imgae: 'x' }] } as never), path: 'shop/api', field: 'sidecars[0].imgae', value: 'x', near: 'image' },
+  { object: 'PortProps', run: () => new WebService(newStack(), 'api', { ...ok, ports: [{ containerPrt: 9000 }] } as never), path: 'shop/api', field: 'ports[0].containerPrt', value: 9000, near: 'containerPort' },
+  { object: 'HealthChecks', run: () => new WebService(newStack(), 'api', { ...ok, health: { reddy: '/ready' } } as never), path: 'shop/api', field: 'health.reddy', value: '/ready', near: 'ready' },
+  { object: 'HttpProbe', run: () => new WebService(newStack(), 'api', { ...ok, health: { live: { http: '/h', perod: 5 } } } as never), path: 'shop/api', field: 'health.live.perod', value: 5, near: 'period' },
+  { object: 'TcpProbe', run: () => new WebService(newStack(), 'api', { ...ok, health: { live: { tcp: true, timeot: 2 } } } as never), path: 'shop/api', field: 'health.live.timeot', value: 2, near: 'timeout' },
+  { object: 'GrpcProbe', run: () => new WebService(newStack(), 'api', { ...ok, protocol: 'grpc', health: { live: { grpc: true, prot: 8080 } } } as never), path: 'shop/api', field: 'health.live.prot', value: 8080, near: 'port' },
+  { object: 'ExecProbe', run: () => new Worker(newStack(), 'w', { image: 'acme/w:v1', health: { live: { exec: ['true'], initialDelai: 5 } } } as never), path: 'shop/w', field: 'health.live.initialDelai', value: 5, near: 'initialDelay' },
+  { object: 'ResourceProps', run: () => new WebService(newStack(), 'api', { ...ok, resources: { requets: {} } } as never), path: 'shop/api', field: 'resources.requets', value: {}, near: 'requests' },
+  { object: 'ResourceAmounts', run: () => new WebService(newStack(), 'api', { ...ok, resources: { limits: { memroy: '1Gi' } } } as never), path: 'shop/api', field: 'resources.limits.memroy', value: '1Gi', near: 'memory' },
+  { object: 'SecurityProps', run: () => new WebService(newStack(), 'api', { ...ok, security: { runAsUsr: 1000 } } as never), path: 'shop/api', field: 'security.runAsUsr', value: 1000, near: 'runAsUser' },
+  { object: 'MountProps', run: () => new WebService(newStack(), 'api', { ...ok, volumes: { data: { emptyDir: {} } }, mounts: [{ path: '/data', volume: 'data', readonly: true }] } as never), path: 'shop/api', field: 'mounts[0].readonly', value: true, near: 'readOnly' },
+  { object: 'VolumeProps', run: () => new WebService(newStack(), 'api', { ...ok, volumes: { data: { emptydir: {} } } } as never), path: 'shop/api', field: 'volumes.data.emptydir', value: {}, near: 'emptyDir' },
+  { object: 'EmptyDirProps', run: () => new WebService(newStack(), 'api', { ...ok, volumes: { data: { emptyDir: { sizelimit: '1Gi' } } } } as never), path: 'shop/api', field: 'volumes.data.emptyDir.sizelimit', value: '1Gi', near: 'sizeLimit' },
+  { object: 'ServiceAccountTokenProps', run: () => new WebService(newStack(), 'api', { ...ok, volumes: { token: { serviceAccountToken: { audiance: 'vault' } } } } as never), path: 'shop/api', field: 'volumes.token.serviceAccountToken.audiance', value: 'vault', near: 'audience' },
+  { object: 'TolerationProps', run: () => new WebService(newStack(), 'api', { ...ok, tolerations: [{ key: 'gpu', efect: 'NoSchedule' }] } as never), path: 'shop/api', field: 'tolerations[0].efect', value: 'NoSchedule', near: 'effect' },
+  { object: 'affinity', run: () => new WebService(newStack(), 'api', { ...ok, affinity: { nodeAfinity: {} } } as never), path: 'shop/api', field: 'affinity.nodeAfinity', value: {}, near: 'nodeAffinity' },
+  { object: 'AutoscaleProps', run: () => new WebService(newStack(), 'api', { ...ok, autoscale: { min: 2, max: 5, cpuu: 70 } } as never), path: 'shop/api', field: 'autoscale.cpuu', value: 70, near: 'cpu' },
+  { object: 'DisruptionProps', run: () => new WebService(newStack(), 'api', { ...ok, disruption: { maxUnavaliable: 1 } } as never), path: 'shop/api', field: 'disruption.maxUnavaliable', value: 1, near: 'maxUnavailable' },
+  { object: 'IngressProps', run: () => new WebService(newStack(), 'api', { ...ok, ingress: { host: 'shop.example.com', classname: 'nginx' } } as never), path: 'shop/api', field: 'ingress.classname', value: 'nginx', near: 'className' },
+  { object: 'IngressProps.tls', run: () => new WebService(newStack(), 'api', { ...ok, ingress: { host: 'shop.example.com', tls: { isuer: 'le' } } } as never), path: 'shop/api', field: 'ingress.tls.isuer', value: 'le', near: 'issuer' },
+  { object: 'ServiceProps', run: () => new WebService(newStack(), 'api', { ...ok, service: { tpye: 'NodePort' } } as never), path: 'shop/api', field: 'service.tpye', value: 'NodePort', near: 'type' },
+  { object: 'WorkerProps', run: () => new Worker(newStack(), 'w', { image: 'acme/w:v1', comand: ['run'] } as never), path: 'shop/w', field: 'comand', value: ['run'], near: 'command' },
+  { object: 'JobProps', run: () => new Job(newStack(), 'j', { image: 'acme/j:v1', backofLimit: 2 } as never), path: 'shop/j', field: 'backofLimit', value: 2, near: 'backoffLimit' },
+  { object: 'CronJobProps', run: () => new CronJob(newStack(), 'c', { image: 'acme/c:v1', schedule: '0 3 * * *', timezone: 'UTC' } as never), path: 'shop/c', field: 'timezone', value: 'UTC', near: 'timeZone' },
+  { object: 'StatefulAppProps', run: () => new StatefulApp(newStack(), 's', { image: 'acme/s:v1', podManagment: 'Parallel' } as never), path: 'shop/s', field: 'podManagment', value: 'Parallel', near: 'podManagement' },
+  { object: 'StatefulVolumeProps', run: () => new StatefulApp(newStack(), 's', { image: 'acme/s:v1', storage: { data: { mountpath: '/data', size: '1Gi' } } } as never), path: 'shop/s', field: 'storage.data.mountpath', value: '/data', near: 'mountPath' },
+  { object: 'StackProps', run: () => new Stack(new App(), 'shop', { env: production, namespce: 'x' } as never), path: 'shop', field: 'namespce', value: 'x', near: 'namespace' },
+  { object: 'EnvironmentProfile', run: () => new Stack(new App(), 'shop', { env: { ...production, replica: 2 } } as never), path: 'shop', field: 'env.replica', value: 2, near: 'replicas' },
+  { object: 'AutoscalingPolicy', run: () => new Stack(new App(), 'shop', { env: { ...production, autoscaling: { enabled: true, maxReplicaCap: 4 } } } as never), path: 'shop', field: 'env.autoscaling.maxReplicaCap', value: 4, near: 'maxReplicasCap' },
+  { object: 'NetworkPolicySettings', run: () => new Stack(new App(), 'shop', { env: { ...production, networkPolicies: { ...production.networkPolicies, defaultdeny: true } } } as never), path: 'shop', field: 'env.networkPolicies.defaultdeny', value: true, near: 'defaultDeny' },
+  { object: 'EnvironmentOverrides', run: () => defineEnvironment(staging, { name: 'eu', replica: 2 } as never), path: 'defineEnvironment("eu")', field: 'replica', value: 2, near: 'replicas' },
+  { object: 'EnvironmentOverrides.autoscaling', run: () => defineEnvironment(staging, { name: 'eu', autoscaling: { enable: false } } as never), path: 'defineEnvironment("eu")', field: 'autoscaling.enable', value: false, near: 'enabled' },
+  { object: 'PostgresProps', run: () => new Postgres(newStack(), 'db', { ...creds, storag: '5Gi' } as never), path: 'shop/db', field: 'storag', value: '5Gi', near: 'storage' },
+  { object: 'MySqlProps', run: () => new MySql(newStack(), 'db', { ...creds, databse: 'orders' } as never), path: 'shop/db', field: 'databse', value: 'orders', near: 'database' },
+  { object: 'RedisProps', run: () => new Redis(newStack(), 'cache', { ...creds, metric: true } as never), path: 'shop/cache', field: 'metric', value: true, near: 'metrics' },
+  { object: 'MongoDbProps', run: () => new MongoDb(newStack(), 'docs', { ...creds, versoin: '7.0' } as never), path: 'shop/docs', field: 'versoin', value: '7.0', near: 'version' },
+  { object: 'SecretCredentials', run: () => new Postgres(newStack(), 'db', { credentials: { secret: 'db', key: { password: 'pw' } } } as never), path: 'shop/db', field: 'credentials.key', value: { password: 'pw' }, near: 'keys' },
+  { object: 'ExternalSecretCredentials', run: () => new Postgres(newStack(), 'db', { credentials: { externalSecret: external, secretName: 'x' } } as never), path: 'shop/db', field: 'credentials.secretName', value: 'x' },
+  { object: 'ExternalSecretCredentials.externalSecret', run: () => new Postgres(newStack(), 'db', { credentials: { externalSecret: { ...external, refreshIntervall: '1h' } } } as never), path: 'shop/db', field: 'credentials.externalSecret.refreshIntervall', value: '1h', near: 'refreshInterval' },
+  { object: 'ReadReplicaProps', run: () => new Postgres(newStack(), 'db', { ...creds, replicas: { cout: 2 } } as never), path: 'shop/db', field: 'replicas.cout', value: 2, near: 'count' },
+  { object: 'BackupProps', run: () => new Postgres(newStack(), 'db', { ...creds, backup: { retian: 3 } } as never), path: 'shop/db', field: 'backup.retian', value: 3, near: 'retain' },
+  { object: 'SecretKeyRef', run: () => new WebService(newStack(), 'api', { ...ok, env: { JWT: { secret: 'jwt', key: 'k', optinal: true } } } as never), path: 'shop/api', field: 'env.JWT.optinal', value: true, near: 'optional' },
+  { object: 'ConfigMapKeyRef', run: () => new WebService(newStack(), 'api', { ...ok, env: { MODE: { configMap: 'cfg', kye: 'mode' } } } as never), path: 'shop/api', field: 'env.MODE.kye', value: 'mode', near: 'key' },
+  { object: 'PodFieldRef', run: () => new WebService(newStack(), 'api', { ...ok, env: { IP: { field: 'status.podIP', fieldPath: 'x' } } } as never), path: 'shop/api', field: 'env.IP.fieldPath', value: 'x' },
+  { object: 'ResourceFieldRef', run: () => new WebService(newStack(), 'api', { ...ok, env: { CPUS: { resource: 'limits.cpu', divsor: '1' } } } as never), path: 'shop/api', field: 'env.CPUS.divsor', value: '1', near: 'divisor' },
+  { object: 'ConnectionOptions', run: () => new WebService(newStack(), 'api', ok).allowTo(Peer.cidr('10.0.0.0/8'), { prot: 443 } as never), path: 'shop/api', field: 'allowTo.prot', value: 443, near: 'port' },
+  { object: 'CidrPeerOptions', run: () => Peer.cidr('10.0.0.0/8', { excpet: ['10.1.0.0/16'] } as never), path: 'Peer.cidr("10.0.0.0/8")', field: 'options.excpet', value: ['10.1.0.0/16'], near: 'except' },
+  { object: 'ExportOptions', run: () => ExportedValue.of(['x'], undefined, { prot: 80 } as never), path: 'ExportedValue.of', field: 'options.prot', value: 80, near: 'port' },
+  { object: 'SynthOptions', run: () => synth(new App(), { outDir: '/tmp/never' } as never), path: 'synth', field: 'options.outDir', value: '/tmp/never', near: 'outdir' },
+  { object: 'CheckOptions', run: () => runChecks([], { waiver: [] } as never), path: 'runChecks', field: 'options.waiver', value: [], near: 'waivers' },
+  { object: 'StandardLabelOptions', run: () => addStandardLabels(new ApiObject(newStack(), 'cm', { apiVersion: 'v1', kind: 'ConfigMap' }), { compnent: 'cache' } as never), path: 'shop/cm', field: 'options.compnent', value: 'cache', near: 'component' },
+  {
+    object: 'HorizontalAutoscalerProps',
+    run: () => new HorizontalAutoscaler(newStack(), 'hpa', { target: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' }, range: { min: 1, max: 3 }, metadata: {}, targts: {} } as never),
+    path: 'shop/hpa', field: 'targts', value: {}, near: 'targets',
+  },
+  {
+    object: 'ScaleTarget',
+    run: () => new HorizontalAutoscaler(newStack(), 'hpa', { target: { apiVersion: 'apps/v1', kinde: 'Deployment', name: 'api' }, range: { min: 1, max: 3 }, metadata: {} } as never),
+    path: 'shop/hpa', field: 'target.kinde', value: 'Deployment', near: 'kind',
+  },
+  { object: 'DisruptionBudgetProps', run: () => new DisruptionBudget(newStack(), 'pdb', { selector: { app: 'x' }, minReplica: 2, metadata: {} } as never), path: 'shop/pdb', field: 'minReplica', value: 2, near: 'minReplicas' },
+  {
+    object: 'ExternalSecretRemoteRef',
+    run: () => new ExternalSecret(newStack(), 'es', { spec: { secretStoreRef: { name: 'vault' }, data: [{ secretKey: 'a', remoteRef: { key: 'k', propery: 'p' } }] } } as never),
+    path: 'shop/es', field: 'spec.data[0].remoteRef.propery', value: 'p', near: 'property',
+  },
+  { object: 'ExternalSecretSpec', run: () => new ExternalSecret(newStack(), 'es', { spec: { secretStoreRef: { name: 'vault' }, refreshIntreval: '1h' } } as never), path: 'shop/es', field: 'spec.refreshIntreval', value: '1h', near: 'refreshInterval' },
+  {
+    object: 'PodSelection',
+    run: () => registerKind(new App(), { group: 'example.com', kind: 'Widget', versions: ['v1'], selects: { field: 'spec.selector', form: 'labels', of: 'own-pods', rul: 'x' } } as never),
+    path: '(app)', field: 'registerKind.selects.rul', value: 'x', near: 'rule',
+  },
+];
+
+describe('a misspelt key at any level names path, field, value, rule and the key meant', () => {
+  it(`covers ${cases.length} prop objects`, () => expect(cases.length).toBeGreaterThanOrEqual(50));
+  for (const c of cases) {
+    it(c.object, () => {
+      let error: unknown;
+      try {
+        c.run();
+      } catch (e) {
+        error = e;
+      }
+      expect(error, 'expected a KeelsonError').toBeInstanceOf(KeelsonError);
+      const e = error as KeelsonError;
+      expect({ path: e.path, field: e.field, value: e.value }).toEqual({ path: c.path, field: c.field, value: c.value });
+      expect(e.rule).toMatch(/^is not a known prop/);
+      if (c.near) expect(e.hint).toBe(`Did you mean "${c.near}"?`);
+      else expect(e.hint).toMatch(/^Known props: /);
+    });
+  }
+});
+
+describe('the presets are valid prop objects', () => {
+  it('every environment profile passes the checks a Stack makes', () => {
+    for (const env of [dev, production, staging]) expect(() => new Stack(new App(), 'shop', { env })).not.toThrow();
+  });
+});
