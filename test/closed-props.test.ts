@@ -52,6 +52,10 @@ const NOT_PROPS: Record<string, string> = {
   SynthExtension: 'builder', ConnectivityReportInput: 'builder', KubeType: 'builder (a class)',
   ReplicaObjects: 'result', ResolvedTrigger: 'result', ResolvedEventScaling: 'result', KedaTrigger: 'result (a trigger as rendered)',
   ReplicaScaler: 'builder', VerticalTargetContainer: 'builder',
+  PromqlProblem: 'result', TemplateProblem: 'result', RuleProblem: 'result', ResolvedMonitoring: 'result', PreparedMetrics: 'result', WorkloadMonitoring: 'result',
+  BurnRateWindow: 'result (the constant BURN_RATE_WINDOWS)', BurnRateThreshold: 'result', DashboardPanel: 'builder (made by serviceDashboardPanels)',
+  QuotaPreset: 'result (the constant QUOTA_PRESETS, exposed as TeamNamespace.preset)', ArgoCdTarget: 'result', Dependency: 'result',
+  DeploymentWorkloadOptions: 'builder', WorkloadMonitoringOptions: 'builder', ExporterTarget: 'builder (given to an engine by Database)',
 };
 
 /** Modules `src/index.ts` exports, following `export ... from` re-exports. */

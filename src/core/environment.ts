@@ -169,6 +169,7 @@ const PROFILE_KEYS = propKeys<EnvironmentProfile>()(
 );
 const AUTOSCALING_KEYS = propKeys<AutoscalingPolicy>()('enabled', 'minReplicasFloor', 'maxReplicasCap', 'scaleToZero', 'verticalUpdateMode');
 const NETWORK_POLICY_KEYS = propKeys<NetworkPolicySettings>()('defaultDeny', 'ingressControllerNamespace', 'monitoringNamespace');
+const MONITORING_KEYS = propKeys<MonitoringSettings>()('selectorLabels', 'scrapeInterval', 'pageSeverity', 'ticketSeverity', 'alertLabels', 'runbookBaseUrl', 'dashboardLabels');
 const FEATURE_GATE = /^[A-Z][A-Za-z0-9]*$/;
 
 /**
@@ -213,6 +214,8 @@ export function checkEnvironment(ctx: ErrorContext, field: string, env: Environm
     const v = env.networkPolicies[key];
     ctx.check(typeof v === 'string' && isDnsLabel(v), at(`networkPolicies.${key}`), v, 'is not a valid namespace name (DNS-1123 label)');
   }
+  checkObject(ctx, at('monitoring'), env.monitoring);
+  checkKnownKeys(ctx, at('monitoring'), env.monitoring, MONITORING_KEYS);
   if (env.kubernetesVersion !== undefined) {
     ctx.check(typeof env.kubernetesVersion === 'string' && /^1\.\d{1,2}$/.test(env.kubernetesVersion), at('kubernetesVersion'), env.kubernetesVersion, 'is not a Kubernetes minor version like "1.29"');
   }

@@ -22,7 +22,7 @@ import { checkKnownKeys, checkObject, propKeys } from '../core/props.js';
 import { templateContainers, VerticalAutoscaler, type VerticalScalingProps } from '../scaling/vertical-autoscaler.js';
 import { addWorkloadMonitoring, type WorkloadMonitoring } from '../observability/workload-monitoring.js';
 import type { AlertRuleProps } from '../observability/prometheus-rule.js';
-import { pascal, type DatabaseAlertsProps, type ExtraAlert } from '../observability/workload-alerts.js';
+import { DATABASE_ALERT_KEYS, pascal, type DatabaseAlertsProps, type ExtraAlert } from '../observability/workload-alerts.js';
 import { DatabaseBackup, type BackupProps } from './backup.js';
 
 /** An existing Secret with the database credentials. */
@@ -310,6 +310,8 @@ export abstract class Database<K extends string> extends Workload {
     if (!props || typeof props !== 'object') throw ctx.error('props', props, 'are required', 'Pass at least { credentials }');
     checkKnownKeys(ctx, '', props, keys);
     if (props.metrics !== undefined) ctx.check(typeof props.metrics === 'boolean', 'metrics', props.metrics, 'must be true or false');
+    // Every engine's alert keys here; the engine's own exporter alerts narrow them when the alerts are made.
+    if (props.alerts !== false) checkKnownKeys(ctx, 'alerts', props.alerts, DATABASE_ALERT_KEYS);
     const env = this.stack.env;
     this.engine = engine;
     this.name = checkServiceName(ctx, props.name === undefined ? 'id' : 'name', props.name ?? id, MAX_NAME);

@@ -2,7 +2,7 @@ import type { Construct } from 'constructs';
 import { ErrorContext } from '../core/errors.js';
 import { LABEL, sortLabels } from '../core/labels.js';
 import { isDnsSubdomain } from '../core/names.js';
-import { checkKnownKeys } from '../core/props.js';
+import { checkKnownKeys, propKeys } from '../core/props.js';
 import { checkLabels } from '../core/scheduling.js';
 import { Stack } from '../core/stack.js';
 import { monitoringOf } from './monitoring-settings.js';
@@ -21,11 +21,13 @@ export interface MonitorProps {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
+const KEYS = propKeys<MonitorProps>()('name', 'selector', 'endpoints', 'labels');
+
 /** Checks monitor props; returns the parts of the object. */
 export function resolveMonitor(scope: Construct, id: string, props: MonitorProps) {
   const ctx = new ErrorContext(scope.node.path ? `${scope.node.path}/${id}` : id);
   ctx.check(props !== null && typeof props === 'object', 'props', props, 'must be { selector, endpoints, name?, labels? }');
-  checkKnownKeys(ctx, '', props, ['name', 'selector', 'endpoints', 'labels']);
+  checkKnownKeys(ctx, '', props, KEYS);
   const monitoring = monitoringOf(Stack.of(scope).env);
   const name = props.name ?? id;
   ctx.check(typeof name === 'string' && isDnsSubdomain(name), props.name === undefined ? 'id' : 'name', name, 'is not a valid object name (DNS-1123 subdomain)');

@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import { ErrorContext } from '../core/errors.js';
 import { LABEL, sortLabels } from '../core/labels.js';
 import { isDnsSubdomain } from '../core/names.js';
-import { checkKnownKeys } from '../core/props.js';
+import { checkKnownKeys, propKeys } from '../core/props.js';
 import { checkLabels } from '../core/scheduling.js';
 import { Stack } from '../core/stack.js';
 import { monitoringOf } from './monitoring-settings.js';
@@ -70,8 +70,10 @@ export interface PrometheusRuleProps {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
-const ALERT_KEYS = ['alert', 'expr', 'for', 'keepFiringFor', 'severity', 'summary', 'description', 'runbookUrl', 'labels', 'annotations'];
-const RECORD_KEYS = ['record', 'expr', 'labels'];
+const ALERT_KEYS = propKeys<AlertRuleProps>()('alert', 'expr', 'for', 'keepFiringFor', 'severity', 'summary', 'description', 'runbookUrl', 'labels', 'annotations');
+const RECORD_KEYS = propKeys<RecordingRuleProps>()('record', 'expr', 'labels');
+const GROUP_KEYS = propKeys<RuleGroupProps>()('name', 'interval', 'rules');
+const KEYS = propKeys<PrometheusRuleProps>()('name', 'groups', 'labels');
 
 /**
  * A PrometheusRule of the Prometheus operator: alerting and recording rules in groups.
@@ -95,7 +97,7 @@ export class PrometheusRule extends ApiObject {
   constructor(scope: Construct, id: string, props: PrometheusRuleProps = {}) {
     const ctx = new ErrorContext(scope.node.path ? `${scope.node.path}/${id}` : id);
     ctx.check(props !== null && typeof props === 'object', 'props', props, 'must be { name?, groups?, labels? }');
-    checkKnownKeys(ctx, '', props, ['name', 'groups', 'labels']);
+    checkKnownKeys(ctx, '', props, KEYS);
     const stack = Stack.of(scope);
     const monitoring = monitoringOf(stack.env);
     const name = props.name ?? id;
@@ -127,7 +129,7 @@ export class PrometheusRule extends ApiObject {
     const ctx = this.ctx;
     const gf = `groups[${this.groups.length}]`;
     ctx.check(group !== null && typeof group === 'object' && !Array.isArray(group), gf, group, 'must be { name, interval?, rules }');
-    checkKnownKeys(ctx, gf, group, ['name', 'interval', 'rules']);
+    checkKnownKeys(ctx, gf, group, GROUP_KEYS);
     ctx.check(typeof group.name === 'string' && group.name.trim() !== '', `${gf}.name`, group.name, 'is required', 'Name the group, e.g. "api.rules"');
     ctx.check(Array.isArray(group.rules) && group.rules.length > 0, `${gf}.rules`, group.rules, 'must be a non-empty list of rules');
     const rules = group.rules.map((r, i) => this.toRule(`${gf}.rules[${i}]`, r));

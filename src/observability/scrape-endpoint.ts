@@ -1,6 +1,6 @@
 import type { ErrorContext } from '../core/errors.js';
 import { checkPortName } from '../core/ports.js';
-import { checkKnownKeys } from '../core/props.js';
+import { checkKnownKeys, propKeys } from '../core/props.js';
 import { isPromDuration } from './promql.js';
 
 /** One endpoint Prometheus scrapes. */
@@ -17,10 +17,12 @@ export interface ScrapeEndpointProps {
   readonly scheme?: 'http' | 'https';
 }
 
+const KEYS = propKeys<ScrapeEndpointProps>()('port', 'path', 'interval', 'scrapeTimeout', 'scheme');
+
 /** Checks an endpoint and returns it as the operator's CRDs spell it. */
 export function resolveScrapeEndpoint(ctx: ErrorContext, field: string, e: ScrapeEndpointProps, defaultInterval: string): Record<string, string> {
   ctx.check(e !== null && typeof e === 'object' && !Array.isArray(e), field, e, 'must be { port, path?, interval?, scrapeTimeout?, scheme? }');
-  checkKnownKeys(ctx, field, e, ['port', 'path', 'interval', 'scrapeTimeout', 'scheme']);
+  checkKnownKeys(ctx, field, e, KEYS);
   checkPortName(ctx, `${field}.port`, e.port);
   const path = e.path ?? '/metrics';
   ctx.check(typeof path === 'string' && /^\/\S*$/.test(path), `${field}.path`, path, 'must be a path starting with "/"', 'e.g. "/metrics"');

@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { ErrorContext } from '../core/errors.js';
 import { KubeObject } from '../core/kube-object.js';
 import { sortLabels } from '../core/labels.js';
+import { checkKnownKeys, checkObject, propKeys } from '../core/props.js';
 import { Stack } from '../core/stack.js';
 import { monitoringOf } from './monitoring-settings.js';
-import type { SloMetrics } from './slo.js';
-import { podPattern, type AlertTarget } from './workload-alerts.js';
+import { checkSloMetrics, type SloMetrics } from './slo.js';
+import { checkAlertTarget, podPattern, type AlertTarget } from './workload-alerts.js';
 
 /** Props of a {@link ServiceDashboard}. */
 export interface ServiceDashboardProps {
@@ -21,6 +23,8 @@ export interface ServiceDashboardProps {
   /** Labels on the ConfigMap besides the environment's `monitoring.dashboardLabels` (e.g. the service's standard labels). @default - none */
   readonly labels?: Readonly<Record<string, string>>;
 }
+
+const KEYS = propKeys<ServiceDashboardProps>()('target', 'service', 'container', 'metric', 'labels');
 
 /** One panel of the dashboard: a time series of one or more PromQL queries. */
 export interface DashboardPanel {
@@ -116,7 +120,11 @@ export class ServiceDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceDashboardProps) {
     super(scope, id);
-    const t = props.target;
+    const ctx = new ErrorContext(this.node.path);
+    checkObject(ctx, 'props', props, false);
+    checkKnownKeys(ctx, '', props, KEYS);
+    const t = checkAlertTarget(ctx, 'target', props.target);
+    if (props.metric !== undefined) checkSloMetrics(ctx, 'metric', props.metric);
     const monitoring = monitoringOf(Stack.of(this).env);
     // Grafana uids are at most 40 characters: a readable prefix and a hash of namespace and name.
     const hash = createHash('sha256').update(`${t.namespace}/${t.name}`).digest('hex').slice(0, 8);

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
-import type { ErrorContext } from '../core/errors.js';
-import { checkKnownKeys } from '../core/props.js';
+import { ErrorContext } from '../core/errors.js';
+import { checkKnownKeys, checkObject, propKeys } from '../core/props.js';
 import { PrometheusRule, type AlertRuleProps, type AlertSeverity, type RecordingRuleProps } from './prometheus-rule.js';
 import { checkPromql, durationSeconds, isPromDuration, METRIC_NAME } from './promql.js';
 import { pascal } from './workload-alerts.js';
@@ -73,7 +73,10 @@ export function burnRateThresholds(objective: number): BurnRateThreshold[] {
 
 const round = (n: number) => Number(n.toPrecision(6));
 const WINDOWS = [...new Set(BURN_RATE_WINDOWS.flatMap((w) => [w.short, w.long]))].sort((a, b) => durationSeconds(a) - durationSeconds(b));
-const SLO_KEYS = ['availability', 'latency', 'metric'];
+const SLO_KEYS = propKeys<SloProps>()('availability', 'latency', 'metric');
+const LATENCY_KEYS = propKeys<LatencyObjective>()('threshold', 'percentile');
+const METRIC_KEYS = propKeys<SloMetrics>()('requests', 'errors', 'latency');
+const KEYS = propKeys<ServiceLevelObjectivesProps>()('slo', 'service', 'namespace', 'name', 'labels');
 
 /** The recorded error-ratio series of a window, e.g. `slo:sli_error:ratio_rate5m`. */
 export function errorRatioRecord(window: string): string {
@@ -103,21 +106,25 @@ export function checkSlo(ctx: ErrorContext, field: string, slo: SloProps): Requi
   if (slo.latency !== undefined) {
     const l = slo.latency;
     ctx.check(l !== null && typeof l === 'object', `${field}.latency`, l, 'must be { threshold, percentile }');
-    checkKnownKeys(ctx, `${field}.latency`, l, ['threshold', 'percentile']);
+    checkKnownKeys(ctx, `${field}.latency`, l, LATENCY_KEYS);
     ctx.check(isPromDuration(l.threshold) && durationSeconds(l.threshold) > 0, `${field}.latency.threshold`, l.threshold, 'is not a Prometheus duration', 'e.g. "300ms", "1s"');
     objective(`${field}.latency.percentile`, l.percentile);
   }
-  const m = slo.metric ?? {};
-  ctx.check(m !== null && typeof m === 'object', `${field}.metric`, m, 'must be { requests?, errors?, latency? }');
-  checkKnownKeys(ctx, `${field}.metric`, m, ['requests', 'errors', 'latency']);
+  return { ...slo, metric: checkSloMetrics(ctx, `${field}.metric`, slo.metric ?? {}) };
+}
+
+/** Checks the metric names of an SLO or a dashboard (`field` is the prop path, e.g. `slo.metric`). */
+export function checkSloMetrics(ctx: ErrorContext, field: string, m: SloMetrics): SloMetrics {
+  ctx.check(m !== null && typeof m === 'object' && !Array.isArray(m), field, m, 'must be { requests?, errors?, latency? }');
+  checkKnownKeys(ctx, field, m, METRIC_KEYS);
   for (const key of ['requests', 'latency'] as const) {
-    if (m[key] !== undefined) ctx.check(typeof m[key] === 'string' && METRIC_NAME.test(m[key]!), `${field}.metric.${key}`, m[key], 'is not a metric name', 'e.g. "http_requests_total"');
+    if (m[key] !== undefined) ctx.check(typeof m[key] === 'string' && METRIC_NAME.test(m[key]!), `${field}.${key}`, m[key], 'is not a metric name', 'e.g. "http_requests_total"');
   }
   if (m.errors !== undefined) {
     const problem = typeof m.errors === 'string' ? checkPromql(`x{${m.errors}}`)[0] : { message: 'is not a string', column: 3 };
-    ctx.check(!problem, `${field}.metric.errors`, m.errors, `is not a list of label matchers${problem ? ` (at column ${problem.column - 2}: ${problem.message})` : ''}`, 'e.g. code=~"5.." or status="error"');
+    ctx.check(!problem, `${field}.errors`, m.errors, `is not a list of label matchers${problem ? ` (at column ${problem.column - 2}: ${problem.message})` : ''}`, 'e.g. code=~"5.." or status="error"');
   }
-  return { ...slo, metric: m };
+  return m;
 }
 
 /** Props of {@link ServiceLevelObjectives}. */
@@ -147,8 +154,12 @@ export class ServiceLevelObjectives extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceLevelObjectivesProps) {
     super(scope, id);
-    const { slo, service, namespace } = props;
-    const m = slo.metric ?? {};
+    const ctx = new ErrorContext(this.node.path);
+    checkObject(ctx, 'props', props, false);
+    checkKnownKeys(ctx, '', props, KEYS);
+    const { service, namespace } = props;
+    const slo = checkSlo(ctx, 'slo', props.slo);
+    const m = slo.metric;
     const requests = m.requests ?? 'http_requests_total';
     const errors = m.errors ?? 'code=~"5.."';
     const latency = m.latency ?? 'http_request_duration_seconds';

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
-import type { ErrorContext } from '../core/errors.js';
-import { checkKnownKeys } from '../core/props.js';
+import { ErrorContext } from '../core/errors.js';
+import { checkKnownKeys, checkObject, propKeys } from '../core/props.js';
 import type { AlertRuleProps, AlertSeverity } from './prometheus-rule.js';
 import { PrometheusRule } from './prometheus-rule.js';
 import { formatDuration, isPromDuration } from './promql.js';
@@ -65,7 +65,11 @@ export interface ExtraAlert {
 
 /** The names of the preset alerts. */
 export type AlertPresetName = keyof AlertPresetsProps;
-const PRESET_NAMES: readonly AlertPresetName[] = ['crashLooping', 'podsNotReady', 'replicasMismatch', 'rolloutStuck', 'hpaMaxedOut', 'pvcNearlyFull', 'jobFailed', 'cronJobNotScheduling'];
+const PRESET_NAMES = propKeys<AlertPresetsProps>()('crashLooping', 'podsNotReady', 'replicasMismatch', 'rolloutStuck', 'hpaMaxedOut', 'pvcNearlyFull', 'jobFailed', 'cronJobNotScheduling');
+/** The tuning keys of a database's alerts: the presets and every engine's exporter alerts. */
+export const DATABASE_ALERT_KEYS = propKeys<DatabaseAlertsProps>()(...PRESET_NAMES, 'databaseDown', 'replicationLag', 'connectionsNearLimit', 'memoryNearLimit');
+const TUNING_KEYS = propKeys<AlertTuning>()('for', 'severity', 'threshold');
+const EXTRA_KEYS = propKeys<ExtraAlert>()('threshold', 'build');
 
 /** What the presets watch. */
 export interface AlertTarget {
@@ -93,6 +97,19 @@ export interface WorkloadAlertsProps {
   readonly extra?: Readonly<Record<string, ExtraAlert>>;
   /** Labels on the PrometheusRule (e.g. the workload's standard labels). @default - none */
   readonly labels?: Readonly<Record<string, string>>;
+}
+
+const KEYS = propKeys<WorkloadAlertsProps>()('target', 'presets', 'extra', 'labels');
+const TARGET_KEYS = propKeys<AlertTarget>()('kind', 'name', 'namespace', 'autoscaled', 'claimTemplates', 'schedulePeriodSeconds');
+const KINDS: readonly AlertTarget['kind'][] = ['Deployment', 'StatefulSet', 'Job', 'CronJob'];
+
+/** Checks what alerts or a dashboard watch. */
+export function checkAlertTarget(ctx: ErrorContext, field: string, t: AlertTarget): AlertTarget {
+  checkObject(ctx, field, t, false);
+  checkKnownKeys(ctx, field, t, TARGET_KEYS);
+  ctx.check(KINDS.includes(t.kind), `${field}.kind`, t.kind, `must be one of ${KINDS.map((k) => JSON.stringify(k)).join(', ')}`);
+  for (const key of ['name', 'namespace'] as const) ctx.check(typeof t[key] === 'string' && t[key] !== '', `${field}.${key}`, t[key], 'must be a non-empty string');
+  return t;
 }
 
 const RUNBOOKS = 'https://runbooks.prometheus-operator.dev/runbooks/kubernetes';
@@ -244,7 +261,7 @@ export function checkAlertPresets(ctx: ErrorContext, field: string, value: unkno
     const f = `${field}.${name}`;
     if (tuning === false) continue;
     ctx.check(tuning !== null && typeof tuning === 'object' && !Array.isArray(tuning), f, tuning, 'must be false (remove the alert) or { for?, severity?, threshold? }');
-    checkKnownKeys(ctx, f, tuning, ['for', 'severity', 'threshold']);
+    checkKnownKeys(ctx, f, tuning, TUNING_KEYS);
     const t = tuning as AlertTuning;
     if (t.for !== undefined) ctx.check(isPromDuration(t.for), `${f}.for`, t.for, 'is not a Prometheus duration', 'Use a number and a unit without spaces, e.g. "15m", "1h"');
     if (t.severity !== undefined) ctx.check(['page', 'ticket', 'info'].includes(t.severity), `${f}.severity`, t.severity, 'must be "page", "ticket" or "info"');
@@ -272,8 +289,18 @@ export class WorkloadAlerts extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkloadAlertsProps) {
     super(scope, id);
-    const t = props.target;
-    const presets = props.presets ?? {};
+    const ctx = new ErrorContext(this.node.path);
+    checkObject(ctx, 'props', props, false);
+    checkKnownKeys(ctx, '', props, KEYS);
+    const t = checkAlertTarget(ctx, 'target', props.target);
+    checkObject(ctx, 'extra', props.extra);
+    for (const [key, extra] of Object.entries(props.extra ?? {})) {
+      checkObject(ctx, `extra.${key}`, extra, false);
+      checkKnownKeys(ctx, `extra.${key}`, extra, EXTRA_KEYS);
+      ctx.check(typeof extra.build === 'function', `extra.${key}.build`, extra.build, 'must be a function of the threshold that returns the alert');
+    }
+    checkObject(ctx, 'presets', props.presets);
+    const presets = props.presets === undefined ? {} : (checkAlertPresets(ctx, 'presets', props.presets, props.extra) as AlertPresetsProps);
     const rules: AlertRuleProps[] = [];
     for (const name of PRESET_NAMES) {
       const preset = PRESETS[name];

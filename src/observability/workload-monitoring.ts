@@ -1,6 +1,6 @@
 import { ErrorContext } from '../core/errors.js';
 import { checkPort, resolvePort, type PortProps } from '../core/ports.js';
-import { checkKnownKeys } from '../core/props.js';
+import { checkKnownKeys, propKeys } from '../core/props.js';
 import type { Workload } from '../core/workload.js';
 import { PodMonitor } from './pod-monitor.js';
 import { resolveScrapeEndpoint, type ScrapeEndpointProps } from './scrape-endpoint.js';
@@ -21,6 +21,8 @@ export interface MetricsProps {
   readonly interval?: string;
 }
 
+const METRICS_KEYS = propKeys<MetricsProps>()('port', 'path', 'interval');
+
 /** The `metrics` prop after the ports are known. */
 export interface PreparedMetrics {
   /** The main container's ports, with the metrics port added when it is new. */
@@ -36,7 +38,7 @@ export interface PreparedMetrics {
 export function prepareMetrics(ctx: ErrorContext, metrics: MetricsProps | undefined, ports: readonly PortProps[] | undefined): PreparedMetrics | undefined {
   if (metrics === undefined) return undefined;
   ctx.check(metrics !== null && typeof metrics === 'object' && !Array.isArray(metrics), 'metrics', metrics, 'must be { port, path?, interval? }', 'e.g. { port: 9090 }');
-  checkKnownKeys(ctx, 'metrics', metrics, ['port', 'path', 'interval']);
+  checkKnownKeys(ctx, 'metrics', metrics, METRICS_KEYS);
   if (typeof metrics.port === 'string') return { ports, portName: metrics.port };
   const port = checkPort(ctx, 'metrics.port', metrics.port);
   const list = Array.isArray(ports) ? ports : [];

@@ -4,7 +4,7 @@ import type { SecretKeyRef } from '../core/env-value.js';
 import { ErrorContext } from '../core/errors.js';
 import { LABEL } from '../core/labels.js';
 import { checkDnsLabel } from '../core/names.js';
-import { checkKnownKeys, checkObject } from '../core/props.js';
+import { checkKnownKeys, checkObject, propKeys } from '../core/props.js';
 import { Stack } from '../core/stack.js';
 import type { VolumeProps } from '../core/volumes.js';
 import { ExternalSecret } from '../imports/external-secrets.js';
@@ -45,7 +45,10 @@ export interface AppSecretProps {
   readonly sealed?: SealedSecretSource;
 }
 
-const KEYS = ['name', 'externalSecret', 'sealed'];
+const KEYS = propKeys<AppSecretProps>()('name', 'externalSecret', 'sealed');
+const EXTERNAL_KEYS = propKeys<ExternalSecretSource>()('store', 'storeKind', 'refreshInterval', 'keys');
+const REMOTE_KEYS = propKeys<RemoteKey>()('remoteKey', 'property');
+const SEALED_KEYS = propKeys<SealedSecretSource>()('encryptedData');
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 const INTERVAL = /^(0|(\d+(ns|us|µs|ms|s|m|h))+)$/;
 const SEALED_VALUE = /^[A-Za-z0-9+/]+={0,2}$/;
@@ -78,7 +81,7 @@ export class AppSecret extends Construct {
     if (props.externalSecret) {
       const ext = props.externalSecret;
       checkObject(ctx, 'externalSecret', ext);
-      checkKnownKeys(ctx, 'externalSecret', ext, ['store', 'storeKind', 'refreshInterval', 'keys']);
+      checkKnownKeys(ctx, 'externalSecret', ext, EXTERNAL_KEYS);
       checkDnsLabel(ctx, 'externalSecret.store', ext.store);
       const storeKind = ext.storeKind ?? 'ClusterSecretStore';
       ctx.check(storeKind === 'SecretStore' || storeKind === 'ClusterSecretStore', 'externalSecret.storeKind', storeKind, 'must be "SecretStore" or "ClusterSecretStore"');
@@ -88,7 +91,7 @@ export class AppSecret extends Construct {
       for (const key of this.keys) {
         const remote = ext.keys[key]!;
         checkObject(ctx, `externalSecret.keys.${key}`, remote, false);
-        checkKnownKeys(ctx, `externalSecret.keys.${key}`, remote, ['remoteKey', 'property']);
+        checkKnownKeys(ctx, `externalSecret.keys.${key}`, remote, REMOTE_KEYS);
         ctx.check(typeof remote.remoteKey === 'string' && remote.remoteKey.trim().length > 0, `externalSecret.keys.${key}.remoteKey`, remote.remoteKey, 'is required', 'Name the entry in the store, e.g. "prod/stripe"');
       }
       this.source = new ExternalSecret(this, 'external-secret', {
@@ -103,7 +106,7 @@ export class AppSecret extends Construct {
     } else {
       const sealed = props.sealed!;
       checkObject(ctx, 'sealed', sealed);
-      checkKnownKeys(ctx, 'sealed', sealed, ['encryptedData']);
+      checkKnownKeys(ctx, 'sealed', sealed, SEALED_KEYS);
       this.keys = checkKeys(ctx, 'sealed.encryptedData', sealed.encryptedData);
       for (const key of this.keys) {
         const value = sealed.encryptedData[key];

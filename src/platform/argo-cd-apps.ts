@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { ErrorContext } from '../core/errors.js';
 import { LABEL } from '../core/labels.js';
 import { checkDnsLabel } from '../core/names.js';
-import { checkKnownKeys, checkObject } from '../core/props.js';
+import { checkKnownKeys, checkObject, propKeys } from '../core/props.js';
 import { Stack } from '../core/stack.js';
 import { Team } from './team.js';
 
@@ -37,7 +37,7 @@ export interface ArgoCdAppsProps {
   readonly waves?: boolean;
 }
 
-const KEYS = ['repo', 'revision', 'path', 'argoNamespace', 'server', 'sync', 'layout', 'waves'];
+const KEYS = propKeys<ArgoCdAppsProps>()('repo', 'revision', 'path', 'argoNamespace', 'server', 'sync', 'layout', 'waves');
 const REPO = /^(https?:\/\/|ssh:\/\/|git@)[^\s]+$/;
 const REVISION = /^[^\s~^:?*[\\]+$/;
 const PATH = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;

@@ -4,8 +4,8 @@ import { ErrorContext } from '../core/errors.js';
 import { parseImage } from '../core/image.js';
 import { KubeObject } from '../core/kube-object.js';
 import { LABEL, sortLabels } from '../core/labels.js';
-import { checkKnownKeys, checkObject } from '../core/props.js';
-import { WebService, type WebServiceProps } from '../workloads/web-service.js';
+import { checkKnownKeys, checkObject, propKeys } from '../core/props.js';
+import { WEB_SERVICE_KEYS, WebService, type WebServiceProps } from '../workloads/web-service.js';
 import { renderedAs } from './rendered.js';
 
 /** One of the two colours of a blue-green service. */
@@ -34,7 +34,8 @@ export interface BlueGreenServiceProps extends WebServiceProps {
   readonly rollout: BlueGreenRollout;
 }
 
-const ROLLOUT_KEYS = ['strategy', 'active', 'images', 'preview'];
+const KEYS = propKeys<BlueGreenServiceProps>()(...WEB_SERVICE_KEYS, 'rollout');
+const ROLLOUT_KEYS = propKeys<BlueGreenRollout>()('strategy', 'active', 'images', 'preview');
 
 /**
  * A WebService released blue-green with plain Kubernetes objects: two Deployments
@@ -54,6 +55,7 @@ export class BlueGreenService extends WebService {
   constructor(scope: Construct, id: string, props: BlueGreenServiceProps) {
     const early = new ErrorContext(scope.node.path ? `${scope.node.path}/${id}` : id);
     if (!props || typeof props !== 'object') throw early.error('props', props, 'are required', 'Pass at least { image, port, rollout }');
+    checkKnownKeys(early, '', props, KEYS);
     const { rollout, ...webProps } = props;
     checkRollout(early, rollout);
     if (webProps.autoscale !== undefined) {

@@ -3,8 +3,8 @@ import type { Construct } from 'constructs';
 import { parseDuration, type Duration } from '../core/duration.js';
 import { ErrorContext } from '../core/errors.js';
 import { KubeObject } from '../core/kube-object.js';
-import { checkKnownKeys, checkObject } from '../core/props.js';
-import { WebService, type WebServiceProps } from '../workloads/web-service.js';
+import { checkKnownKeys, checkObject, propKeys } from '../core/props.js';
+import { WEB_SERVICE_KEYS, WebService, type WebServiceProps } from '../workloads/web-service.js';
 import { renderedAs } from './rendered.js';
 
 const ROLLOUT_GVK = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout' } as const;
@@ -39,6 +39,11 @@ export interface RolloutServiceProps extends WebServiceProps {
   readonly rollout: RolloutBlueGreen | RolloutCanary;
 }
 
+const KEYS = propKeys<RolloutServiceProps>()(...WEB_SERVICE_KEYS, 'rollout');
+const BLUE_GREEN_KEYS = propKeys<RolloutBlueGreen>()('strategy', 'autoPromote');
+const CANARY_KEYS = propKeys<RolloutCanary>()('strategy', 'steps');
+const STEP_KEYS = propKeys<CanaryStep>()('weight', 'pause');
+
 /**
  * A WebService released by Argo Rollouts: a `Rollout` takes the place of the Deployment
  * (same selector and pod template), blue-green with a `<service>-preview` Service or a
@@ -53,6 +58,7 @@ export class RolloutService extends WebService {
   constructor(scope: Construct, id: string, props: RolloutServiceProps) {
     const early = new ErrorContext(scope.node.path ? `${scope.node.path}/${id}` : id);
     if (!props || typeof props !== 'object') throw early.error('props', props, 'are required', 'Pass at least { image, port, rollout }');
+    checkKnownKeys(early, '', props, KEYS);
     const { rollout, ...webProps } = props;
     const strategy = resolveStrategy(early, rollout);
     super(scope, id, webProps);
@@ -80,19 +86,19 @@ function resolveStrategy(ctx: ErrorContext, rollout: RolloutBlueGreen | RolloutC
   ctx.check(rollout !== undefined, 'rollout', rollout, 'is required', 'Pass { strategy: "canary", steps: [...] } or { strategy: "blue-green" }');
   checkObject(ctx, 'rollout', rollout);
   if (rollout.strategy === 'blue-green') {
-    checkKnownKeys(ctx, 'rollout', rollout, ['strategy', 'autoPromote']);
+    checkKnownKeys(ctx, 'rollout', rollout, BLUE_GREEN_KEYS);
     ctx.check(rollout.autoPromote === undefined || typeof rollout.autoPromote === 'boolean', 'rollout.autoPromote', rollout.autoPromote, 'must be true or false');
     return { blueGreen: { autoPromotionEnabled: rollout.autoPromote ?? false } };
   }
   ctx.check(rollout.strategy === 'canary', 'rollout.strategy', (rollout as { strategy: unknown }).strategy, 'must be "blue-green" or "canary"');
-  checkKnownKeys(ctx, 'rollout', rollout, ['strategy', 'steps']);
+  checkKnownKeys(ctx, 'rollout', rollout, CANARY_KEYS);
   ctx.check(Array.isArray(rollout.steps) && rollout.steps.length > 0, 'rollout.steps', rollout.steps, 'must be a non-empty list of { weight, pause? }');
   const steps: Record<string, unknown>[] = [];
   let last = 0;
   rollout.steps.forEach((step, i) => {
     const f = `rollout.steps[${i}]`;
     checkObject(ctx, f, step, false);
-    checkKnownKeys(ctx, f, step, ['weight', 'pause']);
+    checkKnownKeys(ctx, f, step, STEP_KEYS);
     ctx.check(Number.isInteger(step.weight) && step.weight >= 1 && step.weight <= 100, `${f}.weight`, step.weight, 'must be a whole percent from 1 to 100');
     ctx.check(step.weight > last, `${f}.weight`, step.weight, `must be above the previous step's ${last}`, 'Weights only grow; an abort rolls back');
     last = step.weight;

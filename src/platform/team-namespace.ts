@@ -4,7 +4,7 @@ import { ErrorContext } from '../core/errors.js';
 import { KubeObject } from '../core/kube-object.js';
 import { LABEL } from '../core/labels.js';
 import { checkDnsLabel } from '../core/names.js';
-import { checkKnownKeys, checkObject } from '../core/props.js';
+import { checkKnownKeys, checkObject, propKeys } from '../core/props.js';
 import { CONTAINER_DEFAULTS, deployerRules, QUOTA_PRESETS, roleRules, TEAM_ROLES, type QuotaPreset, type QuotaSize, type TeamRole } from './team-presets.js';
 
 /** The groups of the identity provider that get each role in a namespace. */
@@ -40,7 +40,8 @@ export interface TeamNamespaceProps {
   readonly deployer?: boolean;
 }
 
-const KEYS = ['team', 'namespace', 'quota', 'groups', 'podSecurity', 'deployer'];
+const KEYS = propKeys<TeamNamespaceProps>()('team', 'namespace', 'quota', 'groups', 'podSecurity', 'deployer');
+const GROUP_KEYS = propKeys<TeamGroups>()('view', 'edit', 'admin');
 const GROUP = /^[^\s]{1,256}$/;
 
 /**
@@ -169,7 +170,7 @@ export class TeamNamespace extends Construct {
 function checkGroups(ctx: ErrorContext, groups: TeamGroups | undefined): TeamGroups {
   if (groups === undefined) return {};
   checkObject(ctx, 'groups', groups);
-  checkKnownKeys(ctx, 'groups', groups, TEAM_ROLES);
+  checkKnownKeys(ctx, 'groups', groups, GROUP_KEYS);
   for (const role of TEAM_ROLES) {
     const list = groups[role];
     if (list === undefined) continue;

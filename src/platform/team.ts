@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { ErrorContext } from '../core/errors.js';
 import { checkDnsLabel } from '../core/names.js';
-import { checkKnownKeys, checkObject } from '../core/props.js';
+import { checkKnownKeys, checkObject, propKeys } from '../core/props.js';
 import { TeamNamespace, type PodSecurityLevel, type TeamGroups } from './team-namespace.js';
 import type { QuotaSize } from './team-presets.js';
 
@@ -35,8 +35,8 @@ export interface TeamProps {
   readonly deployer?: boolean;
 }
 
-const KEYS = ['namespaces', 'groups', 'quota', 'podSecurity', 'deployer'];
-const NAMESPACE_KEYS = ['quota', 'groups', 'podSecurity', 'deployer'];
+const KEYS = propKeys<TeamProps>()('namespaces', 'groups', 'quota', 'podSecurity', 'deployer');
+const NAMESPACE_KEYS = propKeys<TeamNamespaceOptions>()('quota', 'groups', 'podSecurity', 'deployer');
 
 /**
  * A team and its namespaces: a {@link TeamNamespace} per environment with the team's
