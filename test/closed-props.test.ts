@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { dev, production, staging } from '../presets/index.js';
 import {
   addStandardLabels,
+  AppSecret,
+  ArgoCdApps,
+  BlueGreenService,
   CronJob,
   defineEnvironment,
   DisruptionBudget,
@@ -17,15 +20,23 @@ import {
   MySql,
   Peer,
   Postgres,
+  PrometheusRule,
   propKeys,
   Redis,
   registerKind,
+  RolloutService,
   runChecks,
+  ServiceDashboard,
+  ServiceLevelObjectives,
+  ServiceMonitor,
   Stack,
   StatefulApp,
   synth,
+  Team,
+  TeamNamespace,
   WebService,
   Worker,
+  WorkloadAlerts,
   type WebServiceProps,
 } from '../src/index.js';
 import { newStack } from './support/app.js';
@@ -125,6 +136,7 @@ describe('propKeys is checked by the compiler', () => {
 const ok: WebServiceProps = { image: 'acme/api:v1.0.0', port: 8080 };
 const creds = { credentials: { secret: 'db-credentials' } };
 const external = { store: 'vault', remoteKey: 'prod/db' };
+const alertTarget = { kind: 'Deployment', name: 'api', namespace: 'shop' };
 
 /** One misspelt key at each level of each prop object, passed to the construct that reads it. */
 const cases: { object: string; run: () => unknown; path: string; field: string; value: unknown; near?: string }[] = [
@@ -202,6 +214,54 @@ const cases: { object: string; run: () => unknown; path: string; field: string; 
     run: () => registerKind(new App(), { group: 'example.com', kind: 'Widget', versions: ['v1'], selects: { field: 'spec.selector', form: 'labels', of: 'own-pods', rul: 'x' } } as never),
     path: '(app)', field: 'registerKind.selects.rul', value: 'x', near: 'rule',
   },
+  // Observability.
+  { object: 'MonitoringSettings', run: () => new Stack(new App(), 'shop', { env: { ...production, monitoring: { scrapeIntervall: '1m' } } } as never), path: 'shop', field: 'env.monitoring.scrapeIntervall', value: '1m', near: 'scrapeInterval' },
+  { object: 'MetricsProps', run: () => new WebService(newStack(), 'api', { ...ok, metrics: { port: 9090, intervall: '15s' } } as never), path: 'shop/api', field: 'metrics.intervall', value: '15s', near: 'interval' },
+  { object: 'AlertPresetsProps', run: () => new WebService(newStack(), 'api', { ...ok, metrics: { port: 9090 }, alerts: { crashLoping: false } } as never), path: 'shop/api', field: 'alerts.crashLoping', value: false, near: 'crashLooping' },
+  { object: 'AlertTuning', run: () => new WebService(newStack(), 'api', { ...ok, metrics: { port: 9090 }, alerts: { podsNotReady: { sevrity: 'page' } } } as never), path: 'shop/api', field: 'alerts.podsNotReady.sevrity', value: 'page', near: 'severity' },
+  { object: 'DatabaseAlertsProps', run: () => new Postgres(newStack(), 'db', { ...creds, metrics: true, alerts: { databseDown: false } } as never), path: 'shop/db', field: 'alerts.databseDown', value: false, near: 'databaseDown' },
+  { object: 'SloProps', run: () => new WebService(newStack(), 'api', { ...ok, metrics: { port: 9090 }, slo: { availabilty: 99.9 } } as never), path: 'shop/api', field: 'slo.availabilty', value: 99.9, near: 'availability' },
+  { object: 'LatencyObjective', run: () => new WebService(newStack(), 'api', { ...ok, metrics: { port: 9090 }, slo: { latency: { threshold: '300ms', percentil: 99 } } } as never), path: 'shop/api', field: 'slo.latency.percentil', value: 99, near: 'percentile' },
+  { object: 'SloMetrics', run: () => new WebService(newStack(), 'api', { ...ok, metrics: { port: 9090 }, slo: { availability: 99.9, metric: { request: 'rpc_total' } } } as never), path: 'shop/api', field: 'slo.metric.request', value: 'rpc_total', near: 'requests' },
+  { object: 'PrometheusRuleProps', run: () => new PrometheusRule(newStack(), 'r', { group: [] } as never), path: 'shop/r', field: 'group', value: [], near: 'groups' },
+  { object: 'RuleGroupProps', run: () => new PrometheusRule(newStack(), 'r', { groups: [{ name: 'g', intervall: '1m', rules: [] }] } as never), path: 'shop/r', field: 'groups[0].intervall', value: '1m', near: 'interval' },
+  {
+    object: 'AlertRuleProps',
+    run: () => new PrometheusRule(newStack(), 'r', { groups: [{ name: 'g', rules: [{ alert: 'Up', expr: 'up == 0', severity: 'page', sumary: 'down' }] }] } as never),
+    path: 'shop/r', field: 'groups[0].rules[0].sumary', value: 'down', near: 'summary',
+  },
+  { object: 'RecordingRuleProps', run: () => new PrometheusRule(newStack(), 'r', { groups: [{ name: 'g', rules: [{ record: 'job:up:sum', expr: 'sum(up)', label: {} }] }] } as never), path: 'shop/r', field: 'groups[0].rules[0].label', value: {}, near: 'labels' },
+  { object: 'MonitorProps', run: () => new ServiceMonitor(newStack(), 'sm', { selector: { app: 'api' }, endpoints: [{ port: 'metrics' }], label: {} } as never), path: 'shop/sm', field: 'label', value: {}, near: 'labels' },
+  { object: 'ScrapeEndpointProps', run: () => new ServiceMonitor(newStack(), 'sm', { selector: { app: 'api' }, endpoints: [{ port: 'metrics', pth: '/m' }] } as never), path: 'shop/sm', field: 'endpoints[0].pth', value: '/m', near: 'path' },
+  { object: 'WorkloadAlertsProps', run: () => new WorkloadAlerts(newStack(), 'wa', { target: alertTarget, preset: {} } as never), path: 'shop/wa', field: 'preset', value: {}, near: 'presets' },
+  { object: 'AlertTarget', run: () => new WorkloadAlerts(newStack(), 'wa', { target: { ...alertTarget, namepsace: 'shop' } } as never), path: 'shop/wa', field: 'target.namepsace', value: 'shop', near: 'namespace' },
+  {
+    object: 'ExtraAlert',
+    run: () => new WorkloadAlerts(newStack(), 'wa', { target: alertTarget, extra: { lag: { treshold: 30, build: () => ({ alert: 'Lag', expr: 'up == 0', severity: 'ticket' }) } } } as never),
+    path: 'shop/wa', field: 'extra.lag.treshold', value: 30, near: 'threshold',
+  },
+  {
+    object: 'ServiceLevelObjectivesProps',
+    run: () => new ServiceLevelObjectives(newStack(), 'slo', { slo: { availability: 99.9 }, service: 'api', namespace: 'shop', name: 'api-slo', label: {} } as never),
+    path: 'shop/slo', field: 'label', value: {}, near: 'labels',
+  },
+  { object: 'ServiceDashboardProps', run: () => new ServiceDashboard(newStack(), 'd', { target: alertTarget, service: 'api', contaner: 'api' } as never), path: 'shop/d', field: 'contaner', value: 'api', near: 'container' },
+  // Platform.
+  { object: 'TeamNamespaceProps', run: () => new TeamNamespace(newStack(), 'ns', { team: 'shop', qouta: 'small' } as never), path: 'shop/ns', field: 'qouta', value: 'small', near: 'quota' },
+  { object: 'TeamGroups', run: () => new TeamNamespace(newStack(), 'ns', { team: 'shop', groups: { viewer: ['devs'] } } as never), path: 'shop/ns', field: 'groups.viewer', value: ['devs'], near: 'view' },
+  { object: 'TeamProps', run: () => new Team(newStack(), 'shop', { namespace: {} } as never), path: 'shop/shop', field: 'namespace', value: {}, near: 'namespaces' },
+  { object: 'TeamNamespaceOptions', run: () => new Team(newStack(), 'shop', { namespaces: { 'shop-dev': { deplyer: false } } } as never), path: 'shop/shop', field: 'namespaces.shop-dev.deplyer', value: false, near: 'deployer' },
+  { object: 'ArgoCdAppsProps', run: () => new ArgoCdApps(newStack(), 'argo', { repo: 'https://git.example.com/acme/deploy.git', revison: 'main' } as never), path: 'shop/argo', field: 'revison', value: 'main', near: 'revision' },
+  { object: 'BlueGreenServiceProps', run: () => new BlueGreenService(newStack(), 'api', { ...ok, rollout: { strategy: 'blue-green', active: 'blue' }, replcias: 2 } as never), path: 'shop/api', field: 'replcias', value: 2, near: 'replicas' },
+  { object: 'BlueGreenRollout', run: () => new BlueGreenService(newStack(), 'api', { ...ok, rollout: { strategy: 'blue-green', activ: 'blue' } } as never), path: 'shop/api', field: 'rollout.activ', value: 'blue', near: 'active' },
+  { object: 'RolloutServiceProps', run: () => new RolloutService(newStack(), 'api', { ...ok, rolout: { strategy: 'blue-green' } } as never), path: 'shop/api', field: 'rolout', value: { strategy: 'blue-green' }, near: 'rollout' },
+  { object: 'RolloutBlueGreen', run: () => new RolloutService(newStack(), 'api', { ...ok, rollout: { strategy: 'blue-green', autoPromot: true } } as never), path: 'shop/api', field: 'rollout.autoPromot', value: true, near: 'autoPromote' },
+  { object: 'RolloutCanary', run: () => new RolloutService(newStack(), 'api', { ...ok, rollout: { strategy: 'canary', step: [] } } as never), path: 'shop/api', field: 'rollout.step', value: [], near: 'steps' },
+  { object: 'CanaryStep', run: () => new RolloutService(newStack(), 'api', { ...ok, rollout: { strategy: 'canary', steps: [{ wieght: 20 }] } } as never), path: 'shop/api', field: 'rollout.steps[0].wieght', value: 20, near: 'weight' },
+  { object: 'AppSecretProps', run: () => new AppSecret(newStack(), 's', { seald: {} } as never), path: 'shop/s', field: 'seald', value: {}, near: 'sealed' },
+  { object: 'ExternalSecretSource', run: () => new AppSecret(newStack(), 's', { externalSecret: { store: 'vault', key: {} } } as never), path: 'shop/s', field: 'externalSecret.key', value: {}, near: 'keys' },
+  { object: 'RemoteKey', run: () => new AppSecret(newStack(), 's', { externalSecret: { store: 'vault', keys: { token: { remoteKey: 'k', propety: 'p' } } } } as never), path: 'shop/s', field: 'externalSecret.keys.token.propety', value: 'p', near: 'property' },
+  { object: 'SealedSecretSource', run: () => new AppSecret(newStack(), 's', { sealed: { encryptedDta: {} } } as never), path: 'shop/s', field: 'sealed.encryptedDta', value: {}, near: 'encryptedData' },
 ];
 
 describe('a misspelt key at any level names path, field, value, rule and the key meant', () => {
