@@ -1,3 +1,4 @@
+import type { GpuClusterProfile } from './gpu.js';
 import type { SizeName } from './sizes.js';
 
 /** Autoscaling policy of an environment. */
@@ -59,6 +60,8 @@ export interface EnvironmentProfile {
   readonly kubernetesVersion?: string;
   /** Feature gates the cluster turns on beyond its version's defaults, e.g. `SidecarContainers` on 1.28. @default - none */
   readonly featureGates?: readonly string[];
+  /** How the cluster exposes GPUs (taint key, product label, MIG strategy, time-slicing, GPUs per node), so app code names GPUs only. @default - GPU Feature Discovery's labels, GPU nodes tainted `nvidia.com/gpu`, no MIG, 8 GPUs per node */
+  readonly gpu?: GpuClusterProfile;
 }
 
 /** The cluster's Kubernetes minor version (`1.28` → 28). */
@@ -74,7 +77,8 @@ export function nativeSidecars(env: EnvironmentProfile): boolean {
 }
 
 /** A deep-partial override of a profile, for `defineEnvironment`. */
-export type EnvironmentOverrides = Partial<Omit<EnvironmentProfile, 'autoscaling' | 'networkPolicies'>> & {
+export type EnvironmentOverrides = Partial<Omit<EnvironmentProfile, 'autoscaling' | 'networkPolicies' | 'gpu'>> & {
+  readonly gpu?: GpuClusterProfile;
   readonly autoscaling?: Partial<AutoscalingPolicy>;
   readonly networkPolicies?: Partial<NetworkPolicySettings>;
 };
@@ -89,5 +93,6 @@ export function defineEnvironment(base: EnvironmentProfile, overrides: Environme
     ...overrides,
     autoscaling: Object.freeze({ ...base.autoscaling, ...overrides.autoscaling }),
     networkPolicies: Object.freeze({ ...base.networkPolicies, ...overrides.networkPolicies }),
+    ...(base.gpu || overrides.gpu ? { gpu: Object.freeze({ ...base.gpu, ...overrides.gpu }) } : {}),
   });
 }
