@@ -1,5 +1,6 @@
 import { runApp } from './src/index.js';
 import { production, staging, shopStack } from './presets/index.js';
+import { mlStack } from './presets/stacks/ml.js';
 import { ordersStack } from './presets/stacks/orders.js';
 
 // The repo's own app: every example stack in every environment it ships for.
@@ -8,4 +9,5 @@ runApp((app) => {
     shopStack(app, env);
     ordersStack(app, env);
   }
+  mlStack(app, production);
 });

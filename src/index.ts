@@ -52,3 +52,12 @@ export type { Endpoint, Route, RoutePort, WorkloadRoutes } from './network/route
 export * from './network/connection-graph.js';
 export * from './network/connectivity-report.js';
 export * from './core/checks/index.js';
+export * from './core/gpu.js';
+export * from './ml/queue-label.js';
+export * from './ml/resource-flavor.js';
+export * from './ml/cluster-queue.js';
+export * from './ml/local-queue.js';
+export * from './ml/training-job.js';
+export * from './ml/model-server-engine.js';
+export * from './ml/model-server.js';
+export * from './ml/inference-group.js';

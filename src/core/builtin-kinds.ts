@@ -287,7 +287,7 @@ const CRDS_WITHOUT_MODELS: readonly KindDefinition[] = [
   { group: 'autoscaling.k8s.io', kind: 'VerticalPodAutoscaler', versions: ['v1'], rank: 51, refersTo: [{ field: 'spec.targetRef' }] },
   { group: 'autoscaling.k8s.io', kind: 'VerticalPodAutoscalerCheckpoint', versions: ['v1'] },
   ...['ClusterQueue', 'ResourceFlavor', 'Cohort', 'Topology', 'AdmissionCheck', 'WorkloadPriorityClass'].map((kind) => ({ group: 'kueue.x-k8s.io', kind, versions: ['v1beta1', 'v1beta2'], clusterScoped: true })),
-  { group: 'kueue.x-k8s.io', kind: 'LocalQueue', versions: ['v1beta1', 'v1beta2'] },
+  { group: 'kueue.x-k8s.io', kind: 'LocalQueue', versions: ['v1beta1', 'v1beta2'], namedByLabel: 'kueue.x-k8s.io/queue-name' },
   { group: 'policy.linkerd.io', kind: 'Server', versions: ['v1alpha1', 'v1beta1', 'v1beta2', 'v1beta3'], selects: { field: 'spec.podSelector', form: 'label-selector', of: 'other-pods' } },
   { group: 'policy.linkerd.io', kind: 'HTTPRoute', versions: ['v1alpha1', 'v1beta1', 'v1beta2', 'v1beta3'] },
   ...['AuthorizationPolicy', 'MeshTLSAuthentication', 'NetworkAuthentication', 'EgressNetwork', 'HTTPLocalRateLimitPolicy'].map((kind) => ({ group: 'policy.linkerd.io', kind, versions: ['v1alpha1'] })),

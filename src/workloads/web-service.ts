@@ -59,7 +59,8 @@ export interface WebServiceProps extends DeploymentWorkloadProps {
   readonly service?: ServiceProps;
 }
 
-const WEB_SERVICE_KEYS = ['port', 'protocol', 'servicePort', 'ingress', 'service'];
+/** The keys {@link WebServiceProps} adds to a Deployment workload's. */
+export const WEB_SERVICE_KEYS = ['port', 'protocol', 'servicePort', 'ingress', 'service'];
 
 /**
  * A stateless HTTP, HTTP/2 or gRPC service: Deployment, Service, ServiceAccount, and as

@@ -1,0 +1,120 @@
+import type { Construct } from 'constructs';
+import type { Duration } from '../core/duration.js';
+import type { EnvValue, SecretKeyRef } from '../core/env-value.js';
+import { ErrorContext } from '../core/errors.js';
+import type { GpuProps } from '../core/gpu.js';
+import { Peer } from '../core/peer.js';
+import { checkKnownKeys } from '../core/props.js';
+import { parseStorage, type ByteQuantity } from '../core/quantity.js';
+import { WORKLOAD_KEYS } from '../core/pod-workload.js';
+import { DEPLOYMENT_KEYS } from '../workloads/deployment-workload.js';
+import { WEB_SERVICE_KEYS, WebService, type WebServiceProps } from '../workloads/web-service.js';
+import { VLLM, type ModelServerEngine } from './model-server-engine.js';
+
+/** Where the model files are kept between starts. */
+export interface ModelCacheProps {
+  /** An existing PersistentVolumeClaim: the model survives restarts and is shared by replicas (ReadWriteMany) or pre-filled. @default - an emptyDir */
+  readonly claim?: string;
+  /** Size of the emptyDir cache (without `claim`); the container's ephemeral-storage limit is raised to it. @default '50Gi' */
+  readonly size?: ByteQuantity;
+  /** Mount path, also `HF_HOME`. @default '/models' */
+  readonly path?: string;
+}
+
+/** Props of a {@link ModelServer}. */
+export interface ModelServerProps extends Omit<WebServiceProps, 'image' | 'port' | 'gpu'> {
+  /** Model id on the hub, e.g. `mistralai/Mistral-7B-Instruct-v0.3`, or a path in the cache. */
+  readonly model: string;
+  /** GPUs of each replica; the model is split over all of them (tensor parallelism). */
+  readonly gpu: GpuProps;
+  /** The server: its image, port, arguments and readiness endpoint. @default VLLM */
+  readonly engine?: ModelServerEngine;
+  /** Image of the engine (a pinned tag or digest). @default - the engine's */
+  readonly image?: string;
+  /** Tensor-parallel size; it must equal `gpu.count`. @default - gpu.count */
+  readonly tensorParallel?: number;
+  /** The model cache. @default - a 50Gi emptyDir at /models */
+  readonly cache?: ModelCacheProps;
+  /** Hugging Face token (`HF_TOKEN`) from an existing Secret, or the Secret an ExternalSecret writes. @default - none (public models) */
+  readonly huggingFaceToken?: SecretKeyRef;
+  /** Longest a start (download and loading the model onto the GPUs) may take before the container is restarted. @default '30m' */
+  readonly loadTimeout?: Duration;
+  /** Let the pods reach the model hub (HTTPS anywhere: NetworkPolicies cannot name hosts). Leave off when the cache is pre-filled or a mirror is allowed with `allowTo`. @default false */
+  readonly hubEgress?: boolean;
+}
+
+const MODEL_SERVER_KEYS = ['model', 'engine', 'tensorParallel', 'cache', 'huggingFaceToken', 'loadTimeout', 'hubEgress'];
+const CACHE_VOLUME = 'model-cache';
+
+/**
+ * A model server (vLLM by default) behind a Service, like any WebService: GPUs with the
+ * cluster's conventions, the model cache on a PVC or an emptyDir, the Hugging Face token
+ * from a Secret, a startup probe sized for loading the model, readiness on the engine's
+ * health endpoint, the tensor-parallel size tied to the GPU count, Pod Security
+ * "restricted" (writable cache and `HOME`), and egress to the hub only when declared.
+ * `args` are appended to the engine's own.
+ */
+export class ModelServer extends WebService {
+  /** The model served. */
+  public readonly model: string;
+  /** The engine. */
+  public readonly engine: ModelServerEngine;
+
+  constructor(scope: Construct, id: string, props: ModelServerProps) {
+    const early = new ErrorContext(scope.node.path ? `${scope.node.path}/${id}` : id);
+    early.check(props !== null && typeof props === 'object', 'props', props, 'are required', 'Pass at least { model, gpu: { count } }');
+    checkKnownKeys(early, '', props, [...WORKLOAD_KEYS, ...DEPLOYMENT_KEYS, ...WEB_SERVICE_KEYS.filter((k) => k !== 'port'), ...MODEL_SERVER_KEYS]);
+    super(scope, id, ModelServer.serverProps(early, props));
+    this.model = props.model;
+    this.engine = props.engine ?? VLLM;
+    if (props.hubEgress === true) this.allowTo(Peer.cidr('0.0.0.0/0'), { port: 443 });
+  }
+
+  private static serverProps(ctx: ErrorContext, props: ModelServerProps): WebServiceProps {
+    ctx.check(typeof props.model === 'string' && props.model.length > 0 && !/\s/.test(props.model), 'model', props.model, 'is required: a model id such as "mistralai/Mistral-7B-Instruct-v0.3" or a path');
+    ctx.check(props.gpu !== undefined, 'gpu', props.gpu, 'is required: a model server runs on GPUs', 'Set gpu: { count: 1 }');
+    const engine = props.engine ?? VLLM;
+    ctx.check(engine !== null && typeof engine === 'object' && typeof engine.args === 'function' && typeof engine.image === 'string', 'engine', engine, 'is not a ModelServerEngine', 'Use VLLM, TGI, SGLANG or an object of the same shape');
+    const count = props.gpu && typeof props.gpu === 'object' ? props.gpu.count : undefined;
+    const tensorParallel = props.tensorParallel ?? count;
+    if (props.tensorParallel !== undefined) {
+      ctx.check(props.tensorParallel === count, 'tensorParallel', props.tensorParallel, `differs from gpu.count (${count}): each GPU holds one shard of the model`, 'Leave tensorParallel out, or set gpu.count to it');
+    }
+    const cache = props.cache ?? {};
+    ctx.check(cache !== null && typeof cache === 'object', 'cache', cache, 'must be { claim?, size?, path? }');
+    checkKnownKeys(ctx, 'cache', cache, ['claim', 'size', 'path']);
+    ctx.check(cache.claim === undefined || cache.size === undefined, 'cache.size', cache.size, 'applies only to an emptyDir cache, not to claim', 'The claim\'s size is the PVC\'s');
+    const cachePath = cache.path ?? '/models';
+    const size = cache.size ?? '50Gi';
+    if (cache.claim === undefined) parseStorage(ctx, 'cache.size', size);
+    ctx.check(!props.volumes?.[CACHE_VOLUME], 'volumes', CACHE_VOLUME, 'is the volume name of the model cache');
+    for (const key of ['HOME', 'HF_HOME', 'HF_TOKEN']) ctx.check(props.env?.[key] === undefined, `env.${key}`, props.env?.[key], 'is set by the model server', key === 'HF_TOKEN' ? 'Use huggingFaceToken' : 'Use cache.path');
+    if (props.huggingFaceToken !== undefined) {
+      const t = props.huggingFaceToken;
+      ctx.check(t !== null && typeof t === 'object' && typeof t.secret === 'string' && typeof t.key === 'string', 'huggingFaceToken', t, 'must be { secret, key } of an existing Secret', 'Keelson writes no secret values into the manifests');
+    }
+    const env: Record<string, EnvValue> = {
+      ...props.env,
+      HOME: '/tmp',
+      HF_HOME: cachePath,
+      ...(props.huggingFaceToken ? { HF_TOKEN: props.huggingFaceToken } : {}),
+    };
+    const { model, engine: _e, tensorParallel: _t, cache: _c, huggingFaceToken: _h, loadTimeout, hubEgress: _g, ...web } = props;
+    const port = engine.port;
+    return {
+      ...web,
+      image: props.image ?? engine.image,
+      port,
+      size: props.size ?? (props.resources ? undefined : '2xlarge'),
+      ...(engine.command ? { command: props.command ?? [...engine.command] } : {}),
+      args: [...engine.args({ model, port, tensorParallel: tensorParallel ?? 1, cacheDir: cachePath }), ...(props.args ?? [])],
+      env,
+      health: props.health ?? { ready: engine.readyPath, slowStart: loadTimeout ?? '30m' },
+      volumes: { ...props.volumes, [CACHE_VOLUME]: cache.claim !== undefined ? { claim: cache.claim } : { emptyDir: { sizeLimit: size } } },
+      mounts: [...(props.mounts ?? []), { path: cachePath, volume: CACHE_VOLUME, readOnly: false }],
+      ...(cache.claim === undefined && props.resources?.limits?.ephemeralStorage === undefined
+        ? { resources: { ...props.resources, limits: { ...props.resources?.limits, ephemeralStorage: size } } }
+        : {}),
+    };
+  }
+}
