@@ -6,6 +6,7 @@ import { KubeObject } from '../core/kube-object.js';
 import { PodWorkload, type WorkloadProps } from '../core/pod-workload.js';
 import { checkPort } from '../core/ports.js';
 import { checkKnownKeys } from '../core/props.js';
+import { OPT_OUT_ANNOTATION_PREFIX } from '../core/security.js';
 import { LeaderWorkerSet } from '../imports/leaderworkerset.x-k8s.io.js';
 import { groupPeersPolicy } from './group-peers.js';
 
@@ -79,8 +80,10 @@ export class InferenceGroup extends PodWorkload {
       const own: k8s.Container = name === 'leader'
         ? main!
         : { ...main!, ports: undefined, readinessProbe: undefined, livenessProbe: undefined, startupProbe: undefined };
+      // Workers serve no port to probe: the opt-out says why, for reviewers and `keelson check`.
+      const annotations = name === 'worker' ? { ...base.metadata?.annotations, [`${OPT_OUT_ANNOTATION_PREFIX}missing-liveness-probe`]: 'workers serve no port to probe; when a worker exits, the LeaderWorkerSet recreates the whole group' } : base.metadata?.annotations;
       return {
-        metadata: { ...base.metadata, labels: { ...base.metadata?.labels, [GROUP_ROLE_LABEL]: name } },
+        metadata: { ...base.metadata, labels: { ...base.metadata?.labels, [GROUP_ROLE_LABEL]: name }, ...(annotations ? { annotations } : {}) },
         spec: { ...base.spec!, containers: [{ ...own, ...(r.command ? { command: [...r.command] } : {}), ...(r.args ? { args: [...r.args] } : {}) }, ...rest] },
       };
     };

@@ -1,6 +1,7 @@
 import { KindRegistry } from '../kinds.js';
 import { checkAvailability, AVAILABILITY_RULES } from './availability.js';
 import { checkBestPractices, BEST_PRACTICE_RULES } from './best-practices.js';
+import { checkGpus, GPU_RULES } from './gpu.js';
 import type { CheckedObject, Finding, Rule } from './finding.js';
 import { checkMetadata, METADATA_RULES } from './metadata.js';
 import { ObjectIndex } from './objects.js';
@@ -24,6 +25,7 @@ export const RULES: readonly Rule[] = [
   ...Object.values(REFERENCE_RULES),
   ...Object.values(BEST_PRACTICE_RULES),
   ...Object.values(AVAILABILITY_RULES),
+  ...Object.values(GPU_RULES),
 ];
 
 const SEVERITY_ORDER = { error: 0, warning: 1 } as const;
@@ -51,6 +53,7 @@ export function runChecks(objects: readonly CheckedObject[], options: CheckOptio
     ...checkReferences(index),
     ...checkBestPractices(objects, kinds),
     ...checkAvailability(index),
+    ...checkGpus(objects, kinds),
   ];
   const order = new Map(objects.map((o, i) => [o.path, i]));
   return applyWaivers(findings, objects, options.waivers ?? [], kinds).sort(
