@@ -1,5 +1,22 @@
-import type { GpuClusterProfile } from './gpu.js';
 import type { SizeName } from './sizes.js';
+
+/** How the cluster exposes GPUs: what app code should not need to know. */
+export interface GpuClusterProfile {
+  /** Key of the taint on GPU nodes (tolerated by every GPU pod); `null` when GPU nodes are not tainted. @default 'nvidia.com/gpu' */
+  readonly taintKey?: string | null;
+  /** Node label that names the GPU model: GPU Feature Discovery's, or e.g. GKE's `cloud.google.com/gke-accelerator`. @default 'nvidia.com/gpu.product' */
+  readonly productLabel?: string;
+  /** Product names the cluster's nodes carry; a `product` outside the list is an error. @default - the common names for the product label (GFD or GKE) */
+  readonly products?: readonly string[];
+  /** How the device plugin exposes MIG slices: `none` (whole GPUs only), `single` (as `nvidia.com/gpu`), `mixed` (as `nvidia.com/mig-<profile>`). @default 'none' */
+  readonly migStrategy?: 'none' | 'single' | 'mixed';
+  /** Time-slicing: how many pods share one GPU; with `renameByDefault` the resource is `nvidia.com/gpu.shared`. @default - no sharing */
+  readonly timeSlicing?: { readonly replicas: number; readonly renameByDefault?: boolean };
+  /** GPUs on each GPU node: the most one pod can get. @default 8 */
+  readonly gpusPerNode?: number;
+  /** RuntimeClass GPU pods run with, e.g. `nvidia`. @default - the cluster's default runtime */
+  readonly runtimeClassName?: string;
+}
 
 /** Autoscaling policy of an environment. */
 export interface AutoscalingPolicy {

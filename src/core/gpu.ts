@@ -1,5 +1,5 @@
 import type { k8s } from 'cdk8s-plus-28';
-import type { EnvironmentProfile } from './environment.js';
+import type { EnvironmentProfile, GpuClusterProfile } from './environment.js';
 import { ErrorContext } from './errors.js';
 import { isDnsSubdomain } from './names.js';
 import { checkKnownKeys, editDistance } from './props.js';
@@ -21,24 +21,6 @@ export interface GpuProps {
   /** Size of the memory-backed `/dev/shm` (NCCL and PyTorch data loaders need more than the runtime's 64Mi). It counts against the memory limit. @default - 1Gi per GPU */
   readonly shm?: ByteQuantity;
   /** RuntimeClass that exposes the GPUs to the container, e.g. `nvidia`. @default - the environment's `gpu.runtimeClassName`, else the cluster's default runtime */
-  readonly runtimeClassName?: string;
-}
-
-/** How the cluster exposes GPUs: what app code should not need to know. */
-export interface GpuClusterProfile {
-  /** Key of the taint on GPU nodes (tolerated by every GPU pod); `null` when GPU nodes are not tainted. @default 'nvidia.com/gpu' */
-  readonly taintKey?: string | null;
-  /** Node label that names the GPU model: GPU Feature Discovery's, or e.g. GKE's `cloud.google.com/gke-accelerator`. @default 'nvidia.com/gpu.product' */
-  readonly productLabel?: string;
-  /** Product names the cluster's nodes carry; a `product` outside the list is an error. @default - the common names for the product label (GFD or GKE) */
-  readonly products?: readonly string[];
-  /** How the device plugin exposes MIG slices: `none` (whole GPUs only), `single` (as `nvidia.com/gpu`), `mixed` (as `nvidia.com/mig-<profile>`). @default 'none' */
-  readonly migStrategy?: 'none' | 'single' | 'mixed';
-  /** Time-slicing: how many pods share one GPU; with `renameByDefault` the resource is `nvidia.com/gpu.shared`. @default - no sharing */
-  readonly timeSlicing?: { readonly replicas: number; readonly renameByDefault?: boolean };
-  /** GPUs on each GPU node: the most one pod can get. @default 8 */
-  readonly gpusPerNode?: number;
-  /** RuntimeClass GPU pods run with, e.g. `nvidia`. @default - the cluster's default runtime */
   readonly runtimeClassName?: string;
 }
 
