@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { production, staging } from '../presets/index.js';
 import { ChecksFailedError, jsiiPropertyName, loadManifestFolder, parseManifests, RULES, runChecks, validateSchema, waive } from '../src/core/checks/index.js';
 import { synth } from '../src/app.js';
+import { KindRegistry } from '../src/core/kinds.js';
 import { readTree } from '../src/core/synth.js';
+import { generatedModel } from '../src/imports/crd-models.js';
 import { Stack } from '../src/core/stack.js';
 import { WebService } from '../src/workloads/web-service.js';
 
@@ -199,7 +201,8 @@ describe('the repo output', () => {
   it('every object of dist/ validates against its schema', () => {
     const loaded = loadManifestFolder('dist');
     expect(loaded.objects.length).toBeGreaterThan(0);
-    for (const o of loaded.objects) expect(validateSchema(o.json), o.path).toEqual([]);
+    const kinds = KindRegistry.builtIns(generatedModel);
+    for (const o of loaded.objects) expect(validateSchema(o.json, kinds), o.path).toEqual([]);
   });
 });
 

@@ -7,7 +7,7 @@ import { PodWorkload, type WorkloadProps } from '../core/pod-workload.js';
 import { checkPort } from '../core/ports.js';
 import { checkKnownKeys } from '../core/props.js';
 import { OPT_OUT_ANNOTATION_PREFIX } from '../core/security.js';
-import { LeaderWorkerSet } from '../imports/leaderworkerset.x-k8s.io.js';
+import { LeaderWorkerSet, LeaderWorkerSetSpecLeaderWorkerTemplateRestartPolicy as GroupRestart, LeaderWorkerSetSpecStartupPolicy as Startup } from '../imports/leaderworkerset.x-k8s.io.js';
 import { groupPeersPolicy } from './group-peers.js';
 
 /** What one role of the group runs instead of the main container's command. */
@@ -91,10 +91,11 @@ export class InferenceGroup extends PodWorkload {
       metadata: this.metadata,
       spec: {
         replicas,
-        startupPolicy: 'LeaderCreated' as never,
+        startupPolicy: Startup.LEADER_CREATED,
         leaderWorkerTemplate: {
           size: props.groupSize,
-          restartPolicy: 'RecreateGroupOnPodRestart' as never,
+          restartPolicy: GroupRestart.RECREATE_GROUP_ON_POD_RESTART,
+          // cdk8s-plus's pod template and the generated one have the same fields and render alike.
           leaderTemplate: template('leader', role('leader')) as never,
           workerTemplate: template('worker', role('worker')) as never,
         },
