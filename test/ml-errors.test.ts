@@ -48,6 +48,8 @@ const cases: { title: string; make: Make; props: Record<string, unknown>; field:
   { title: 'model server without GPU', make: serve, props: { gpu: undefined }, field: 'gpu', value: '(missing)', rule: 'runs on GPUs' },
   { title: 'cache size with a claim', make: serve, props: { cache: { claim: 'models', size: '10Gi' } }, field: 'cache.size', value: '"10Gi"', rule: 'only to an emptyDir cache' },
   { title: 'HF_TOKEN set as plain env', make: serve, props: { env: { HF_TOKEN: 'hf_abc' } }, field: 'env.HF_TOKEN', value: '"hf_abc"', rule: 'set by the model server' },
+  { title: 'HF token as a plain string', make: serve, props: { huggingFaceToken: 'hf_abc' }, field: 'huggingFaceToken', value: '"hf_abc"', rule: 'must be { secret, key }' },
+  { title: 'HF token ExternalSecret without a remote key', make: serve, props: { huggingFaceToken: { externalSecret: { store: 'vault' } } }, field: 'huggingFaceToken.externalSecret.remoteKey', value: '(missing)', rule: 'is required' },
   { title: 'model server prop misspelt', make: serve, props: { modle: 'x' }, field: 'modle', value: '"x"', rule: 'Did you mean "model"' },
   { title: 'group of one pod', make: group, props: { groupSize: 1 }, field: 'groupSize', value: '1', rule: 'one leader and at least one worker' },
   { title: 'group worker command not a list', make: group, props: { worker: { command: 'ray start' } }, field: 'worker.command', value: '"ray start"', rule: 'list of strings' },

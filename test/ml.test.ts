@@ -136,6 +136,15 @@ describe('ModelServer', () => {
     expect(policy.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ port: 443, protocol: 'TCP' }] });
   });
 
+  it('fetches the Hugging Face token with an ExternalSecret it creates', () => {
+    const stack = newStack();
+    new ModelServer(stack, 'llm', { model: 'org/model', gpu: { count: 1 }, huggingFaceToken: { externalSecret: { store: 'vault', remoteKey: 'ml/hf', property: 'token' } } });
+    const objects = synthObjects(stack);
+    const ext = findObject(objects, 'ExternalSecret', 'llm-hf-token');
+    expect(ext.spec).toMatchObject({ secretStoreRef: { name: 'vault', kind: 'ClusterSecretStore' }, target: { name: 'llm-hf-token' }, data: [{ secretKey: 'token', remoteRef: { key: 'ml/hf', property: 'token' } }] });
+    expect(envOf(main(findObject(objects, 'Deployment', 'llm').spec.template)).HF_TOKEN).toEqual({ secretKeyRef: { name: 'llm-hf-token', key: 'token' } });
+  });
+
   it('takes another engine as data, and no hub egress unless declared', () => {
     const stack = newStack();
     new ModelServer(stack, 'tgi', { model: 'org/model', engine: TGI, gpu: { count: 1 }, cache: { claim: 'models' } });

@@ -32,7 +32,7 @@ export function mlStack(scope: Construct, env: EnvironmentProfile): Stack {
     gpu: { count: 1, product: 'NVIDIA-L4' },
     replicas: 1,
     resources: { requests: { cpu: '4', memory: '24Gi' }, limits: { cpu: '8', memory: '32Gi' } },
-    huggingFaceToken: { secret: 'hf-token', key: 'token' },
+    huggingFaceToken: { externalSecret: { store: 'vault', remoteKey: 'ml/huggingface', property: 'token' } },
     hubEgress: true,
   });
 
@@ -42,7 +42,7 @@ export function mlStack(scope: Construct, env: EnvironmentProfile): Stack {
     port: 8000,
     gpu: { count: 4, product: 'NVIDIA-A100-SXM4-80GB', shm: '16Gi' },
     resources: { requests: { cpu: '16', memory: '200Gi' }, limits: { cpu: '32', memory: '256Gi' } },
-    env: { HOME: '/tmp', HF_TOKEN: { secret: 'hf-token', key: 'token' } },
+    env: { HOME: '/tmp', HF_TOKEN: { secret: 'llm-hf-token', key: 'token' } },
     health: { ready: '/health', slowStart: '40m' },
     leader: {
       command: ['sh', '-c'],
