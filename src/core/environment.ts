@@ -6,7 +6,7 @@ export interface GpuClusterProfile {
   readonly taintKey?: string | null;
   /** Node label that names the GPU model: GPU Feature Discovery's, or e.g. GKE's `cloud.google.com/gke-accelerator`. @default 'nvidia.com/gpu.product' */
   readonly productLabel?: string;
-  /** Product names the cluster's nodes carry; a `product` outside the list is an error. @default - the common names for the product label (GFD or GKE) */
+  /** Product names the cluster's nodes carry; a `product` outside the list is an error. @default - the names GPU Feature Discovery or GKE write, for their labels; any name for other labels */
   readonly products?: readonly string[];
   /** How the device plugin exposes MIG slices: `none` (whole GPUs only), `single` (as `nvidia.com/gpu`), `mixed` (as `nvidia.com/mig-<profile>`). @default 'none' */
   readonly migStrategy?: 'none' | 'single' | 'mixed';

@@ -1,7 +1,7 @@
 import type { k8s } from 'cdk8s-plus-28';
 import type { EnvironmentProfile, GpuClusterProfile } from './environment.js';
 import { ErrorContext } from './errors.js';
-import { isDnsSubdomain } from './names.js';
+import { isDnsSubdomain, isLabelValue } from './names.js';
 import { checkKnownKeys, editDistance } from './props.js';
 import { parseMemory, type ByteQuantity } from './quantity.js';
 import { isLabelKey } from './scheduling.js';
@@ -71,7 +71,7 @@ export const MIG_PROFILES: readonly string[] = [
 ];
 
 /** The environment's GPU conventions with defaults filled in, checked. */
-export function gpuCluster(env: EnvironmentProfile): Required<Omit<GpuClusterProfile, 'timeSlicing' | 'runtimeClassName' | 'taintKey'>> & Pick<GpuClusterProfile, 'timeSlicing' | 'runtimeClassName'> & { readonly taintKey: string | null } {
+export function gpuCluster(env: EnvironmentProfile): Required<Omit<GpuClusterProfile, 'timeSlicing' | 'runtimeClassName' | 'taintKey' | 'products'>> & Pick<GpuClusterProfile, 'timeSlicing' | 'runtimeClassName' | 'products'> & { readonly taintKey: string | null } {
   const g = env.gpu ?? {};
   const ctx = new ErrorContext(`environment ${env.name}`);
   checkKnownKeys(ctx, 'gpu', g, CLUSTER_KEYS);
@@ -87,8 +87,8 @@ export function gpuCluster(env: EnvironmentProfile): Required<Omit<GpuClusterPro
     checkKnownKeys(ctx, 'gpu.timeSlicing', g.timeSlicing, ['replicas', 'renameByDefault']);
     ctx.check(Number.isInteger(g.timeSlicing.replicas) && g.timeSlicing.replicas >= 2, 'gpu.timeSlicing.replicas', g.timeSlicing.replicas, 'must be a whole number of at least 2 (pods per GPU)');
   }
-  const products = g.products ?? (productLabel === GKE_ACCELERATOR_LABEL ? GKE_ACCELERATORS : GFD_PRODUCTS);
-  return { productLabel, taintKey, migStrategy, gpusPerNode, products, ...(g.timeSlicing ? { timeSlicing: g.timeSlicing } : {}), ...(g.runtimeClassName ? { runtimeClassName: g.runtimeClassName } : {}) };
+  const products = g.products ?? (productLabel === GKE_ACCELERATOR_LABEL ? GKE_ACCELERATORS : productLabel === GFD_PRODUCT_LABEL ? GFD_PRODUCTS : undefined);
+  return { productLabel, taintKey, migStrategy, gpusPerNode, ...(products ? { products } : {}), ...(g.timeSlicing ? { timeSlicing: g.timeSlicing } : {}), ...(g.runtimeClassName ? { runtimeClassName: g.runtimeClassName } : {}) };
 }
 
 /** The closest name of `known` to `name`, as a "did you mean" hint. */
@@ -116,7 +116,8 @@ export function resolveGpu(ctx: ErrorContext, env: EnvironmentProfile, field: st
   let productValue = props.product;
   if (props.product !== undefined) {
     ctx.check(typeof props.product === 'string', `${field}.product`, props.product, 'must be a product name');
-    if (!cluster.products.includes(props.product)) {
+    ctx.check(isLabelValue(props.product), `${field}.product`, props.product, 'is not a valid label value');
+    if (cluster.products && !cluster.products.includes(props.product)) {
       const near = nearestName(props.product, cluster.products);
       throw ctx.error(`${field}.product`, props.product, `is not a GPU product the cluster's nodes carry in ${cluster.productLabel}`, near ? `Did you mean "${near}"?` : `Known: ${cluster.products.join(', ')} (or list yours in the environment's gpu.products)`);
     }
