@@ -229,3 +229,35 @@ describe('GPU checks on any YAML', () => {
     expect(runChecks(objects).filter((f) => f.rule.startsWith('gpu-'))).toEqual([]);
   });
 });
+
+describe('TrainingJob on Kubeflow Trainer', () => {
+  it('a TrainJob on the runtime with the trainer from the main container and its pods patched with security, scheduling, volumes, env and labels', () => {
+    const stack = newStack();
+    new LocalQueue(stack, 'research', { clusterQueue: 'gpus' });
+    const t = new TrainingJob(stack, 'ft', { backend: 'trainjob', runtime: 'torch-cuda', image, command: ['torchrun', 'train.py'], nodes: 2, gpu: { count: 4, product: 'NVIDIA-H100-80GB-HBM3' }, queue: 'research', checkpoints: { claim: 'ckpt' } });
+    t.env('WANDB_PROJECT', 'ft');
+    const objects = synthObjects(stack);
+    const job = findObject(objects, 'TrainJob', 'ft');
+    expect(job.apiVersion).toBe('trainer.kubeflow.org/v1alpha1');
+    expect(job.metadata.labels[QUEUE_NAME_LABEL]).toBe('research');
+    expect(job.spec.runtimeRef).toEqual({ name: 'torch-cuda' });
+    expect(job.spec.trainer).toMatchObject({ image, command: ['torchrun', 'train.py'], numNodes: 2, numProcPerNode: 4 });
+    expect(job.spec.trainer.resourcesPerNode.limits['nvidia.com/gpu']).toBe(4);
+    expect(job.spec.trainer.resourcesPerNode.requests['nvidia.com/gpu']).toBe(4);
+    const [patch] = job.spec.runtimePatches;
+    expect(patch.manager).toBe('keelson.dev/training-job');
+    const [replicated] = patch.trainingRuntimeSpec.template.spec.replicatedJobs;
+    expect(replicated.name).toBe('node');
+    const pod = replicated.template.spec.template;
+    expect(pod.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'ft', [QUEUE_NAME_LABEL]: 'research' });
+    expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.spec.tolerations).toContainEqual({ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' });
+    expect(pod.spec.nodeSelector).toEqual({ 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' });
+    expect(main(pod).name).toBe('node');
+    expect(envOf(main(pod))).toMatchObject({ CHECKPOINT_DIR: '/checkpoints', WANDB_PROJECT: 'ft' });
+    expect(envOf(main(pod)).MASTER_ADDR).toBeUndefined();
+    expect(main(pod).volumeMounts.some((m: any) => m.mountPath === '/dev/shm')).toBe(true);
+    const checked = runChecks(objects.map((json, i) => ({ json, path: `ml#${i}` })));
+    expect(checked.filter((f) => f.severity === 'error')).toEqual([]);
+  });
+});

@@ -274,8 +274,9 @@ const NPM_CRDS: Readonly<Record<string, PackageKinds>> = {
  */
 const CRDS_WITHOUT_MODELS: readonly KindDefinition[] = [
   { group: 'kubeflow.org', kind: 'PyTorchJob', versions: ['v1'], podTemplates: ['spec.pytorchReplicaSpecs.*.template'], replicasField: 'spec.pytorchReplicaSpecs.Worker.replicas' },
-  // A TrainJob's pods come from its (Cluster)TrainingRuntime; podTemplateOverrides are partial specs, not templates.
-  { group: 'trainer.kubeflow.org', kind: 'TrainJob', versions: ['v1alpha1'] },
+  // A TrainJob's pods come from its (Cluster)TrainingRuntime; what the job itself says about them is in its
+  // runtime patches (partial pod templates: security context, volumes, scheduling, labels), checked as templates.
+  { group: 'trainer.kubeflow.org', kind: 'TrainJob', versions: ['v1alpha1'], podTemplates: ['spec.runtimePatches.*.trainingRuntimeSpec.template.spec.replicatedJobs.*.template.spec.template'] },
   {
     group: 'leaderworkerset.x-k8s.io',
     kind: 'LeaderWorkerSet',

@@ -6,8 +6,11 @@ import { ErrorContext } from '../core/errors.js';
 import { KubeObject } from '../core/kube-object.js';
 import { PodWorkload, type WorkloadProps } from '../core/pod-workload.js';
 import { checkPort } from '../core/ports.js';
+import { isDnsSubdomain } from '../core/names.js';
 import { checkKnownKeys } from '../core/props.js';
 import { PyTorchJob } from '../imports/kubeflow.org.js';
+import { OPT_OUT_ANNOTATION_PREFIX } from '../core/security.js';
+import { TrainJob } from '../imports/trainer.kubeflow.org.js';
 import { resolveJobRun } from '../workloads/job-spec.js';
 import { groupPeersPolicy } from './group-peers.js';
 import { queueLabels } from './queue-label.js';
@@ -45,10 +48,14 @@ export interface TrainingJobProps extends WorkloadProps {
   /**
    * What runs the job: `job`, an Indexed Job plus a headless Service for the rendezvous
    * (no operator needed); `pytorchjob`, a Kubeflow `PyTorchJob` (kubeflow.org/v1, needs
-   * the training operator).
+   * the training operator); `trainjob`, a Kubeflow Trainer `TrainJob`
+   * (trainer.kubeflow.org/v1alpha1) on the cluster's `runtime`, its pods patched with
+   * Keelson's security context, scheduling, volumes, env and labels.
    * @default 'job'
    */
-  readonly backend?: 'job' | 'pytorchjob';
+  readonly backend?: Backend;
+  /** ClusterTrainingRuntime of the `trainjob` backend. @default 'torch-distributed' */
+  readonly runtime?: string;
   /** Nodes (pods), each running `gpu.count` processes. @default 1 */
   readonly nodes?: number;
   /** Kueue LocalQueue the job is submitted to (`kueue.x-k8s.io/queue-name` on the job and its pods). @default - not queued */
@@ -69,29 +76,30 @@ export interface TrainingJobProps extends WorkloadProps {
   readonly elastic?: ElasticProps;
 }
 
-const TRAINING_KEYS = ['backend', 'nodes', 'queue', 'rendezvousPort', 'nccl', 'checkpoints', 'backoffLimit', 'activeDeadline', 'ttlAfterFinished', 'elastic'];
+type Backend = 'job' | 'pytorchjob' | 'trainjob';
+const TRAINING_KEYS = ['runtime', 'backend', 'nodes', 'queue', 'rendezvousPort', 'nccl', 'checkpoints', 'backoffLimit', 'activeDeadline', 'ttlAfterFinished', 'elastic'];
 /** Variables the job sets for torchrun (plain-Kubernetes backend) or the operator sets (PyTorchJob). */
 const RENDEZVOUS_ENV = ['MASTER_ADDR', 'MASTER_PORT', 'WORLD_SIZE', 'RANK', 'NODE_RANK', 'PET_NNODES', 'PET_NPROC_PER_NODE', 'PET_NODE_RANK', 'PET_MASTER_ADDR', 'PET_MASTER_PORT'];
 const COMPLETION_INDEX = "metadata.annotations['batch.kubernetes.io/job-completion-index']";
 const CHECKPOINT_VOLUME = 'checkpoints';
 
 /**
- * Distributed PyTorch training on `nodes` × `gpu.count` GPUs with one API and two
+ * Distributed PyTorch training on `nodes` × `gpu.count` GPUs with one API and three
  * backends. Processes start with `torchrun` (or any launcher that reads the same
  * variables): on the plain-Kubernetes backend the pods get `MASTER_ADDR`
  * (`<name>-0.<name>`, the first pod through the headless Service), `MASTER_PORT`,
  * `WORLD_SIZE`, `NODE_RANK` from the completion index and torchrun's `PET_*` settings; the
- * PyTorchJob operator sets the same ones itself. The pods of one job reach each other on
- * every port (NCCL), and nothing else is opened.
+ * PyTorchJob operator and the Trainer runtime set the same ones themselves. The pods of one
+ * job reach each other on every port (NCCL), and nothing else is opened.
  */
 export class TrainingJob extends PodWorkload {
   /** The backend that runs the job. */
-  public readonly backend: 'job' | 'pytorchjob';
+  public readonly backend: Backend;
   /** Nodes (pods) of the job. */
   public readonly nodes: number;
   /** Processes per node (the GPUs of each pod). */
   public readonly processesPerNode: number;
-  /** The object that runs the pods: a Job or a PyTorchJob. */
+  /** The object that runs the pods: a Job, a PyTorchJob or a TrainJob. */
   public readonly runner: KubeObject;
   /** The headless Service of the rendezvous (plain-Kubernetes backend). */
   public readonly service?: KubeObject;
@@ -133,6 +141,33 @@ export class TrainingJob extends PodWorkload {
         spec: { ...run.spec, template: labelled(this.podTemplate({ maxReplicas: this.nodes, restartPolicy: 'Never' })) },
       });
       this.adoptPodTemplate(this.runner, ['spec', 'template']);
+    } else if (this.backend === 'trainjob') {
+      const template = labelled(this.podTemplate({ maxReplicas: this.nodes }));
+      const [node] = template.spec!.containers;
+      // The runtime patches change the training container ("node") and the pod around it; its image, command and resources are the trainer's.
+      const resourcesNote = 'resources are set per node in spec.trainer.resourcesPerNode';
+      const patch = {
+        metadata: { ...template.metadata, annotations: { ...template.metadata?.annotations, [`${OPT_OUT_ANNOTATION_PREFIX}missing-requests`]: resourcesNote, [`${OPT_OUT_ANNOTATION_PREFIX}missing-limits`]: resourcesNote } },
+        spec: { ...template.spec!, containers: [{ ...node!, name: 'node' }] },
+      };
+      this.runner = KubeObject.create(this, 'trainjob', TrainJob, {
+        metadata,
+        spec: {
+          runtimeRef: { name: shaped.runtime },
+          trainer: {
+            image: node!.image,
+            ...(node!.command ? { command: node!.command } : {}),
+            ...(node!.args ? { args: node!.args } : {}),
+            numNodes: this.nodes,
+            numProcPerNode: this.processesPerNode,
+            resourcesPerNode: node!.resources as never,
+          },
+          ...(run.spec.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: run.spec.activeDeadlineSeconds } : {}),
+          // cdk8s-plus's pod template and the generated patch have the same field names; the patch renders only the fields it allows.
+          runtimePatches: [{ manager: 'keelson.dev/training-job', trainingRuntimeSpec: { template: { spec: { replicatedJobs: [{ name: 'node', template: { spec: { template: patch as never } } }] } } } }],
+        },
+      });
+      this.adoptPodTemplate(this.runner, ['spec', 'runtimePatches', '0', 'trainingRuntimeSpec', 'template', 'spec', 'replicatedJobs', '0', 'template', 'spec', 'template']);
     } else {
       const template = labelled(this.podTemplate({ maxReplicas: this.nodes, restartPolicy: 'OnFailure' }));
       // The operator finds the training container by its name.
@@ -162,9 +197,17 @@ export class TrainingJob extends PodWorkload {
   }
 
   /** Checks the training props and turns them into the pod's props: ports, env, volumes, probes. */
-  private static shape(ctx: ErrorContext, props: TrainingJobProps, name: string): { props: WorkloadProps; backend: 'job' | 'pytorchjob'; nodes: number; elastic?: ElasticProps } {
+  private static shape(ctx: ErrorContext, props: TrainingJobProps, name: string): { props: WorkloadProps; backend: Backend; nodes: number; elastic?: ElasticProps; runtime: string } {
     const backend = props.backend ?? 'job';
-    ctx.check(backend === 'job' || backend === 'pytorchjob', 'backend', backend, 'must be "job" or "pytorchjob"');
+    ctx.check(backend === 'job' || backend === 'pytorchjob' || backend === 'trainjob', 'backend', backend, 'must be "job", "pytorchjob" or "trainjob"');
+    const runtime = props.runtime ?? 'torch-distributed';
+    if (props.runtime !== undefined) {
+      ctx.check(backend === 'trainjob', 'runtime', props.runtime, 'applies only to the trainjob backend');
+      ctx.check(typeof runtime === 'string' && isDnsSubdomain(runtime), 'runtime', runtime, 'is not a valid ClusterTrainingRuntime name');
+    }
+    if (backend === 'trainjob') {
+      for (const key of ['sidecars', 'initContainers'] as const) ctx.check(props[key] === undefined, key, props[key], 'cannot be added to a TrainJob\'s pods: its runtime patches change only the training container', 'Put them into the ClusterTrainingRuntime');
+    }
     const nodes = props.nodes ?? 1;
     ctx.check(Number.isInteger(nodes) && nodes >= 1 && nodes <= 10000, 'nodes', nodes, 'must be a whole number from 1 to 10000');
     let elastic: ElasticProps | undefined;
@@ -180,9 +223,10 @@ export class TrainingJob extends PodWorkload {
     }
     const port = props.rendezvousPort ?? (backend === 'job' ? 29500 : 23456);
     checkPort(ctx, 'rendezvousPort', port);
+    if (backend === 'trainjob') ctx.check(props.rendezvousPort === undefined, 'rendezvousPort', props.rendezvousPort, 'is the runtime\'s on the trainjob backend');
     ctx.check(props.ports === undefined, 'ports', props.ports, 'are not taken by a training job: its pods listen on the rendezvous port and reach each other on every port', 'Use rendezvousPort');
     for (const key of Object.keys(props.env ?? {})) {
-      ctx.check(!RENDEZVOUS_ENV.includes(key), `env.${key}`, props.env![key], `is set by the ${backend === 'job' ? 'training job' : 'PyTorchJob operator'} for the rendezvous`, 'Leave it out; use nodes, gpu.count and rendezvousPort');
+      ctx.check(!RENDEZVOUS_ENV.includes(key), `env.${key}`, props.env![key], `is set by the ${backend === 'job' ? 'training job' : backend === 'pytorchjob' ? 'PyTorchJob operator' : 'Trainer runtime'} for the rendezvous`, 'Leave it out; use nodes, gpu.count and rendezvousPort');
     }
     if (backend === 'job') ctx.check(props.subdomain === undefined, 'subdomain', props.subdomain, 'is set by the training job: its pods are <name>-<index>.<name> through the headless Service');
     const procs = props.gpu && typeof props.gpu === 'object' ? props.gpu.count : 1;
@@ -218,14 +262,15 @@ export class TrainingJob extends PodWorkload {
       mounts = [...(props.mounts ?? []), { path, volume: CHECKPOINT_VOLUME, readOnly: false }];
       env.CHECKPOINT_DIR = path;
     }
-    const { backend: _b, nodes: _n, queue: _q, rendezvousPort: _r, nccl: _c, checkpoints: _k, backoffLimit: _l, activeDeadline: _a, ttlAfterFinished: _t, elastic: _e, ...pod } = props;
+    const { runtime: _u, backend: _b, nodes: _n, queue: _q, rendezvousPort: _r, nccl: _c, checkpoints: _k, backoffLimit: _l, activeDeadline: _a, ttlAfterFinished: _t, elastic: _e, ...pod } = props;
     return {
       backend,
       nodes,
       elastic,
+      runtime,
       props: {
         ...pod,
-        ports: [{ name: backend === 'job' ? 'rendezvous' : 'pytorchjob-port', containerPort: port }],
+        ...(backend === 'trainjob' ? {} : { ports: [{ name: backend === 'job' ? 'rendezvous' : 'pytorchjob-port', containerPort: port }] }),
         env: { ...props.env, ...env },
         health: props.health ?? { live: false, ready: false },
         ...(volumes ? { volumes } : {}),
