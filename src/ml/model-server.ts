@@ -26,6 +26,7 @@ export interface ModelCacheProps {
 
 /** A Hugging Face token the External Secrets Operator fetches into a Secret `<name>-hf-token`. */
 export interface ExternalTokenProps {
+  /** Where the External Secrets Operator reads the token. */
   readonly externalSecret: {
     /** Name of the SecretStore or ClusterSecretStore to read from. */
     readonly store: string;
