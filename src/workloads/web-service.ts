@@ -70,7 +70,8 @@ export interface WebServiceProps extends DeploymentWorkloadProps {
   readonly dashboard?: boolean;
 }
 
-const WEB_SERVICE_KEYS = propKeys<WebServiceProps>()(...DEPLOYMENT_KEYS, 'port', 'protocol', 'servicePort', 'ingress', 'service', 'slo', 'dashboard');
+/** The keys of {@link WebServiceProps}. */
+export const WEB_SERVICE_KEYS = propKeys<WebServiceProps>()(...DEPLOYMENT_KEYS, 'port', 'protocol', 'servicePort', 'ingress', 'service', 'slo', 'dashboard');
 const SERVICE_KEYS = propKeys<ServiceProps>()('name', 'type', 'annotations', 'sourceRanges');
 const INGRESS_KEYS = propKeys<IngressProps>()('host', 'path', 'tls', 'className');
 const INGRESS_TLS_KEYS = propKeys<Exclude<NonNullable<IngressProps['tls']>, boolean>>()('issuer', 'secretName');
