@@ -1,5 +1,6 @@
 import { runApp } from './src/index.js';
 import { dev, production, staging, shopStack } from './presets/index.js';
+import { mlStack } from './presets/stacks/ml.js';
 import { ordersStack } from './presets/stacks/orders.js';
 import { platformStack } from './presets/stacks/platform.js';
 
@@ -13,4 +14,5 @@ runApp((app) => {
   // The shop as developers run it: one replica each, the queue worker scaled to zero while idle.
   shopStack(app, dev);
   platformStack(app, production);
+  mlStack(app, production);
 });

@@ -274,8 +274,9 @@ const NPM_CRDS: Readonly<Record<string, PackageKinds>> = {
  */
 const CRDS_WITHOUT_MODELS: readonly KindDefinition[] = [
   { group: 'kubeflow.org', kind: 'PyTorchJob', versions: ['v1'], podTemplates: ['spec.pytorchReplicaSpecs.*.template'], replicasField: 'spec.pytorchReplicaSpecs.Worker.replicas' },
-  // A TrainJob's pods come from its (Cluster)TrainingRuntime; podTemplateOverrides are partial specs, not templates.
-  { group: 'trainer.kubeflow.org', kind: 'TrainJob', versions: ['v1alpha1'] },
+  // A TrainJob's pods come from its (Cluster)TrainingRuntime; what the job itself says about them is in its
+  // runtime patches (partial pod templates: security context, volumes, scheduling, labels), checked as templates.
+  { group: 'trainer.kubeflow.org', kind: 'TrainJob', versions: ['v1alpha1'], podTemplates: ['spec.runtimePatches.*.trainingRuntimeSpec.template.spec.replicatedJobs.*.template.spec.template'] },
   {
     group: 'leaderworkerset.x-k8s.io',
     kind: 'LeaderWorkerSet',
@@ -287,7 +288,7 @@ const CRDS_WITHOUT_MODELS: readonly KindDefinition[] = [
   { group: 'autoscaling.k8s.io', kind: 'VerticalPodAutoscaler', versions: ['v1'], rank: 51, refersTo: [{ field: 'spec.targetRef', target: 'pods' }] },
   { group: 'autoscaling.k8s.io', kind: 'VerticalPodAutoscalerCheckpoint', versions: ['v1'] },
   ...['ClusterQueue', 'ResourceFlavor', 'Cohort', 'Topology', 'AdmissionCheck', 'WorkloadPriorityClass'].map((kind) => ({ group: 'kueue.x-k8s.io', kind, versions: ['v1beta1', 'v1beta2'], clusterScoped: true })),
-  { group: 'kueue.x-k8s.io', kind: 'LocalQueue', versions: ['v1beta1', 'v1beta2'] },
+  { group: 'kueue.x-k8s.io', kind: 'LocalQueue', versions: ['v1beta1', 'v1beta2'], namedByLabel: 'kueue.x-k8s.io/queue-name' },
   { group: 'policy.linkerd.io', kind: 'Server', versions: ['v1alpha1', 'v1beta1', 'v1beta2', 'v1beta3'], selects: { field: 'spec.podSelector', form: 'label-selector', of: 'other-pods' } },
   { group: 'policy.linkerd.io', kind: 'HTTPRoute', versions: ['v1alpha1', 'v1beta1', 'v1beta2', 'v1beta3'] },
   ...['AuthorizationPolicy', 'MeshTLSAuthentication', 'NetworkAuthentication', 'EgressNetwork', 'HTTPLocalRateLimitPolicy'].map((kind) => ({ group: 'policy.linkerd.io', kind, versions: ['v1alpha1'] })),

@@ -3,6 +3,24 @@ import { isDnsLabel, isDnsSubdomain } from './names.js';
 import { checkKnownKeys, checkObject, propKeys } from './props.js';
 import { SIZE_NAMES, type SizeName } from './sizes.js';
 
+/** How the cluster exposes GPUs: what app code should not need to know. */
+export interface GpuClusterProfile {
+  /** Key of the taint on GPU nodes (tolerated by every GPU pod); `null` when GPU nodes are not tainted. @default 'nvidia.com/gpu' */
+  readonly taintKey?: string | null;
+  /** Node label that names the GPU model: GPU Feature Discovery's, or e.g. GKE's `cloud.google.com/gke-accelerator`. @default 'nvidia.com/gpu.product' */
+  readonly productLabel?: string;
+  /** Product names the cluster's nodes carry; a `product` outside the list is an error. @default - the names GPU Feature Discovery or GKE write, for their labels; any name for other labels */
+  readonly products?: readonly string[];
+  /** How the device plugin exposes MIG slices: `none` (whole GPUs only), `single` (as `nvidia.com/gpu`), `mixed` (as `nvidia.com/mig-<profile>`). @default 'none' */
+  readonly migStrategy?: 'none' | 'single' | 'mixed';
+  /** Time-slicing: how many pods share one GPU; with `renameByDefault` the resource is `nvidia.com/gpu.shared`. @default - no sharing */
+  readonly timeSlicing?: { readonly replicas: number; readonly renameByDefault?: boolean };
+  /** GPUs on each GPU node: the most one pod can get. @default 8 */
+  readonly gpusPerNode?: number;
+  /** RuntimeClass GPU pods run with, e.g. `nvidia`. @default - the cluster's default runtime */
+  readonly runtimeClassName?: string;
+}
+
 /** Autoscaling policy of an environment. */
 export interface AutoscalingPolicy {
   /** Whether a workload's `autoscale` props produce a HorizontalPodAutoscaler here. */
@@ -114,6 +132,8 @@ export interface EnvironmentProfile {
   readonly kubernetesVersion?: string;
   /** Feature gates the cluster turns on beyond its version's defaults, e.g. `SidecarContainers` on 1.28. @default - none */
   readonly featureGates?: readonly string[];
+  /** How the cluster exposes GPUs (taint key, product label, MIG strategy, time-slicing, GPUs per node), so app code names GPUs only. @default - GPU Feature Discovery's labels, GPU nodes tainted `nvidia.com/gpu`, no MIG, 8 GPUs per node */
+  readonly gpu?: GpuClusterProfile;
 }
 
 /** The cluster's Kubernetes minor version (`1.28` → 28). */
@@ -134,7 +154,8 @@ export function inPlaceResize(env: EnvironmentProfile): boolean {
 }
 
 /** A deep-partial override of a profile, for `defineEnvironment`. */
-export type EnvironmentOverrides = Partial<Omit<EnvironmentProfile, 'autoscaling' | 'networkPolicies' | 'monitoring'>> & {
+export type EnvironmentOverrides = Partial<Omit<EnvironmentProfile, 'autoscaling' | 'networkPolicies' | 'monitoring' | 'gpu'>> & {
+  readonly gpu?: GpuClusterProfile;
   readonly autoscaling?: Partial<AutoscalingPolicy>;
   readonly networkPolicies?: Partial<NetworkPolicySettings>;
   readonly monitoring?: MonitoringSettings;
@@ -158,6 +179,7 @@ export function defineEnvironment(base: EnvironmentProfile, overrides: Environme
     autoscaling: Object.freeze({ ...base.autoscaling, ...overrides.autoscaling }),
     networkPolicies: Object.freeze({ ...base.networkPolicies, ...overrides.networkPolicies }),
     ...(base.monitoring || overrides.monitoring ? { monitoring: Object.freeze({ ...base.monitoring, ...overrides.monitoring }) } : {}),
+    ...(base.gpu || overrides.gpu ? { gpu: Object.freeze({ ...base.gpu, ...overrides.gpu }) } : {}),
   });
   checkEnvironment(ctx, '', profile);
   return profile;
@@ -165,7 +187,7 @@ export function defineEnvironment(base: EnvironmentProfile, overrides: Environme
 
 const PROFILE_KEYS = propKeys<EnvironmentProfile>()(
   'name', 'replicas', 'autoscaling', 'defaultSize', 'sizeShift', 'podDisruptionBudgets', 'topologySpread', 'preStopSeconds',
-  'ingressClassName', 'certIssuer', 'allowLatestTag', 'networkPolicies', 'kubernetesVersion', 'featureGates', 'monitoring',
+  'ingressClassName', 'certIssuer', 'allowLatestTag', 'networkPolicies', 'kubernetesVersion', 'featureGates', 'monitoring', 'gpu',
 );
 const AUTOSCALING_KEYS = propKeys<AutoscalingPolicy>()('enabled', 'minReplicasFloor', 'maxReplicasCap', 'scaleToZero', 'verticalUpdateMode');
 const NETWORK_POLICY_KEYS = propKeys<NetworkPolicySettings>()('defaultDeny', 'ingressControllerNamespace', 'monitoringNamespace');

@@ -123,6 +123,13 @@ export interface KindDefinition {
   readonly inspect?: (json: Record<string, any>) => readonly ContentProblem[];
   /** For kinds with a /scale subresource: the field path of the replica count, e.g. `spec.replicas`. @default - not scalable */
   readonly replicasField?: string;
+  /**
+   * A label by which objects of any kind name an object of this kind in their namespace
+   * (a Kueue LocalQueue by `kueue.x-k8s.io/queue-name`); a name with no such object is a
+   * `label-target-missing` error.
+   * @default - no object names it by label
+   */
+  readonly namedByLabel?: string;
 }
 
 /** A pod template inside an object, with the field path it sits at. */

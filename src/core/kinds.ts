@@ -6,6 +6,7 @@ export type * from './kind-definition.js';
 import { ErrorContext } from './errors.js';
 import { isDnsSubdomain } from './names.js';
 import { checkKnownKeys, propKeys } from './props.js';
+import { isLabelKey } from './scheduling.js';
 
 export interface PodTemplate {
   /** Labels and annotations of the pods. */
@@ -83,6 +84,7 @@ export class KindRegistry {
   private readonly byApiVersion = new Map<string, Map<string, Entry | undefined>>();
   private readonly models = new Map<string, ModelClass | undefined>();
   private readonly templates = new WeakMap<object, readonly PodTemplate[]>();
+  private byLabel?: Map<string, string>;
 
   /**
    * A registry of exactly `definitions`; a later definition of the same group and kind replaces an earlier one.
@@ -194,6 +196,12 @@ export class KindRegistry {
     return this.definitionOf(json)?.inspect?.(json) ?? [];
   }
 
+  /** The kinds other objects name by a label, by label key (e.g. `kueue.x-k8s.io/queue-name` → LocalQueue). */
+  public get labelReferences(): ReadonlyMap<string, string> {
+    this.byLabel ??= new Map(this.definitions.filter((d) => d.namedByLabel !== undefined).map((d) => [d.namedByLabel!, d.kind]));
+    return this.byLabel;
+  }
+
   /** The replica count of a scalable object (1 when unset); undefined for kinds without /scale. */
   public replicasOf(json: Record<string, any>): number | undefined {
     const field = this.definitionOf(json)?.replicasField;
@@ -226,7 +234,7 @@ function registeredKinds(root: IConstruct): KindDefinition[] {
   return root.node.metadata.filter((m) => m.type === KIND_METADATA).map((m) => m.data as KindDefinition);
 }
 
-const DEFINITION_KEYS: readonly string[] = propKeys<KindDefinition>()('group', 'kind', 'versions', 'rank', 'clusterScoped', 'setupFile', 'nameFormat', 'podTemplates', 'runs', 'validator', 'selects', 'refersTo', 'replicasField', 'scrapes', 'inspect');
+const DEFINITION_KEYS: readonly string[] = propKeys<KindDefinition>()('group', 'kind', 'versions', 'rank', 'clusterScoped', 'setupFile', 'nameFormat', 'podTemplates', 'runs', 'validator', 'selects', 'refersTo', 'replicasField', 'scrapes', 'inspect', 'namedByLabel');
 const FIELD_PATH = /^[A-Za-z0-9_$-]+(\.([A-Za-z0-9_$-]+|\*))*$/;
 const TEMPLATE_PATH = /^$|^([A-Za-z0-9_$-]+|\*)(\.([A-Za-z0-9_$-]+|\*))*$/;
 
@@ -286,6 +294,7 @@ export function registerKind(scope: IConstruct, definition: KindDefinition): voi
     }
   }
   ctx.check(def.inspect === undefined || typeof def.inspect === 'function', 'registerKind.inspect', def.inspect, 'is not a function', 'Pass (json) => ContentProblem[]');
+  ctx.check(def.namedByLabel === undefined || (typeof def.namedByLabel === 'string' && isLabelKey(def.namedByLabel)), 'registerKind.namedByLabel', def.namedByLabel, 'is not a label key', 'Use e.g. "kueue.x-k8s.io/queue-name"');
   const root = scope.node.root;
   const other = root.node.metadata.find((m) => m.type === KIND_METADATA && m.data.group === def.group && m.data.kind === def.kind);
   ctx.check(!other, 'registerKind.kind', `${def.group}/${def.kind}`, `is already registered on this app by ${other?.data.registeredBy}`, 'Register each kind once');

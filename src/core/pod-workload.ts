@@ -5,6 +5,8 @@ import { checkContainerName, CONTAINER_KEYS, resolveContainer, type ContainerPro
 import { parseDuration, type Duration } from './duration.js';
 import { toEnvVars, type EnvValue } from './env-value.js';
 import { nativeSidecars } from './environment.js';
+import { resolveGpu, type GpuProps, type ResolvedGpu } from './gpu.js';
+import type { ErrorContext } from './errors.js';
 import { KubeObject } from './kube-object.js';
 import { LABEL, selectorLabels, sortLabels, standardLabels, type WorkloadIdentity } from './labels.js';
 import { checkDnsLabel, checkServiceName } from './names.js';
@@ -46,6 +48,14 @@ export interface PodProps extends SchedulingProps {
   readonly annotations?: Readonly<Record<string, string>>;
   /** Sleep before SIGTERM so load balancers stop sending traffic; `0` for none. @default - the environment's `preStopSeconds` for serving workloads, 0 otherwise */
   readonly preStop?: Duration;
+  /**
+   * GPUs for the main container: the extended resource (requests = limits), the node
+   * selector of a named product, the toleration of the GPU nodes' taint, a memory-backed
+   * `/dev/shm` and the runtime class, as the environment's `gpu` profile says the cluster
+   * spells them.
+   * @default - no GPU
+   */
+  readonly gpu?: GpuProps;
 }
 
 /** Props of a workload: its main container at the top level, and the pod around it. */
@@ -54,7 +64,7 @@ export interface WorkloadProps extends ContainerProps, PodProps {}
 /** The keys of {@link WorkloadProps}, for the closed-props checks of subclasses. */
 export const WORKLOAD_KEYS = propKeys<WorkloadProps>()(
   ...CONTAINER_KEYS,
-  ...propKeys<PodProps>()(...SCHEDULING_KEYS, 'name', 'component', 'sidecars', 'initContainers', 'volumes', 'shm', 'podLabels', 'podAnnotations', 'labels', 'annotations', 'preStop'),
+  ...propKeys<PodProps>()(...SCHEDULING_KEYS, 'name', 'component', 'sidecars', 'initContainers', 'volumes', 'shm', 'podLabels', 'podAnnotations', 'labels', 'annotations', 'preStop', 'gpu'),
 );
 
 /** How a subclass runs its pods. */
@@ -80,6 +90,31 @@ const SHM_VOLUME = 'dshm';
 const CONFIG_CHECKSUM = 'keelson.dev/config-checksum';
 const RESERVED_LABELS: readonly string[] = Object.values(LABEL);
 
+/** The props with the GPU's resource, scheduling and `/dev/shm` merged in; a prop that says otherwise is an error. */
+function withGpu(ctx: ErrorContext, props: WorkloadProps, gpu: ResolvedGpu): WorkloadProps {
+  ctx.check(props.shm === undefined, 'shm', props.shm, 'is set besides gpu, which sizes /dev/shm of GPU pods', 'Set gpu.shm instead');
+  for (const side of ['extended', 'requests', 'limits'] as const) {
+    const given = (props.resources?.[side] as Record<string, unknown> | undefined)?.[gpu.resource];
+    ctx.check(given === undefined, `resources.${side}.${gpu.resource}`, given, 'is set besides gpu, which requests the GPUs itself', 'Set gpu.count only');
+  }
+  for (const [key, value] of Object.entries(gpu.nodeSelector)) {
+    const given = props.nodeSelector?.[key];
+    ctx.check(given === undefined || given === value, `nodeSelector.${key}`, given, `contradicts gpu.product, which selects ${JSON.stringify(value)}`);
+  }
+  if (gpu.runtimeClassName !== undefined) {
+    ctx.check(props.runtimeClassName === undefined || props.runtimeClassName === gpu.runtimeClassName, 'runtimeClassName', props.runtimeClassName, `contradicts the GPU runtime class ${JSON.stringify(gpu.runtimeClassName)}`, 'Set gpu.runtimeClassName instead');
+  }
+  const tolerated = (props.tolerations ?? []).some((t) => t?.key === gpu.toleration?.key && (t?.effect === undefined || t.effect === 'NoSchedule'));
+  return {
+    ...props,
+    shm: gpu.shm,
+    resources: { ...props.resources, extended: { ...props.resources?.extended, [gpu.resource]: gpu.count } },
+    ...(Object.keys(gpu.nodeSelector).length ? { nodeSelector: { ...props.nodeSelector, ...gpu.nodeSelector } } : {}),
+    ...(gpu.toleration && !tolerated ? { tolerations: [...(props.tolerations ?? []), { key: gpu.toleration.key, operator: 'Exists' as const, effect: 'NoSchedule' as const }] } : {}),
+    ...(gpu.runtimeClassName !== undefined ? { runtimeClassName: gpu.runtimeClassName } : {}),
+  };
+}
+
 /**
  * Base of the workloads that run pods from props: a main container at the top level of
  * the props, sidecars, init containers, volumes, scheduling and metadata, all checked when
@@ -97,6 +132,8 @@ export abstract class PodWorkload extends Workload {
   public readonly serviceAccount: KubeObject;
   /** The ConfigMaps generated for `files` / `fromFiles` volumes, by volume name. */
   public readonly configMaps: Readonly<Record<string, KubeObject>>;
+  /** The GPUs of each pod, when `gpu` is set. */
+  public readonly gpu?: ResolvedGpu;
 
   /** Name, labels and version of the workload. */
   protected readonly identity: WorkloadIdentity;
@@ -132,6 +169,10 @@ export abstract class PodWorkload extends Workload {
     const annotations = props.annotations === undefined ? undefined : checkAnnotations(ctx, 'annotations', props.annotations);
     const podAnnotations = props.podAnnotations === undefined ? {} : checkAnnotations(ctx, 'podAnnotations', props.podAnnotations);
 
+    if (props.gpu !== undefined) {
+      this.gpu = resolveGpu(ctx, env, 'gpu', props.gpu);
+      props = withGpu(ctx, props, this.gpu);
+    }
     let volumeProps = props.volumes;
     if (props.shm !== undefined) {
       ctx.check(!props.volumes?.[SHM_VOLUME], 'volumes', SHM_VOLUME, 'is the volume name of shm');

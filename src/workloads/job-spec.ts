@@ -34,7 +34,7 @@ export interface JobRunProps extends WorkloadProps {
 export const JOB_RUN_KEYS = propKeys<JobRunProps>()(...WORKLOAD_KEYS, 'alerts', 'completions', 'parallelism', 'completionMode', 'backoffLimit', 'activeDeadline', 'ttlAfterFinished', 'restartPolicy');
 
 /** Checks the run props and returns the Job spec fields (without the template) and the pod restart policy. */
-export function resolveJobRun(ctx: ErrorContext, props: JobRunProps): { spec: Omit<k8s.JobSpec, 'template'>; restartPolicy: 'Never' | 'OnFailure'; maxPods: number } {
+export function resolveJobRun(ctx: ErrorContext, props: Omit<JobRunProps, keyof WorkloadProps>): { spec: Omit<k8s.JobSpec, 'template'>; restartPolicy: 'Never' | 'OnFailure'; maxPods: number } {
   const count = (field: 'completions' | 'parallelism' | 'backoffLimit', min: number) => {
     const v = props[field];
     if (v !== undefined) ctx.check(typeof v === 'number' && Number.isInteger(v) && v >= min && v <= 100000, field, v, `must be a whole number from ${min} to 100000`);

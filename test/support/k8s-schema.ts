@@ -26,11 +26,13 @@ export async function validateWithModels(obj: { apiVersion: string; kind: string
   }
   const pkg = CRD_PACKAGES[group!];
   const modulePath = pkg ? `${pkg}/${group}/${version}/${obj.kind}` : group ? `kubernetes-models/${group}/${version}/${obj.kind}` : `kubernetes-models/${version}/${obj.kind}`;
-  let Model: any;
-  try {
-    Model = (await import(modulePath))[obj.kind];
-  } catch {
-    throw new Error(`no kubernetes-models schema for ${obj.apiVersion} ${obj.kind} (looked for ${modulePath})`);
+  let Model: any = generatedModel(obj.apiVersion, obj.kind);
+  if (!Model) {
+    try {
+      Model = (await import(modulePath))[obj.kind];
+    } catch {
+      throw new Error(`no kubernetes-models schema for ${obj.apiVersion} ${obj.kind} (looked for ${modulePath})`);
+    }
   }
   try {
     new Model(obj).validate();

@@ -5,6 +5,7 @@ import { admitWaivedPods, ADMISSION_RULES } from './admission.js';
 import { checkAvailability, AVAILABILITY_RULES } from './availability.js';
 import { checkContent } from './content.js';
 import { checkBestPractices, BEST_PRACTICE_RULES } from './best-practices.js';
+import { checkGpus, GPU_RULES } from './gpu.js';
 import type { CheckedObject, Finding, Rule } from './finding.js';
 import { checkIngressRoutes, INGRESS_RULES } from './ingress-routes.js';
 import { checkMetadata, METADATA_RULES } from './metadata.js';
@@ -33,6 +34,7 @@ export const RULES: readonly Rule[] = [
   ...Object.values(BEST_PRACTICE_RULES),
   ...Object.values(AVAILABILITY_RULES),
   ...Object.values(RBAC_RULES),
+  ...Object.values(GPU_RULES),
 ];
 
 const SEVERITY_ORDER = { error: 0, warning: 1 } as const;
@@ -66,6 +68,7 @@ export function runChecks(objects: readonly CheckedObject[], options: CheckOptio
     ...checkAvailability(index),
     ...checkContent(objects, kinds),
     ...checkRbac(objects),
+    ...checkGpus(objects, kinds),
   ];
   const order = new Map(objects.map((o, i) => [o.path, i]));
   const waived = applyWaivers(findings, objects, options.waivers ?? [], kinds);

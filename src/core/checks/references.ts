@@ -16,6 +16,7 @@ export const REFERENCE_RULES = {
   networkPolicySelector: rule('network-policy-selector-dangling', 'a NetworkPolicy podSelector selects at least one pod template', 'Make spec.podSelector match the labels of the pods it protects'),
   ingressBackend: rule('ingress-backend-missing', 'an Ingress routes to a Service and port that exist', 'Use the name and a port of a Service in the same namespace'),
   envKey: rule('env-key-missing', 'an env reference names a key its Secret or ConfigMap has', 'Use a key the Secret or ConfigMap defines, or mark the reference optional'),
+  labelTarget: rule('label-target-missing', 'a label that names an object of a registered kind (e.g. kueue.x-k8s.io/queue-name, a LocalQueue) names one of the same namespace', 'Create the object (e.g. a LocalQueue) in the namespace, or fix the label\'s value'),
   selector: rule('selector-dangling', 'a pod selector of a registered kind (e.g. a Linkerd Server) selects at least one pod template', 'Make the selector match the labels of the pods it is meant for'),
   monitorSelector: rule('monitor-selector-dangling', 'a ServiceMonitor selects at least one Service, a PodMonitor at least one pod template, of its namespace', 'Make spec.selector match the labels of the Service (ServiceMonitor) or pods (PodMonitor) to scrape'),
   monitorPort: rule('monitor-port-missing', 'a monitor endpoint\'s port is a port name of the Services or pods it selects', 'Use the name of a Service port (ServiceMonitor) or container port (PodMonitor) that serves /metrics'),
@@ -78,6 +79,10 @@ export function checkReferences(index: ObjectIndex): Finding[] {
     const externalName = json.kind === 'Service' && json.spec?.type === 'ExternalName';
     const selected = selection?.of === 'other-pods' && !externalName ? index.podsSelectedByObject(json) : undefined;
     if (selected?.length === 0) add(ruleOf(selection!.rule, R.selector), selection!.field, `${JSON.stringify(selection!.selector)} selects no pods in namespace ${ns}`);
+    for (const [label, kind] of kinds.labelReferences) {
+      const name = json.metadata?.labels?.[label];
+      if (name !== undefined && !index.find(kind, ns, name)) add(R.labelTarget, `metadata.labels["${label}"]`, `${kind} ${ns}/${name} does not exist`);
+    }
     for (const ref of kinds.referencesOf(json)) {
       if (!index.find(ref.kind, ns, ref.name)) add(ruleOf(ref.rule, R.target), ref.field, `${ref.kind} ${ns}/${ref.name} does not exist`);
     }
