@@ -66,6 +66,7 @@ const NOT_PROPS: Record<string, string> = {
   PromqlProblem: 'result', TemplateProblem: 'result', RuleProblem: 'result', ResolvedMonitoring: 'result', PreparedMetrics: 'result', WorkloadMonitoring: 'result',
   BurnRateWindow: 'result (the constant BURN_RATE_WINDOWS)', BurnRateThreshold: 'result', DashboardPanel: 'builder (made by serviceDashboardPanels)',
   QuotaPreset: 'result (the constant QUOTA_PRESETS, exposed as TeamNamespace.preset)', ArgoCdTarget: 'result', Dependency: 'result',
+  ResolvedGpu: 'result', EngineArgs: 'builder (given to a ModelServerEngine by ModelServer)',
   DeploymentWorkloadOptions: 'builder', WorkloadMonitoringOptions: 'builder', ExporterTarget: 'builder (given to an engine by Database)',
 };
 

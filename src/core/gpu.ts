@@ -2,7 +2,7 @@ import type { k8s } from 'cdk8s-plus-28';
 import type { EnvironmentProfile, GpuClusterProfile } from './environment.js';
 import { ErrorContext } from './errors.js';
 import { isDnsSubdomain, isLabelValue } from './names.js';
-import { checkKnownKeys, editDistance } from './props.js';
+import { checkKnownKeys, editDistance, propKeys } from './props.js';
 import { parseMemory, type ByteQuantity } from './quantity.js';
 import { isLabelKey } from './scheduling.js';
 
@@ -40,8 +40,9 @@ export interface ResolvedGpu {
   readonly runtimeClassName?: string;
 }
 
-const GPU_KEYS = ['count', 'product', 'mig', 'shm', 'runtimeClassName'];
-const CLUSTER_KEYS = ['taintKey', 'productLabel', 'products', 'migStrategy', 'timeSlicing', 'gpusPerNode', 'runtimeClassName'];
+const GPU_KEYS = propKeys<GpuProps>()('count', 'product', 'mig', 'shm', 'runtimeClassName');
+const CLUSTER_KEYS = propKeys<GpuClusterProfile>()('taintKey', 'productLabel', 'products', 'migStrategy', 'timeSlicing', 'gpusPerNode', 'runtimeClassName');
+const TIME_SLICING_KEYS = propKeys<NonNullable<GpuClusterProfile['timeSlicing']>>()('replicas', 'renameByDefault');
 
 /** GPU Feature Discovery's product label. */
 export const GFD_PRODUCT_LABEL = 'nvidia.com/gpu.product';
@@ -84,7 +85,7 @@ export function gpuCluster(env: EnvironmentProfile): Required<Omit<GpuClusterPro
   const gpusPerNode = g.gpusPerNode ?? 8;
   ctx.check(Number.isInteger(gpusPerNode) && gpusPerNode >= 1, 'gpu.gpusPerNode', gpusPerNode, 'must be a whole number of at least 1');
   if (g.timeSlicing !== undefined) {
-    checkKnownKeys(ctx, 'gpu.timeSlicing', g.timeSlicing, ['replicas', 'renameByDefault']);
+    checkKnownKeys(ctx, 'gpu.timeSlicing', g.timeSlicing, TIME_SLICING_KEYS);
     ctx.check(Number.isInteger(g.timeSlicing.replicas) && g.timeSlicing.replicas >= 2, 'gpu.timeSlicing.replicas', g.timeSlicing.replicas, 'must be a whole number of at least 2 (pods per GPU)');
   }
   const products = g.products ?? (productLabel === GKE_ACCELERATOR_LABEL ? GKE_ACCELERATORS : productLabel === GFD_PRODUCT_LABEL ? GFD_PRODUCTS : undefined);

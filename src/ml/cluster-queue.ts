@@ -3,7 +3,7 @@ import { ErrorContext } from '../core/errors.js';
 import { KubeObject } from '../core/kube-object.js';
 import { standardLabels } from '../core/labels.js';
 import { checkDnsLabel } from '../core/names.js';
-import { checkKnownKeys } from '../core/props.js';
+import { checkKnownKeys, propKeys } from '../core/props.js';
 import { parseCpu, parseMemory, type ByteQuantity, type CpuQuantity } from '../core/quantity.js';
 import { Stack } from '../core/stack.js';
 import { ClusterQueue as ClusterQueueL1, ClusterQueueSpecResourceGroupsFlavorsResourcesNominalQuota as Quota } from '../imports/kueue.x-k8s.io.js';
@@ -36,7 +36,8 @@ export interface ClusterQueueProps {
 }
 
 const quota = (v: string | number): Quota => (typeof v === 'number' ? Quota.fromNumber(v) : Quota.fromString(v));
-const QUOTA_KEYS = ['flavor', 'cpu', 'memory', 'gpus', 'extended'];
+const QUOTA_KEYS = propKeys<FlavorQuota>()('flavor', 'cpu', 'memory', 'gpus', 'extended');
+const KEYS = propKeys<ClusterQueueProps>()('name', 'quotas', 'cohort', 'namespaces');
 
 /**
  * A Kueue `ClusterQueue` (kueue.x-k8s.io/v1beta2, cluster-scoped): the quota of CPU,
@@ -53,7 +54,7 @@ export class ClusterQueue extends Construct {
     const ctx = new ErrorContext(this.node.path);
     const stack = Stack.of(this);
     ctx.check(props !== null && typeof props === 'object', 'props', props, 'are required', 'Pass at least { quotas: [{ flavor, gpus }] }');
-    checkKnownKeys(ctx, '', props, ['name', 'quotas', 'cohort', 'namespaces']);
+    checkKnownKeys(ctx, '', props, KEYS);
     this.name = checkDnsLabel(ctx, props.name === undefined ? 'id' : 'name', props.name ?? id);
     ctx.check(Array.isArray(props.quotas) && props.quotas.length > 0, 'quotas', props.quotas, 'must list at least one flavor quota', 'e.g. [{ flavor: gpuNodes, cpu: 64, memory: "512Gi", gpus: 16 }]');
     const rows = props.quotas.map((q, i) => {

@@ -5,7 +5,7 @@ import { ErrorContext } from '../core/errors.js';
 import { KubeObject } from '../core/kube-object.js';
 import { PodWorkload, type WorkloadProps } from '../core/pod-workload.js';
 import { checkPort } from '../core/ports.js';
-import { checkKnownKeys } from '../core/props.js';
+import { checkKnownKeys, propKeys } from '../core/props.js';
 import { OPT_OUT_ANNOTATION_PREFIX } from '../core/security.js';
 import { LeaderWorkerSet, LeaderWorkerSetSpecLeaderWorkerTemplateRestartPolicy as GroupRestart, LeaderWorkerSetSpecStartupPolicy as Startup } from '../imports/leaderworkerset.x-k8s.io.js';
 import { groupPeersPolicy } from './group-peers.js';
@@ -32,7 +32,8 @@ export interface InferenceGroupProps extends WorkloadProps {
   readonly worker?: GroupRoleProps;
 }
 
-const GROUP_KEYS = ['groupSize', 'replicas', 'port', 'leader', 'worker'];
+const GROUP_KEYS = propKeys<Omit<InferenceGroupProps, keyof WorkloadProps>>()('groupSize', 'replicas', 'port', 'leader', 'worker');
+const ROLE_KEYS = propKeys<GroupRoleProps>()('command', 'args');
 /** Pod label that tells the leader from the workers (the leader Service selects on it). */
 export const GROUP_ROLE_LABEL = 'keelson.dev/group-role';
 
@@ -67,7 +68,7 @@ export class InferenceGroup extends PodWorkload {
     const role = (field: 'leader' | 'worker'): GroupRoleProps => {
       const r = props[field] ?? {};
       ctx.check(r !== null && typeof r === 'object', field, r, 'must be { command?, args? }');
-      checkKnownKeys(ctx, field, r, ['command', 'args']);
+      checkKnownKeys(ctx, field, r, ROLE_KEYS);
       for (const key of ['command', 'args'] as const) {
         const v = r[key];
         if (v !== undefined) ctx.check(Array.isArray(v) && v.every((x) => typeof x === 'string'), `${field}.${key}`, v, 'must be a list of strings');

@@ -3,7 +3,7 @@ import { ErrorContext } from '../core/errors.js';
 import { KubeObject } from '../core/kube-object.js';
 import { standardLabels } from '../core/labels.js';
 import { checkDnsLabel } from '../core/names.js';
-import { checkKnownKeys } from '../core/props.js';
+import { checkKnownKeys, propKeys } from '../core/props.js';
 import { Stack } from '../core/stack.js';
 import { LocalQueue as LocalQueueL1 } from '../imports/kueue.x-k8s.io.js';
 import { ClusterQueue } from './cluster-queue.js';
@@ -15,6 +15,8 @@ export interface LocalQueueProps {
   /** The ClusterQueue whose quota the queue's jobs use (a {@link ClusterQueue}, or the name of one applied elsewhere). */
   readonly clusterQueue: ClusterQueue | string;
 }
+
+const KEYS = propKeys<LocalQueueProps>()('name', 'clusterQueue');
 
 /**
  * A Kueue `LocalQueue` (kueue.x-k8s.io/v1beta2) in the stack's namespace: jobs with
@@ -30,7 +32,7 @@ export class LocalQueue extends Construct {
     super(scope, id);
     const ctx = new ErrorContext(this.node.path);
     ctx.check(props !== null && typeof props === 'object', 'props', props, 'are required', 'Pass { clusterQueue }');
-    checkKnownKeys(ctx, '', props, ['name', 'clusterQueue']);
+    checkKnownKeys(ctx, '', props, KEYS);
     this.name = checkDnsLabel(ctx, props.name === undefined ? 'id' : 'name', props.name ?? id);
     const clusterQueue = props.clusterQueue instanceof ClusterQueue ? props.clusterQueue.name : checkDnsLabel(ctx, 'clusterQueue', props.clusterQueue);
     this.localQueue = KubeObject.create(this, 'local-queue', LocalQueueL1, {

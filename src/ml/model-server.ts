@@ -6,11 +6,9 @@ import type { GpuProps } from '../core/gpu.js';
 import { standardLabels } from '../core/labels.js';
 import { checkDnsLabel } from '../core/names.js';
 import { Peer } from '../core/peer.js';
-import { checkKnownKeys } from '../core/props.js';
+import { checkKnownKeys, propKeys } from '../core/props.js';
 import { ExternalSecret } from '../imports/external-secrets.js';
 import { parseStorage, type ByteQuantity } from '../core/quantity.js';
-import { WORKLOAD_KEYS } from '../core/pod-workload.js';
-import { DEPLOYMENT_KEYS } from '../workloads/deployment-workload.js';
 import { WEB_SERVICE_KEYS, WebService, type WebServiceProps } from '../workloads/web-service.js';
 import { VLLM, type ModelServerEngine } from './model-server-engine.js';
 
@@ -63,7 +61,15 @@ export interface ModelServerProps extends Omit<WebServiceProps, 'image' | 'port'
   readonly hubEgress?: boolean;
 }
 
-const MODEL_SERVER_KEYS = ['model', 'engine', 'tensorParallel', 'cache', 'huggingFaceToken', 'loadTimeout', 'hubEgress'];
+const KEYS = propKeys<ModelServerProps>()(
+  ...WEB_SERVICE_KEYS.filter((k): k is Exclude<typeof k, 'port'> => k !== 'port'),
+  'model', 'gpu', 'engine', 'image', 'tensorParallel', 'cache', 'huggingFaceToken', 'loadTimeout', 'hubEgress',
+);
+const CACHE_KEYS = propKeys<ModelCacheProps>()('claim', 'size', 'path');
+const TOKEN_KEYS = propKeys<ExternalTokenProps>()('externalSecret');
+const TOKEN_SECRET_KEYS = propKeys<ExternalTokenProps['externalSecret']>()('store', 'storeKind', 'remoteKey', 'property', 'refreshInterval');
+const SECRET_REF_KEYS = propKeys<SecretKeyRef>()('secret', 'key', 'optional');
+const ENGINE_KEYS = propKeys<ModelServerEngine>()('name', 'image', 'port', 'readyPath', 'command', 'args');
 const CACHE_VOLUME = 'model-cache';
 const TOKEN_SUFFIX = '-hf-token';
 
@@ -86,7 +92,7 @@ export class ModelServer extends WebService {
   constructor(scope: Construct, id: string, props: ModelServerProps) {
     const early = new ErrorContext(scope.node.path ? `${scope.node.path}/${id}` : id);
     early.check(props !== null && typeof props === 'object', 'props', props, 'are required', 'Pass at least { model, gpu: { count } }');
-    checkKnownKeys(early, '', props, [...WORKLOAD_KEYS, ...DEPLOYMENT_KEYS, ...WEB_SERVICE_KEYS.filter((k) => k !== 'port'), ...MODEL_SERVER_KEYS]);
+    checkKnownKeys(early, '', props, KEYS);
     super(scope, id, ModelServer.serverProps(early, props, props.name ?? id));
     this.model = props.model;
     this.engine = props.engine ?? VLLM;
@@ -111,6 +117,7 @@ export class ModelServer extends WebService {
     ctx.check(props.gpu !== undefined, 'gpu', props.gpu, 'is required: a model server runs on GPUs', 'Set gpu: { count: 1 }');
     const engine = props.engine ?? VLLM;
     ctx.check(engine !== null && typeof engine === 'object' && typeof engine.args === 'function' && typeof engine.image === 'string', 'engine', engine, 'is not a ModelServerEngine', 'Use VLLM, TGI, SGLANG or an object of the same shape');
+    checkKnownKeys(ctx, 'engine', engine, ENGINE_KEYS);
     const count = props.gpu && typeof props.gpu === 'object' ? props.gpu.count : undefined;
     const tensorParallel = props.tensorParallel ?? count;
     if (props.tensorParallel !== undefined) {
@@ -118,7 +125,7 @@ export class ModelServer extends WebService {
     }
     const cache = props.cache ?? {};
     ctx.check(cache !== null && typeof cache === 'object', 'cache', cache, 'must be { claim?, size?, path? }');
-    checkKnownKeys(ctx, 'cache', cache, ['claim', 'size', 'path']);
+    checkKnownKeys(ctx, 'cache', cache, CACHE_KEYS);
     ctx.check(cache.claim === undefined || cache.size === undefined, 'cache.size', cache.size, 'applies only to an emptyDir cache, not to claim', 'The claim\'s size is the PVC\'s');
     const cachePath = cache.path ?? '/models';
     const size = cache.size ?? '50Gi';
@@ -130,16 +137,17 @@ export class ModelServer extends WebService {
       const t = props.huggingFaceToken;
       ctx.check(t !== null && typeof t === 'object', 'huggingFaceToken', t, 'must be { secret, key } or { externalSecret: { store, remoteKey } }', 'Keelson writes no secret values into the manifests');
       if ('externalSecret' in t) {
+        checkKnownKeys(ctx, 'huggingFaceToken', t, TOKEN_KEYS);
         const ext = t.externalSecret;
         ctx.check(ext !== null && typeof ext === 'object', 'huggingFaceToken.externalSecret', ext, 'must be { store, remoteKey, storeKind?, property?, refreshInterval? }');
-        checkKnownKeys(ctx, 'huggingFaceToken.externalSecret', ext, ['store', 'storeKind', 'remoteKey', 'property', 'refreshInterval']);
+        checkKnownKeys(ctx, 'huggingFaceToken.externalSecret', ext, TOKEN_SECRET_KEYS);
         checkDnsLabel(ctx, 'huggingFaceToken.externalSecret.store', ext.store);
         ctx.check(ext.storeKind === undefined || ext.storeKind === 'SecretStore' || ext.storeKind === 'ClusterSecretStore', 'huggingFaceToken.externalSecret.storeKind', ext.storeKind, 'must be "SecretStore" or "ClusterSecretStore"');
         ctx.check(typeof ext.remoteKey === 'string' && ext.remoteKey.trim().length > 0, 'huggingFaceToken.externalSecret.remoteKey', ext.remoteKey, 'is required', 'Name the entry in the store, e.g. "ml/huggingface"');
         if (ext.refreshInterval !== undefined) ctx.check(/^(0|(\d+(ns|us|µs|ms|s|m|h))+)$/.test(ext.refreshInterval), 'huggingFaceToken.externalSecret.refreshInterval', ext.refreshInterval, 'is not a valid interval', 'Use e.g. "1h", "15m" or "0" to fetch once');
         token = { secret: `${name}${TOKEN_SUFFIX}`, key: 'token' };
       } else {
-        checkKnownKeys(ctx, 'huggingFaceToken', t, ['secret', 'key', 'optional']);
+        checkKnownKeys(ctx, 'huggingFaceToken', t, SECRET_REF_KEYS);
         ctx.check(typeof t.secret === 'string' && typeof t.key === 'string', 'huggingFaceToken', t, 'must be { secret, key } of an existing Secret', 'Or let the server fetch it: { externalSecret: { store, remoteKey } }');
         token = t;
       }

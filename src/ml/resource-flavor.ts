@@ -4,7 +4,7 @@ import { resolveGpu } from '../core/gpu.js';
 import { KubeObject } from '../core/kube-object.js';
 import { standardLabels } from '../core/labels.js';
 import { checkDnsLabel } from '../core/names.js';
-import { checkKnownKeys } from '../core/props.js';
+import { checkKnownKeys, propKeys } from '../core/props.js';
 import { checkLabels } from '../core/scheduling.js';
 import { Stack } from '../core/stack.js';
 import { ResourceFlavor as ResourceFlavorL1 } from '../imports/kueue.x-k8s.io.js';
@@ -18,6 +18,8 @@ export interface ResourceFlavorProps {
   /** Further node labels of the flavor's nodes; Kueue adds them to admitted pods' node selectors. @default - none */
   readonly nodeLabels?: Readonly<Record<string, string>>;
 }
+
+const KEYS = propKeys<ResourceFlavorProps>()('name', 'gpuProduct', 'nodeLabels');
 
 /**
  * A Kueue `ResourceFlavor` (kueue.x-k8s.io/v1beta2, cluster-scoped): a kind of node that
@@ -33,7 +35,7 @@ export class ResourceFlavor extends Construct {
     super(scope, id);
     const ctx = new ErrorContext(this.node.path);
     const stack = Stack.of(this);
-    checkKnownKeys(ctx, '', props, ['name', 'gpuProduct', 'nodeLabels']);
+    checkKnownKeys(ctx, '', props, KEYS);
     this.name = checkDnsLabel(ctx, props.name === undefined ? 'id' : 'name', props.name ?? id);
     const nodeLabels = props.nodeLabels === undefined ? {} : checkLabels(ctx, 'nodeLabels', props.nodeLabels);
     if (props.gpuProduct !== undefined) Object.assign(nodeLabels, resolveGpu(ctx, stack.env, 'gpuProduct', { count: 1, product: props.gpuProduct }).nodeSelector);

@@ -7,7 +7,7 @@ import { KubeObject } from '../core/kube-object.js';
 import { PodWorkload, type WorkloadProps } from '../core/pod-workload.js';
 import { checkPort } from '../core/ports.js';
 import { isDnsSubdomain } from '../core/names.js';
-import { checkKnownKeys } from '../core/props.js';
+import { checkKnownKeys, propKeys } from '../core/props.js';
 import { PyTorchJob } from '../imports/kubeflow.org.js';
 import { OPT_OUT_ANNOTATION_PREFIX } from '../core/security.js';
 import { TrainJob } from '../imports/trainer.kubeflow.org.js';
@@ -77,7 +77,12 @@ export interface TrainingJobProps extends WorkloadProps {
 }
 
 type Backend = 'job' | 'pytorchjob' | 'trainjob';
-const TRAINING_KEYS = ['runtime', 'backend', 'nodes', 'queue', 'rendezvousPort', 'nccl', 'checkpoints', 'backoffLimit', 'activeDeadline', 'ttlAfterFinished', 'elastic'];
+const TRAINING_KEYS = propKeys<Omit<TrainingJobProps, keyof WorkloadProps>>()(
+  'runtime', 'backend', 'nodes', 'queue', 'rendezvousPort', 'nccl', 'checkpoints', 'backoffLimit', 'activeDeadline', 'ttlAfterFinished', 'elastic',
+);
+const ELASTIC_KEYS = propKeys<ElasticProps>()('minNodes', 'maxNodes', 'maxRestarts');
+const NCCL_KEYS = propKeys<NcclProps>()('debug', 'socketInterface', 'disableInfiniband');
+const CHECKPOINT_KEYS = propKeys<CheckpointProps>()('claim', 'path');
 /** Variables the job sets for torchrun (plain-Kubernetes backend) or the operator sets (PyTorchJob). */
 const RENDEZVOUS_ENV = ['MASTER_ADDR', 'MASTER_PORT', 'WORLD_SIZE', 'RANK', 'NODE_RANK', 'PET_NNODES', 'PET_NPROC_PER_NODE', 'PET_NODE_RANK', 'PET_MASTER_ADDR', 'PET_MASTER_PORT'];
 const COMPLETION_INDEX = "metadata.annotations['batch.kubernetes.io/job-completion-index']";
@@ -213,7 +218,7 @@ export class TrainingJob extends PodWorkload {
     let elastic: ElasticProps | undefined;
     if (props.elastic !== undefined) {
       ctx.check(backend === 'pytorchjob', 'elastic', props.elastic, `needs the pytorchjob backend: an Indexed Job runs a fixed number of pods`, 'Set backend: "pytorchjob" or leave elastic out');
-      checkKnownKeys(ctx, 'elastic', props.elastic, ['minNodes', 'maxNodes', 'maxRestarts']);
+      checkKnownKeys(ctx, 'elastic', props.elastic, ELASTIC_KEYS);
       const { minNodes, maxNodes, maxRestarts } = props.elastic;
       ctx.check(Number.isInteger(minNodes) && minNodes >= 1, 'elastic.minNodes', minNodes, 'must be a whole number of at least 1');
       ctx.check(Number.isInteger(maxNodes) && maxNodes >= minNodes, 'elastic.maxNodes', maxNodes, `must be a whole number of at least minNodes (${minNodes})`);
@@ -241,7 +246,7 @@ export class TrainingJob extends PodWorkload {
     }
     if (props.nccl !== undefined) {
       ctx.check(props.nccl !== null && typeof props.nccl === 'object', 'nccl', props.nccl, 'must be { debug?, socketInterface?, disableInfiniband? }');
-      checkKnownKeys(ctx, 'nccl', props.nccl, ['debug', 'socketInterface', 'disableInfiniband']);
+      checkKnownKeys(ctx, 'nccl', props.nccl, NCCL_KEYS);
       const { debug, socketInterface, disableInfiniband } = props.nccl;
       if (debug !== undefined) ctx.check(['VERSION', 'WARN', 'INFO', 'TRACE'].includes(debug), 'nccl.debug', debug, 'must be "VERSION", "WARN", "INFO" or "TRACE"');
       if (socketInterface !== undefined) ctx.check(typeof socketInterface === 'string' && /^\^?=?[A-Za-z0-9_.,-]+$/.test(socketInterface), 'nccl.socketInterface', socketInterface, 'is not an interface list NCCL understands (e.g. "eth0" or "^lo,docker")');
@@ -255,7 +260,7 @@ export class TrainingJob extends PodWorkload {
     let mounts = props.mounts;
     if (props.checkpoints !== undefined) {
       ctx.check(props.checkpoints !== null && typeof props.checkpoints === 'object', 'checkpoints', props.checkpoints, 'must be { claim, path? }');
-      checkKnownKeys(ctx, 'checkpoints', props.checkpoints, ['claim', 'path']);
+      checkKnownKeys(ctx, 'checkpoints', props.checkpoints, CHECKPOINT_KEYS);
       ctx.check(!props.volumes?.[CHECKPOINT_VOLUME], 'volumes', CHECKPOINT_VOLUME, 'is the volume name of checkpoints');
       const path = props.checkpoints.path ?? '/checkpoints';
       volumes = { ...props.volumes, [CHECKPOINT_VOLUME]: { claim: props.checkpoints.claim } };
