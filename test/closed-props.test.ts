@@ -8,14 +8,18 @@ import {
   AppSecret,
   ArgoCdApps,
   BlueGreenService,
+  ClusterQueue,
   CronJob,
   defineEnvironment,
   DisruptionBudget,
   ExportedValue,
   ExternalSecret,
   HorizontalAutoscaler,
+  InferenceGroup,
   Job,
   KeelsonError,
+  LocalQueue,
+  ModelServer,
   MongoDb,
   MySql,
   Peer,
@@ -24,6 +28,7 @@ import {
   propKeys,
   Redis,
   registerKind,
+  ResourceFlavor,
   RolloutService,
   runChecks,
   ServiceDashboard,
@@ -34,6 +39,8 @@ import {
   synth,
   Team,
   TeamNamespace,
+  TrainingJob,
+  VLLM,
   WebService,
   Worker,
   WorkloadAlerts,
@@ -137,6 +144,8 @@ describe('propKeys is checked by the compiler', () => {
 const ok: WebServiceProps = { image: 'acme/api:v1.0.0', port: 8080 };
 const creds = { credentials: { secret: 'db-credentials' } };
 const external = { store: 'vault', remoteKey: 'prod/db' };
+const model = { model: 'mistralai/Mistral-7B-Instruct-v0.3', gpu: { count: 1 } };
+const training = { image: 'acme/train:v1.2.3', command: ['torchrun', 'train.py'], gpu: { count: 4 } };
 const alertTarget = { kind: 'Deployment', name: 'api', namespace: 'shop' };
 
 /** One misspelt key at each level of each prop object, passed to the construct that reads it. */
@@ -263,6 +272,41 @@ const cases: { object: string; run: () => unknown; path: string; field: string; 
   { object: 'ExternalSecretSource', run: () => new AppSecret(newStack(), 's', { externalSecret: { store: 'vault', key: {} } } as never), path: 'shop/s', field: 'externalSecret.key', value: {}, near: 'keys' },
   { object: 'RemoteKey', run: () => new AppSecret(newStack(), 's', { externalSecret: { store: 'vault', keys: { token: { remoteKey: 'k', propety: 'p' } } } } as never), path: 'shop/s', field: 'externalSecret.keys.token.propety', value: 'p', near: 'property' },
   { object: 'SealedSecretSource', run: () => new AppSecret(newStack(), 's', { sealed: { encryptedDta: {} } } as never), path: 'shop/s', field: 'sealed.encryptedDta', value: {}, near: 'encryptedData' },
+  // GPUs and ml.
+  { object: 'GpuProps', run: () => new Job(newStack(), 'j', { image: 'acme/j:v1', gpu: { count: 1, prodcut: 'NVIDIA-L4' } } as never), path: 'shop/j', field: 'gpu.prodcut', value: 'NVIDIA-L4', near: 'product' },
+  { object: 'GpuClusterProfile', run: () => defineEnvironment(production, { name: 'gke', gpu: { gpusPerNod: 4 } } as never), path: 'defineEnvironment("gke")', field: 'gpu.gpusPerNod', value: 4, near: 'gpusPerNode' },
+  {
+    object: 'GpuClusterProfile.timeSlicing',
+    run: () => new Stack(new App(), 'shop', { env: { ...production, gpu: { timeSlicing: { replicas: 4, renameByDefualt: true } } } } as never),
+    path: 'shop', field: 'env.gpu.timeSlicing.renameByDefualt', value: true, near: 'renameByDefault',
+  },
+  { object: 'ResourceFlavorProps', run: () => new ResourceFlavor(newStack(), 'a100', { nodeLabel: {} } as never), path: 'shop/a100', field: 'nodeLabel', value: {}, near: 'nodeLabels' },
+  { object: 'ClusterQueueProps', run: () => new ClusterQueue(newStack(), 'cq', { quotas: [{ flavor: 'a100', gpus: 8 }], cohrt: 'ml' } as never), path: 'shop/cq', field: 'cohrt', value: 'ml', near: 'cohort' },
+  { object: 'FlavorQuota', run: () => new ClusterQueue(newStack(), 'cq', { quotas: [{ flavor: 'a100', gpuz: 8 }] } as never), path: 'shop/cq', field: 'quotas[0].gpuz', value: 8, near: 'gpus' },
+  { object: 'LocalQueueProps', run: () => new LocalQueue(newStack(), 'lq', { clusterQueu: 'gpus' } as never), path: 'shop/lq', field: 'clusterQueu', value: 'gpus', near: 'clusterQueue' },
+  { object: 'TrainingJobProps', run: () => new TrainingJob(newStack(), 'train', { ...training, node: 2 } as never), path: 'shop/train', field: 'node', value: 2, near: 'nodes' },
+  { object: 'NcclProps', run: () => new TrainingJob(newStack(), 'train', { ...training, nccl: { debgu: 'INFO' } } as never), path: 'shop/train', field: 'nccl.debgu', value: 'INFO', near: 'debug' },
+  { object: 'CheckpointProps', run: () => new TrainingJob(newStack(), 'train', { ...training, checkpoints: { claim: 'ckpt', pth: '/ckpt' } } as never), path: 'shop/train', field: 'checkpoints.pth', value: '/ckpt', near: 'path' },
+  {
+    object: 'ElasticProps',
+    run: () => new TrainingJob(newStack(), 'train', { ...training, backend: 'pytorchjob', elastic: { minNodes: 1, maxNode: 4 } } as never),
+    path: 'shop/train', field: 'elastic.maxNode', value: 4, near: 'maxNodes',
+  },
+  { object: 'ModelServerProps', run: () => new ModelServer(newStack(), 'llm', { ...model, tensorParalel: 1 } as never), path: 'shop/llm', field: 'tensorParalel', value: 1, near: 'tensorParallel' },
+  { object: 'ModelServerEngine', run: () => new ModelServer(newStack(), 'llm', { ...model, engine: { ...VLLM, readyPth: '/ready' } } as never), path: 'shop/llm', field: 'engine.readyPth', value: '/ready', near: 'readyPath' },
+  { object: 'ModelCacheProps', run: () => new ModelServer(newStack(), 'llm', { ...model, cache: { szie: '100Gi' } } as never), path: 'shop/llm', field: 'cache.szie', value: '100Gi', near: 'size' },
+  {
+    object: 'ExternalTokenProps',
+    run: () => new ModelServer(newStack(), 'llm', { ...model, huggingFaceToken: { externalSecret: { store: 'vault', remoteKey: 'ml/hf' }, secret: 'hf' } } as never),
+    path: 'shop/llm', field: 'huggingFaceToken.secret', value: 'hf',
+  },
+  {
+    object: 'ExternalTokenProps.externalSecret',
+    run: () => new ModelServer(newStack(), 'llm', { ...model, huggingFaceToken: { externalSecret: { store: 'vault', remotKey: 'ml/hf' } } } as never),
+    path: 'shop/llm', field: 'huggingFaceToken.externalSecret.remotKey', value: 'ml/hf', near: 'remoteKey',
+  },
+  { object: 'InferenceGroupProps', run: () => new InferenceGroup(newStack(), 'group', { image: 'acme/llm:v1', groupSize: 2, port: 8000, replica: 2 } as never), path: 'shop/group', field: 'replica', value: 2, near: 'replicas' },
+  { object: 'GroupRoleProps', run: () => new InferenceGroup(newStack(), 'group', { image: 'acme/llm:v1', groupSize: 2, port: 8000, worker: { arg: ['--worker'] } } as never), path: 'shop/group', field: 'worker.arg', value: ['--worker'], near: 'args' },
 ];
 
 describe('a misspelt key at any level names path, field, value, rule and the key meant', () => {

@@ -192,6 +192,10 @@ const PROFILE_KEYS = propKeys<EnvironmentProfile>()(
 const AUTOSCALING_KEYS = propKeys<AutoscalingPolicy>()('enabled', 'minReplicasFloor', 'maxReplicasCap', 'scaleToZero', 'verticalUpdateMode');
 const NETWORK_POLICY_KEYS = propKeys<NetworkPolicySettings>()('defaultDeny', 'ingressControllerNamespace', 'monitoringNamespace');
 const MONITORING_KEYS = propKeys<MonitoringSettings>()('selectorLabels', 'scrapeInterval', 'pageSeverity', 'ticketSeverity', 'alertLabels', 'runbookBaseUrl', 'dashboardLabels');
+/** The keys of {@link GpuClusterProfile}, checked with the profile and again where GPUs are resolved. */
+export const GPU_CLUSTER_KEYS = propKeys<GpuClusterProfile>()('taintKey', 'productLabel', 'products', 'migStrategy', 'timeSlicing', 'gpusPerNode', 'runtimeClassName');
+/** The keys of {@link GpuClusterProfile.timeSlicing}. */
+export const GPU_TIME_SLICING_KEYS = propKeys<NonNullable<GpuClusterProfile['timeSlicing']>>()('replicas', 'renameByDefault');
 const FEATURE_GATE = /^[A-Z][A-Za-z0-9]*$/;
 
 /**
@@ -238,6 +242,12 @@ export function checkEnvironment(ctx: ErrorContext, field: string, env: Environm
   }
   checkObject(ctx, at('monitoring'), env.monitoring);
   checkKnownKeys(ctx, at('monitoring'), env.monitoring, MONITORING_KEYS);
+  checkObject(ctx, at('gpu'), env.gpu);
+  checkKnownKeys(ctx, at('gpu'), env.gpu, GPU_CLUSTER_KEYS);
+  if (env.gpu?.timeSlicing !== undefined) {
+    checkObject(ctx, at('gpu.timeSlicing'), env.gpu.timeSlicing);
+    checkKnownKeys(ctx, at('gpu.timeSlicing'), env.gpu.timeSlicing, GPU_TIME_SLICING_KEYS);
+  }
   if (env.kubernetesVersion !== undefined) {
     ctx.check(typeof env.kubernetesVersion === 'string' && /^1\.\d{1,2}$/.test(env.kubernetesVersion), at('kubernetesVersion'), env.kubernetesVersion, 'is not a Kubernetes minor version like "1.29"');
   }

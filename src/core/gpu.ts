@@ -1,5 +1,5 @@
 import type { k8s } from 'cdk8s-plus-28';
-import type { EnvironmentProfile, GpuClusterProfile } from './environment.js';
+import { GPU_CLUSTER_KEYS, GPU_TIME_SLICING_KEYS, type EnvironmentProfile, type GpuClusterProfile } from './environment.js';
 import { ErrorContext } from './errors.js';
 import { isDnsSubdomain, isLabelValue } from './names.js';
 import { checkKnownKeys, editDistance, propKeys } from './props.js';
@@ -41,8 +41,6 @@ export interface ResolvedGpu {
 }
 
 const GPU_KEYS = propKeys<GpuProps>()('count', 'product', 'mig', 'shm', 'runtimeClassName');
-const CLUSTER_KEYS = propKeys<GpuClusterProfile>()('taintKey', 'productLabel', 'products', 'migStrategy', 'timeSlicing', 'gpusPerNode', 'runtimeClassName');
-const TIME_SLICING_KEYS = propKeys<NonNullable<GpuClusterProfile['timeSlicing']>>()('replicas', 'renameByDefault');
 
 /** GPU Feature Discovery's product label. */
 export const GFD_PRODUCT_LABEL = 'nvidia.com/gpu.product';
@@ -75,7 +73,7 @@ export const MIG_PROFILES: readonly string[] = [
 export function gpuCluster(env: EnvironmentProfile): Required<Omit<GpuClusterProfile, 'timeSlicing' | 'runtimeClassName' | 'taintKey' | 'products'>> & Pick<GpuClusterProfile, 'timeSlicing' | 'runtimeClassName' | 'products'> & { readonly taintKey: string | null } {
   const g = env.gpu ?? {};
   const ctx = new ErrorContext(`environment ${env.name}`);
-  checkKnownKeys(ctx, 'gpu', g, CLUSTER_KEYS);
+  checkKnownKeys(ctx, 'gpu', g, GPU_CLUSTER_KEYS);
   const productLabel = g.productLabel ?? GFD_PRODUCT_LABEL;
   ctx.check(isLabelKey(productLabel), 'gpu.productLabel', productLabel, 'is not a valid label key');
   const taintKey = g.taintKey === undefined ? 'nvidia.com/gpu' : g.taintKey;
@@ -85,7 +83,7 @@ export function gpuCluster(env: EnvironmentProfile): Required<Omit<GpuClusterPro
   const gpusPerNode = g.gpusPerNode ?? 8;
   ctx.check(Number.isInteger(gpusPerNode) && gpusPerNode >= 1, 'gpu.gpusPerNode', gpusPerNode, 'must be a whole number of at least 1');
   if (g.timeSlicing !== undefined) {
-    checkKnownKeys(ctx, 'gpu.timeSlicing', g.timeSlicing, TIME_SLICING_KEYS);
+    checkKnownKeys(ctx, 'gpu.timeSlicing', g.timeSlicing, GPU_TIME_SLICING_KEYS);
     ctx.check(Number.isInteger(g.timeSlicing.replicas) && g.timeSlicing.replicas >= 2, 'gpu.timeSlicing.replicas', g.timeSlicing.replicas, 'must be a whole number of at least 2 (pods per GPU)');
   }
   const products = g.products ?? (productLabel === GKE_ACCELERATOR_LABEL ? GKE_ACCELERATORS : productLabel === GFD_PRODUCT_LABEL ? GFD_PRODUCTS : undefined);
