@@ -1,5 +1,5 @@
 import { runApp } from './src/index.js';
-import { production, staging, shopStack } from './presets/index.js';
+import { paymentsStack, production, staging, shopStack } from './presets/index.js';
 import { ordersStack } from './presets/stacks/orders.js';
 
 // The repo's own app: every example stack in every environment it ships for.
@@ -7,5 +7,6 @@ runApp((app) => {
   for (const env of [staging, production]) {
     shopStack(app, env);
     ordersStack(app, env);
+    paymentsStack(app, env);
   }
 });

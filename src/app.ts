@@ -6,6 +6,7 @@ import { Stack } from './core/stack.js';
 import { SynthContext, type StackManifest, type SynthExtension } from './core/synth-context.js';
 import { synthesize, type SynthOptions, type SynthResult } from './core/synth.js';
 import { generatedModel } from './imports/crd-models.js';
+import { meshExtension } from './mesh/mesh-extension.js';
 import { networkExtension } from './network/connection-graph.js';
 
 /**
@@ -14,8 +15,11 @@ import { networkExtension } from './network/connection-graph.js';
  * through here and runs the same extensions.
  */
 
-/** The extensions every synth runs, in order: NetworkPolicies, network checks and `network.md`. */
-export const DEFAULT_EXTENSIONS: readonly SynthExtension[] = [networkExtension];
+/**
+ * The extensions every synth runs, in order: the service mesh (its objects, and its ports
+ * in the NetworkPolicies, so it goes first), then NetworkPolicies, network checks and `network.md`.
+ */
+export const DEFAULT_EXTENSIONS: readonly SynthExtension[] = [meshExtension, networkExtension];
 
 /** A fresh context for one synth of `root` with the default extensions and the generated CRD validators. */
 export function createSynthContext(root: IConstruct): SynthContext {

@@ -4,6 +4,7 @@ import { activeErrors, formatFinding, type CheckedObject, type Finding } from '.
 import { loadManifestFolder, runChecks } from '../core/checks/index.js';
 import { KindRegistry } from '../core/kinds.js';
 import { generatedModel } from '../imports/crd-models.js';
+import { checkMeshReferences } from '../mesh/mesh-checks.js';
 import type { CliIo } from './io.js';
 
 /** The findings of a folder of YAML and what was read. */
@@ -32,7 +33,7 @@ export async function checkFolder(target: string): Promise<CheckReport> {
   }
   // Built-in kinds only: a folder of YAML has no construct tree to register kinds on. Validators load as kinds turn up.
   const kinds = KindRegistry.builtIns(generatedModel);
-  const findings = [...loaded.findings, ...[...groups.values()].flatMap((objects) => runChecks(objects, { kinds }))];
+  const findings = [...loaded.findings, ...[...groups.values()].flatMap((objects) => [...runChecks(objects, { kinds }), ...checkMeshReferences(objects, objects, kinds)])];
   const rank = (f: Finding) => (f.severity === 'error' && f.waived === undefined ? 0 : 1);
   findings.sort((a, b) => rank(a) - rank(b) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files: loaded.files, objects: loaded.objects.length, findings };

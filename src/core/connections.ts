@@ -4,6 +4,7 @@ import type { ExportedValue } from './env-value.js';
 import type { ErrorContext } from './errors.js';
 import { checkDnsLabel } from './names.js';
 import { Peer, type ConnectionOptions } from './peer.js';
+import { checkKnownKeys } from './props.js';
 
 /**
  * The record of who may talk to whom, as data on the workloads that declare it. Core keeps
@@ -41,6 +42,9 @@ export interface ConsumedValue {
 
 const IANA_SVC_NAME = /^(?=.*[a-z])[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 const PROTOCOLS = ['TCP', 'UDP', 'SCTP'];
+const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
+/** An exact path, or a prefix ending in `/*`: the forms both meshes express. */
+const HTTP_PATH = /^\/[A-Za-z0-9._~!$&'()+,;=:@%/-]*(\/\*)?$/;
 
 /** How a peer reads in errors: a workload's path, `Peer.cidr(10.0.0.0/8)`, or the value itself. */
 export function describePeer(peer: unknown): unknown {
@@ -72,5 +76,24 @@ export function checkConnection(ctx: ErrorContext, connection: Connection, peerI
   if (protocol !== undefined) {
     ctx.check(PROTOCOLS.includes(protocol), `${method}.protocol`, protocol, 'must be "TCP", "UDP" or "SCTP"');
     ctx.check(targetIsWorkload || port !== undefined, `${method}.protocol`, protocol, 'needs a port when the target is not a workload', 'Set port as well');
+  }
+  if (options.http !== undefined) checkHttpRule(ctx, `${method}.http`, options.http, targetIsWorkload);
+}
+
+function checkHttpRule(ctx: ErrorContext, field: string, rule: unknown, targetIsWorkload: boolean): void {
+  ctx.check(rule !== null && typeof rule === 'object' && !Array.isArray(rule), field, rule, 'must be { methods?, paths? }');
+  ctx.check(targetIsWorkload, field, rule, 'applies only when the target is a workload (a mesh authorizes requests at the target\'s proxy)');
+  checkKnownKeys(ctx, field, rule, ['methods', 'paths']);
+  const { methods, paths } = rule as { methods?: unknown; paths?: unknown };
+  ctx.check(methods !== undefined || paths !== undefined, field, rule, 'names no methods and no paths', 'Leave http out to allow every request');
+  if (methods !== undefined) {
+    ctx.check(Array.isArray(methods) && methods.length > 0, `${field}.methods`, methods, 'must be a non-empty list');
+    for (const m of methods as unknown[]) ctx.check(typeof m === 'string' && HTTP_METHODS.includes(m), `${field}.methods`, m, `is not an HTTP method (${HTTP_METHODS.join(', ')})`);
+  }
+  if (paths !== undefined) {
+    ctx.check(Array.isArray(paths) && paths.length > 0, `${field}.paths`, paths, 'must be a non-empty list');
+    for (const p of paths as unknown[]) {
+      ctx.check(typeof p === 'string' && HTTP_PATH.test(p) && !p.slice(0, -1).includes('*'), `${field}.paths`, p, 'must be an exact path ("/orders") or a prefix ending in "/*" ("/orders/*")');
+    }
   }
 }

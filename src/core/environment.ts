@@ -1,3 +1,4 @@
+import type { MeshProfile } from './mesh-profile.js';
 import type { SizeName } from './sizes.js';
 
 /** Autoscaling policy of an environment. */
@@ -59,6 +60,13 @@ export interface EnvironmentProfile {
   readonly kubernetesVersion?: string;
   /** Feature gates the cluster turns on beyond its version's defaults, e.g. `SidecarContainers` on 1.28. @default - none */
   readonly featureGates?: readonly string[];
+  /**
+   * The service mesh the stacks of this environment join (`Mesh.istio()`, `Mesh.linkerd()`):
+   * sidecar injection or ambient enrolment, strict mTLS, and authorization from the
+   * connection graph. A Stack's own `mesh` wins.
+   * @default - no mesh
+   */
+  readonly mesh?: MeshProfile;
 }
 
 /** The cluster's Kubernetes minor version (`1.28` → 28). */

@@ -4,6 +4,14 @@ export interface CidrPeerOptions {
   readonly except?: readonly string[];
 }
 
+/** Requests a connection allows, for a service mesh that authorizes per route. */
+export interface HttpRule {
+  /** HTTP methods, e.g. `['GET', 'HEAD']`. @default - every method */
+  readonly methods?: readonly string[];
+  /** Paths: exact (`/orders`) or a prefix ending in `/*` (`/orders/*`). @default - every path */
+  readonly paths?: readonly string[];
+}
+
 /** Options of `allowFrom` and `allowTo`. */
 export interface ConnectionOptions {
   /**
@@ -19,6 +27,13 @@ export interface ConnectionOptions {
    * @default - the protocol of the target workload's port; 'TCP' for other targets
    */
   readonly protocol?: 'TCP' | 'UDP' | 'SCTP';
+  /**
+   * Only these HTTP requests, where the stack runs a service mesh (Istio `to.operation`,
+   * Linkerd `HTTPRoute` with a route-level AuthorizationPolicy). NetworkPolicies cannot see
+   * requests: they still admit the whole port.
+   * @default - every request on the allowed ports
+   */
+  readonly http?: HttpRule;
 }
 
 /** What a {@link Peer} stands for. */

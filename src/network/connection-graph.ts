@@ -9,7 +9,7 @@ import { renderConnectivityReport } from './connectivity-report.js';
 import { handMadePolicies } from './hand-made-policies.js';
 import { checkDependencies, checkPeersHavePods, checkPolicySelectors, checkPortsExposed, PodIndex } from './network-checks.js';
 import { createDefaultDenyPolicy, createWorkloadPolicy, DNS_PORTS } from './network-policy.js';
-import { endpointKey, sortPorts, type Endpoint, type Route, type RoutePort, type WorkloadRoutes } from './route.js';
+import { endpointKey, sortPorts, type Endpoint, type ExtraRoutes, type Route, type RoutePort, type WorkloadRoutes } from './route.js';
 
 /** A connection between workloads, as the network area reads it. */
 export type WorkloadConnection = Connection<Workload>;
@@ -149,6 +149,8 @@ export class ConnectionGraph {
   private readonly inbound = new Map<Workload, WorkloadConnection[]>();
   private readonly outbound = new Map<Workload, WorkloadConnection[]>();
   private readonly errors: KeelsonError[] = [];
+  private readonly extra = new Map<Workload, ExtraRoutes[]>();
+  private readonly sections: string[] = [];
   private resolved?: readonly WorkloadRoutes[];
 
   private constructor(
@@ -171,6 +173,30 @@ export class ConnectionGraph {
     return this.resolved;
   }
 
+  /**
+   * Adds routes to `workload`'s NetworkPolicy for an area above the network (a service
+   * mesh's control and data plane ports). Call it before the policies are made: in an
+   * extension's `prepareStack` that runs before the network's.
+   */
+  public addRoutes(workload: Workload, routes: ExtraRoutes): void {
+    listFor(this.extra, workload).push(routes);
+    this.resolved = undefined;
+  }
+
+  /**
+   * The target ports a connection of this graph allows (`ports` undefined: every port), or
+   * undefined when they do not resolve (the graph reports why).
+   */
+  public portsOf(c: WorkloadConnection): { readonly ports?: readonly RoutePort[] } | undefined {
+    const resolved = this.resolveConnection(c);
+    return resolved.error ? undefined : { ports: resolved.ports };
+  }
+
+  /** Adds a Markdown section to the end of `network.md` (e.g. the mesh's authorization). */
+  public addReportSection(markdown: string): void {
+    this.sections.push(markdown);
+  }
+
   /** Checks the stack's output against the graph and renders `network.md`. */
   public finish(manifest: StackManifest): StackFindings {
     const index = this.network.podIndex;
@@ -186,7 +212,7 @@ export class ConnectionGraph {
     ];
     const generated = new Set([`${this.stack.node.path}/${DEFAULT_DENY_ID}`, ...this.workloads.map((w) => `${w.node.path}/${POLICY_ID}`)]);
     const handMade = handMadePolicies(manifest, generated, index);
-    const report = renderConnectivityReport({ stack: this.stack, routes, handMade });
+    const report = renderConnectivityReport({ stack: this.stack, routes, handMade }) + this.sections.map((s) => `\n${s}`).join('');
     return { errors, files: { [CONNECTIVITY_REPORT_FILE]: report } };
   }
 
@@ -239,6 +265,10 @@ export class ConnectionGraph {
       const resolved = this.resolveConnection(c);
       if (!resolved.error) egress.push({ source: self, destination: endpointOf(c.target, c), ports: resolved.ports });
     }
+    for (const extra of this.extra.get(w) ?? []) {
+      ingress.push(...(extra.ingress ?? []));
+      egress.push(...(extra.egress ?? []));
+    }
     return { workload: w, ingress: merge(ingress, 'source'), egress: merge(egress, 'destination') };
   }
 
@@ -254,7 +284,7 @@ export class ConnectionGraph {
   }
 }
 
-function listFor(map: Map<Workload, WorkloadConnection[]>, w: Workload): WorkloadConnection[] {
+function listFor<T>(map: Map<Workload, T[]>, w: Workload): T[] {
   let list = map.get(w);
   if (!list) map.set(w, (list = []));
   return list;

@@ -9,7 +9,7 @@ export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 /** One end of a {@link Route}. */
 export type Endpoint =
   | { readonly kind: 'workload'; readonly workload: Workload }
-  | { readonly kind: 'namespace'; readonly namespace: string; readonly role?: 'ingress controller' | 'monitoring' }
+  | { readonly kind: 'namespace'; readonly namespace: string; readonly role?: 'ingress controller' | 'monitoring' | 'mesh control plane' }
   | { readonly kind: 'cidr'; readonly cidr: string; readonly except: readonly string[] }
   | { readonly kind: 'dns' };
 
@@ -31,6 +31,14 @@ export interface Route {
   readonly destination: Endpoint;
   /** The ports; undefined allows every port. */
   readonly ports?: readonly RoutePort[];
+}
+
+/** Routes an area above the network adds to a workload's NetworkPolicy (a service mesh's control and data plane ports). */
+export interface ExtraRoutes {
+  /** Routes into the workload. @default - none */
+  readonly ingress?: readonly Route[];
+  /** Routes out of the workload. @default - none */
+  readonly egress?: readonly Route[];
 }
 
 /** The routes into and out of one workload: what its NetworkPolicy allows. */
