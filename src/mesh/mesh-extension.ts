@@ -6,6 +6,7 @@ import { KubeObject } from '../core/kube-object.js';
 import { LABEL } from '../core/labels.js';
 import type { MeshProfile } from '../core/mesh-profile.js';
 import { Stack } from '../core/stack.js';
+import { Workload } from '../core/workload.js';
 import { ContextSlot, type StackFindings, type StackManifest, type SynthContext, type SynthExtension } from '../core/synth-context.js';
 import { ConnectionGraph } from '../network/connection-graph.js';
 import type { Endpoint, Route, RoutePort } from '../network/route.js';
@@ -53,7 +54,11 @@ export const meshExtension: SynthExtension = {
     const state = context.state(MeshSynth.SLOT);
     const graph = ConnectionGraph.of(context, chart);
     const mesh = chart.mesh;
-    if (!mesh || !graph.workloads.length) return;
+    if (!mesh) {
+      state.errors.set(chart, unenforcedRules(graph, chart));
+      return;
+    }
+    if (!graph.workloads.length) return;
     const plan = planMesh(chart, mesh, graph, context.kinds);
     state.plans.set(chart, plan);
     if (!chart.node.tryFindChild(MESH_ID)) createObjects(chart, plan);
@@ -64,9 +69,18 @@ export const meshExtension: SynthExtension = {
     const state = context.state(MeshSynth.SLOT);
     const stack = manifest.chart instanceof Stack ? manifest.chart : undefined;
     const plan = stack ? state.plans.get(stack) : undefined;
-    return { errors: [...(plan?.errors ?? []), ...checkMeshObjects(context, manifest)] };
+    return { errors: [...(stack ? (state.errors.get(stack) ?? []) : []), ...(plan?.errors ?? []), ...checkMeshObjects(context, manifest)] };
   },
 };
+
+/** Per-route rules into the workloads of a stack without a mesh: nothing would enforce them. */
+function unenforcedRules(graph: ConnectionGraph, stack: Stack): KeelsonError[] {
+  return graph.connections
+    .filter((c) => c.options.http && c.target instanceof Workload && c.target.stack === stack)
+    .map((c) =>
+      new ErrorContext(c.declaredBy.node.path).error(`${c.method}.http`, c.options.http, `needs ${(c.target as Workload).node.path} in a service mesh: a NetworkPolicy cannot see requests`, 'Leave http out, or set a mesh on the environment or the Stack'),
+    );
+}
 
 function setPodMeta(templates: readonly OwnedTemplate[], field: 'labels' | 'annotations', values: Record<string, string>): void {
   for (const { template } of templates) {

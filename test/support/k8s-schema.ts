@@ -1,6 +1,11 @@
+import { generatedModel } from '../../src/imports/crd-models.js';
+
 /** npm packages with models for the custom resources Keelson emits, by API group. */
 const CRD_PACKAGES: Record<string, string> = {
   'external-secrets.io': '@kubernetes-models/external-secrets',
+  'security.istio.io': '@kubernetes-models/istio',
+  'networking.istio.io': '@kubernetes-models/istio',
+  'gateway.networking.k8s.io': '@kubernetes-models/gateway-api',
 };
 
 /**
@@ -9,6 +14,16 @@ const CRD_PACKAGES: Record<string, string> = {
  * Returns the validation error messages (empty when valid); throws when no model exists.
  */
 export async function validateWithModels(obj: { apiVersion: string; kind: string }): Promise<string[]> {
+  // Kinds without an npm model (Linkerd) validate with the validators generated from their upstream CRDs.
+  const Generated = generatedModel(obj.apiVersion, obj.kind);
+  if (Generated) {
+    try {
+      new Generated(obj).validate();
+      return [];
+    } catch (e) {
+      return [(e as Error).message];
+    }
+  }
   const [group, version] = obj.apiVersion.includes('/') ? obj.apiVersion.split('/') : ['', obj.apiVersion];
   const pkg = CRD_PACKAGES[group!];
   const modulePath = pkg ? `${pkg}/${group}/${version}/${obj.kind}` : group ? `kubernetes-models/${group}/${version}/${obj.kind}` : `kubernetes-models/${version}/${obj.kind}`;
