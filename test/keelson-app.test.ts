@@ -9,6 +9,10 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function runApp(file: string, source: string, args: string[] = []) {
   fs.writeFileSync(path.join(dir, file), source);
+  return runFile(file, args);
+}
+
+function runFile(file: string, args: string[] = []) {
   return spawnSync(process.execPath, [path.join(root, 'bin/keelson-app.mjs'), path.join(dir, file), ...args], { cwd: root, encoding: 'utf8' });
 }
 
@@ -19,6 +23,43 @@ describe('keelson-app', () => {
     expect(run.status).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({ n: 42, rest: ['--flag'] });
     expect(fs.readdirSync(path.join(root, 'node_modules/.cache/keelson')).filter((f) => f.startsWith('app-'))).toEqual([]);
+  });
+
+  it('reuses its cached bundle until an input file changes', () => {
+    const cache = path.join(root, 'node_modules/.cache/keelson');
+    const token = `t${process.pid}x${Date.now()}`;
+    fs.writeFileSync(path.join(dir, 'greeting.ts'), `export const greeting = 'hello ${token}';\n`);
+    const source = "import { greeting } from './greeting.js';\nconsole.log(greeting);\n";
+    expect(runApp('cached.ts', source).stdout.trim()).toBe(`hello ${token}`);
+    const bundles = () => new Map(fs.readdirSync(cache).filter((f) => f.endsWith('.mjs') && fs.readFileSync(path.join(cache, f), 'utf8').includes(token)).map((f) => [f, fs.statSync(path.join(cache, f)).mtimeMs]));
+    const before = bundles();
+    expect(before.size).toBe(1);
+    expect(runFile('cached.ts').stdout.trim()).toBe(`hello ${token}`);
+    expect(bundles()).toEqual(before);
+    fs.writeFileSync(path.join(dir, 'greeting.ts'), `export const greeting = 'hello again ${token}';\n`);
+    expect(runFile('cached.ts').stdout.trim()).toBe(`hello again ${token}`);
+    expect([...bundles().values()]).not.toEqual([...before.values()]);
+  });
+
+  it('drops the cached bundles of entries that no longer exist', () => {
+    const cache = path.join(root, 'node_modules/.cache/keelson');
+    const gone = path.join(dir, 'gone.ts');
+    expect(runApp('gone.ts', "console.log('gone soon');\n").stdout.trim()).toBe('gone soon');
+    const entries = () => fs.readdirSync(cache).filter((f) => f.endsWith('.inputs.json')).map((f) => JSON.parse(fs.readFileSync(path.join(cache, f), 'utf8')).entry);
+    expect(entries()).toContain(gone);
+    fs.rmSync(gone);
+    expect(runApp('other.ts', "console.log('other');\n").stdout.trim()).toBe('other');
+    expect(entries()).not.toContain(gone);
+  });
+
+  it('bundles the construct libraries but loads other packages from node_modules', () => {
+    const run = runApp('external.ts', "import { App } from 'cdk8s';\nimport { diffLines } from 'diff';\nconsole.log(typeof App, diffLines('a\\n', 'b\\n').length);\n");
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('function 2');
+    const cache = path.join(root, 'node_modules/.cache/keelson');
+    const bundle = fs.readdirSync(cache).map((f) => path.join(cache, f)).filter((f) => f.endsWith('.mjs')).map((f) => fs.readFileSync(f, 'utf8')).find((t) => t.includes('diffLines'))!;
+    expect(bundle).toMatch(/from ["']diff["']/);
+    expect(bundle).toContain('node_modules/cdk8s/lib/app.js');
   });
 
   it('finds the packages from the entry, whatever folder it runs in', () => {
