@@ -1,9 +1,9 @@
-import { App } from 'cdk8s';
+import { ApiObject, App } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { production, staging } from '../presets/environments.js';
 import { paymentsStack } from '../presets/stacks/payments.js';
 import { shopStack } from '../presets/stacks/shop.js';
-import { defineEnvironment, Job, Mesh, Peer, Stack, WebService, Worker, type MeshProfile } from '../src/index.js';
+import { checkMeshReferences, defineEnvironment, Job, KindRegistry, Mesh, Peer, Stack, WebService, Worker, type MeshProfile } from '../src/index.js';
 import { findObject, findObjects, synthFiles, synthObjects, type K8sObject } from '../src/testing.js';
 
 
@@ -272,5 +272,81 @@ describe('mesh bad input', () => {
     const stack = meshStack(Mesh.istio({ mode: 'ambient' }));
     api(stack).allowFrom(Peer.cidr('10.0.0.0/8'));
     expect(synthError(stack)).toMatch(/m\/api: allowFrom "Peer.cidr\(10.0.0.0\/8\)" has no mesh identity .* Istio ambient mode cannot accept plain text/);
+  });
+});
+
+describe('egress to hosts outside the cluster', () => {
+  it('becomes an Istio ServiceEntry and a NetworkPolicy egress on the port, outside the private ranges', () => {
+    const objects = shop(Mesh.istio());
+    const se = findObject(objects, 'ServiceEntry', 'external-api-stripe-com');
+    expect(se.spec).toMatchObject({ hosts: ['api.stripe.com'], location: 'MESH_EXTERNAL', resolution: 'DNS', ports: [{ number: 443, name: 'tls-443', protocol: 'TLS' }] });
+    const np = findObjects(objects, 'NetworkPolicy').find((o) => o.metadata.name === 'api')!;
+    const out = np.spec.egress.find((r: any) => r.to[0].ipBlock?.cidr === '0.0.0.0/0');
+    expect(out).toEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] } }], ports: [{ protocol: 'TCP', port: 443 }] });
+  });
+
+  it.each<[string, () => unknown, RegExp]>([
+    ['not a host name', () => new WebService(new Stack(new App(), 'e', { env: staging }), 'a', { image: 'acme/a:v1.0.0', port: 8080 }).allowTo(Peer.external('stripe', 443)), /e\/a: allowTo\(Peer.external\) "stripe" is not a fully qualified host name/],
+    ['bad port', () => new WebService(new Stack(new App(), 'e', { env: staging }), 'a', { image: 'acme/a:v1.0.0', port: 8080 }).allowTo(Peer.external('api.stripe.com', 0)), /allowTo\(Peer.external\).port 0 is not a valid port/],
+    ['as a caller', () => new WebService(new Stack(new App(), 'e', { env: staging }), 'a', { image: 'acme/a:v1.0.0', port: 8080 }).allowFrom(Peer.external('api.stripe.com', 443)), /allowFrom\(Peer.external\) "api.stripe.com" is a destination outside the cluster/],
+  ])('refuses %s', (_name, build, message) => {
+    expect(build).toThrow(message);
+  });
+});
+
+describe('mesh references in keelson check and at synth', () => {
+  const ns = 'shop';
+  const meta = (name: string) => ({ name, namespace: ns });
+  const deployment = {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta('api'),
+    spec: { selector: { matchLabels: { app: 'api' } }, template: { metadata: { labels: { app: 'api', version: 'v1' } }, spec: { containers: [{ name: 'api', image: 'acme/api:v1', ports: [{ name: 'http', containerPort: 8080 }] }] } } },
+  };
+  const service = { apiVersion: 'v1', kind: 'Service', metadata: meta('api'), spec: { selector: { app: 'api' }, ports: [{ port: 80, targetPort: 'http' }] } };
+  const check = (...objects: Record<string, any>[]) => {
+    const all = [deployment, service, ...objects].map((json, i) => ({ json, path: `x.yaml#${i}` }));
+    return checkMeshReferences(all, all, KindRegistry.builtIns()).map((f) => `${f.rule} ${f.field}: ${f.message}`);
+  };
+
+  it('flags routes to missing hosts and subsets, weights that miss 100, and subsets that select nothing', () => {
+    expect(
+      check(
+        { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: meta('api'), spec: { host: 'api', subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v9', labels: { version: 'v9' } }] } },
+        {
+          apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: meta('api'),
+          spec: { hosts: ['api'], http: [{ route: [{ destination: { host: 'api', subset: 'v1' }, weight: 80 }, { destination: { host: 'api', subset: 'v2' }, weight: 10 }] }, { route: [{ destination: { host: 'nope.shop.svc.cluster.local' } }] }] },
+        },
+      ),
+    ).toEqual([
+      'mesh-subset-selects-nothing spec.subsets[1].labels: subset "v9" ({"version":"v9"}) selects no pod behind Service api',
+      'mesh-weights-not-100 spec.http[0].route: weights sum to 90, not 100',
+      'mesh-subset-missing spec.http[0].route[1].destination.subset: subset "v2" is defined by no DestinationRule of api',
+      'mesh-route-host-missing spec.http[1].route[0].destination.host: nope.shop.svc.cluster.local is no Service of namespace shop',
+    ]);
+  });
+
+  it('flags principals and identities without a ServiceAccount, Servers on missing ports and dangling policy references', () => {
+    expect(
+      check(
+        { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta('web') },
+        { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: meta('api'), spec: { rules: [{ from: [{ source: { principals: ['cluster.local/ns/shop/sa/web', 'cluster.local/ns/shop/sa/ghost'] } }] }] } },
+        { apiVersion: 'policy.linkerd.io/v1beta3', kind: 'Server', metadata: meta('api-grpc'), spec: { podSelector: { matchLabels: { app: 'api' } }, port: 'grpc' } },
+        { apiVersion: 'policy.linkerd.io/v1alpha1', kind: 'MeshTLSAuthentication', metadata: meta('api'), spec: { identityRefs: [{ kind: 'ServiceAccount', name: 'ghost' }] } },
+        { apiVersion: 'policy.linkerd.io/v1alpha1', kind: 'AuthorizationPolicy', metadata: meta('api'), spec: { targetRef: { group: 'policy.linkerd.io', kind: 'Server', name: 'api-http' }, requiredAuthenticationRefs: [{ group: 'policy.linkerd.io', kind: 'MeshTLSAuthentication', name: 'api' }] } },
+        { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: meta('api'), spec: { parentRefs: [{ group: '', kind: 'Service', name: 'api' }], rules: [{ backendRefs: [{ name: 'api-v2', port: 80 }] }] } },
+      ),
+    ).toEqual([
+      'mesh-principal-missing spec.rules[0].from[0].source.principals[1]: cluster.local/ns/shop/sa/ghost: no ServiceAccount ghost in namespace shop',
+      'mesh-server-port-missing spec.port: "grpc" is not a port of the pods it selects',
+      'mesh-principal-missing spec.identityRefs[0]: no ServiceAccount ghost in namespace shop',
+      'mesh-reference-missing spec.targetRef: Server api-http does not exist in namespace shop',
+      'mesh-backend-missing spec.rules[0].backendRefs[0]: Service api-v2 does not exist in namespace shop',
+    ]);
+  });
+
+  it('stops synth on a hand-made mesh object that refers to nothing', () => {
+    const stack = new Stack(new App(), 'refs', { env: staging, mesh: Mesh.istio() });
+    new WebService(stack, 'api', { image: 'acme/api:v1.0.0', port: 8080 });
+    new ApiObject(stack, 'vs', { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'api' }, spec: { hosts: ['api'], http: [{ route: [{ destination: { host: 'api', subset: 'v2' } }] }] } });
+    expect(() => synthObjects(stack)).toThrow(/refs\/vs: VirtualService refs\/api spec.http\[0\].route\[0\].destination.subset "mesh-subset-missing" subset "v2" is defined by no DestinationRule of api/);
   });
 });

@@ -1,6 +1,7 @@
 import type { Construct } from 'constructs';
 import type { EnvironmentProfile } from '../../src/core/environment.js';
 import type { MeshProfile } from '../../src/core/mesh-profile.js';
+import { Peer } from '../../src/core/peer.js';
 import { Stack } from '../../src/core/stack.js';
 import { Postgres } from '../../src/data/postgres.js';
 import { Redis } from '../../src/data/redis.js';
@@ -44,6 +45,7 @@ export function shopStack(scope: Construct, env: EnvironmentProfile, options: { 
   api.allowFrom(frontend);
   db.allowFrom(api);
   cache.allowFrom(api);
+  api.allowTo(Peer.external('api.stripe.com', 443));
 
   const worker = new Worker(shop, 'orders-worker', {
     image: 'ecommerce/worker:v1.4.0',

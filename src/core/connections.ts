@@ -42,6 +42,8 @@ export interface ConsumedValue {
 
 const IANA_SVC_NAME = /^(?=.*[a-z])[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 const PROTOCOLS = ['TCP', 'UDP', 'SCTP'];
+/** A fully qualified host name, optionally with a leading `*.` wildcard. */
+const EXTERNAL_HOST = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
 /** An exact path, or a prefix ending in `/*`: the forms both meshes express. */
 const HTTP_PATH = /^\/[A-Za-z0-9._~!$&'()+,;=:@%/-]*(\/\*)?$/;
@@ -67,6 +69,12 @@ export function checkConnection(ctx: ErrorContext, connection: Connection, peerI
     }
     if (peer.kind === 'namespace') checkDnsLabel(ctx, `${method}(Peer.namespace)`, peer.value);
     if (peer.kind === 'cidr') checkCidr(ctx, `${method}(Peer.cidr)`, peer.value, peer.except);
+    if (peer.kind === 'external') {
+      ctx.check(method === 'allowTo', `${method}(Peer.external)`, peer.value, 'is a destination outside the cluster', 'Use allowTo(Peer.external(host, port)); callers from outside come through Peer.cidr or the ingress');
+      ctx.check(typeof peer.value === 'string' && EXTERNAL_HOST.test(peer.value), `${method}(Peer.external)`, peer.value, 'is not a fully qualified host name', 'Use a name such as "api.stripe.com" or "*.googleapis.com"');
+      ctx.check(Number.isInteger(peer.port) && peer.port! >= 1 && peer.port! <= 65535, `${method}(Peer.external).port`, peer.port, 'is not a valid port (1-65535)');
+      ctx.check(options.port === undefined || options.port === peer.port, `${method}.port`, options.port, `differs from the port of Peer.external (${peer.port})`, 'Leave port out: Peer.external carries it');
+    }
   }
   const { port, protocol } = options;
   if (port !== undefined) {

@@ -37,7 +37,7 @@ export interface ConnectionOptions {
 }
 
 /** What a {@link Peer} stands for. */
-export type PeerKind = 'namespace' | 'ingress-controller' | 'monitoring' | 'cidr';
+export type PeerKind = 'namespace' | 'ingress-controller' | 'monitoring' | 'cidr' | 'external';
 
 /**
  * A peer that is not a Keelson workload: a whole namespace, the ingress controller,
@@ -65,12 +65,24 @@ export class Peer {
     return new Peer('cidr', cidr, options.except ?? []);
   }
 
+  /**
+   * A service outside the cluster by host name, e.g. `Peer.external('api.stripe.com', 443)`,
+   * for `allowTo`. The NetworkPolicy cannot name hosts: it allows `port` to every address
+   * outside the private ranges (10/8, 172.16/12, 192.168/16), so no in-cluster pod is reached
+   * through it; a service mesh also registers the host (Istio `ServiceEntry`).
+   */
+  public static external(host: string, port: number): Peer {
+    return new Peer('external', host, [], port);
+  }
+
   private constructor(
     /** What the peer stands for. */
     public readonly kind: PeerKind,
-    /** The namespace name (`namespace`) or the CIDR block (`cidr`); unset for the others. */
+    /** The namespace name (`namespace`), the CIDR block (`cidr`) or the host name (`external`); unset for the others. */
     public readonly value?: string,
     /** Blocks excluded from a CIDR peer. */
     public readonly except: readonly string[] = [],
+    /** The port of an `external` peer. */
+    public readonly port?: number,
   ) {}
 }

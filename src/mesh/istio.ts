@@ -1,4 +1,4 @@
-import type { IDestinationRule, IVirtualService } from '@kubernetes-models/istio/networking.istio.io/v1';
+import type { IDestinationRule, IServiceEntry, IVirtualService } from '@kubernetes-models/istio/networking.istio.io/v1';
 import type { IAuthorizationPolicy, IPeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v1';
 import { Construct } from 'constructs';
 import { KubeObject } from '../core/kube-object.js';
@@ -14,6 +14,7 @@ const PeerAuthentication = crdType<IPeerAuthentication>('security.istio.io/v1', 
 const AuthorizationPolicy = crdType<IAuthorizationPolicy>('security.istio.io/v1', 'AuthorizationPolicy');
 const DestinationRule = crdType<IDestinationRule>('networking.istio.io/v1', 'DestinationRule');
 const VirtualService = crdType<IVirtualService>('networking.istio.io/v1', 'VirtualService');
+const ServiceEntry = crdType<IServiceEntry>('networking.istio.io/v1', 'ServiceEntry');
 
 type Rule = NonNullable<NonNullable<IAuthorizationPolicy['spec']>['rules']>[number];
 type HttpRoute = NonNullable<NonNullable<IVirtualService['spec']>['http']>[number];
@@ -32,6 +33,25 @@ export function istioNamespaceObjects(scope: Construct, plan: MeshPlan): void {
   KubeObject.create(scope, 'peer-authentication', PeerAuthentication, { metadata: { name: 'default', labels: labels(plan) }, spec: { mtls: { mode: 'STRICT' } } });
   // An ALLOW policy with no rules matches nothing: every meshed workload refuses what no policy below allows.
   KubeObject.create(scope, 'allow-nothing', AuthorizationPolicy, { metadata: { name: 'allow-nothing', labels: labels(plan) }, spec: {} });
+  // Hosts outside the cluster, registered so the mesh routes (and, with REGISTRY_ONLY, allows) them; visible to this namespace only.
+  const byHost = new Map<string, number[]>();
+  for (const e of plan.externals) byHost.set(e.host, [...(byHost.get(e.host) ?? []), e.port]);
+  for (const [host, ports] of byHost) {
+    const name = `external-${host.replace(/^\*\./, 'wildcard.').replace(/\./g, '-')}`.slice(0, 63).replace(/-+$/, '');
+    KubeObject.create(scope, name, ServiceEntry, {
+      metadata: { name, labels: labels(plan) },
+      spec: {
+        hosts: [host],
+        exportTo: ['.'],
+        location: 'MESH_EXTERNAL',
+        resolution: host.startsWith('*.') ? 'NONE' : 'DNS',
+        ports: ports.map((number) => {
+          const protocol = number === 80 ? 'HTTP' : number === 443 ? 'TLS' : 'TCP';
+          return { number, name: `${protocol.toLowerCase()}-${number}`, protocol };
+        }),
+      },
+    });
+  }
 }
 
 /** One workload's AuthorizationPolicy (and port-level PERMISSIVE mTLS for callers without an identity), under `scope`. */

@@ -69,6 +69,8 @@ export interface MeshPlan {
   readonly grants: readonly Grant[];
   /** Calls from the stack's meshed workloads to meshed workloads (for their egress data-plane ports). */
   readonly outbound: readonly { readonly source: Workload; readonly target: Workload }[];
+  /** Hosts outside the cluster the stack's meshed workloads call (`Peer.external`), sorted. */
+  readonly externals: readonly { readonly host: string; readonly port: number }[];
   /** Input the mesh cannot express. */
   readonly errors: readonly KeelsonError[];
 }
@@ -149,9 +151,13 @@ export function planMesh(stack: Stack, mesh: MeshProfile, graph: ConnectionGraph
     }
   };
 
+  const externals = new Map<string, { host: string; port: number }>();
   for (const c of graph.connections) {
     const target = c.target;
     const source = c.source;
+    if (source instanceof Workload && source.stack === stack && meshOf(source) && !(target instanceof Workload) && target.kind === 'external') {
+      externals.set(`${target.value}:${target.port}`, { host: target.value!, port: target.port! });
+    }
     if (source instanceof Workload && source.stack === stack && target instanceof Workload && meshOf(source) && meshOf(target)?.provider === meshOf(source)!.provider) {
       outbound.push({ source, target });
     }
@@ -180,6 +186,12 @@ export function planMesh(stack: Stack, mesh: MeshProfile, graph: ConnectionGraph
     if (!meshOf(w)) continue;
     const children = w.node.children.filter((c): c is ApiObject => c instanceof ApiObject);
     if (children.some((c) => c.kind === 'Ingress')) grants.push({ target: w, ...ingressCaller(stack, mesh), ports: portsOn(w, undefined) });
+    // Prometheus scrapes from outside the mesh: the scraped ports take plain text (the NetworkPolicy admits only the monitoring namespace).
+    const scraped = children.filter((c) => c.kind === 'ServiceMonitor' || c.kind === 'PodMonitor').flatMap(scrapedPorts);
+    if (scraped.length) {
+      const monitoring = stack.env.networkPolicies.monitoringNamespace;
+      grants.push({ target: w, caller: { kind: 'unauthenticated', label: `monitoring (namespace ${monitoring})`, reason: 'Prometheus scrapes outside the mesh' }, ports: w.ports.filter((p) => scraped.includes(p.name)) });
+    }
   }
   for (const g of grants) {
     if (g.caller.kind === 'unauthenticated' && mesh.mode === 'ambient') {
@@ -188,7 +200,15 @@ export function planMesh(stack: Stack, mesh: MeshProfile, graph: ConnectionGraph
       );
     }
   }
-  return { stack, mesh, members: graph.workloads.map(memberOf), grants, outbound, errors };
+  const sortedExternals = [...externals.keys()].sort().map((k) => externals.get(k)!);
+  return { stack, mesh, members: graph.workloads.map(memberOf), grants, outbound, externals: sortedExternals, errors };
+}
+
+/** Port names a ServiceMonitor's endpoints or a PodMonitor's podMetricsEndpoints scrape. */
+function scrapedPorts(monitor: ApiObject): string[] {
+  const spec = monitor.toJson().spec ?? {};
+  const endpoints: { port?: unknown }[] = spec.endpoints ?? spec.podMetricsEndpoints ?? [];
+  return endpoints.map((e) => e.port).filter((p): p is string => typeof p === 'string');
 }
 
 function ingressCaller(stack: Stack, mesh: MeshProfile): { caller: Caller; endpoint: Endpoint } {

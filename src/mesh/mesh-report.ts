@@ -20,6 +20,9 @@ export function renderMeshReport(plan: MeshPlan): string {
     rows.push([who, g.target.name, g.ports.map((p) => `${p.name} (${p.containerPort})`).join(', '), requests]);
   }
   rows.sort((a, b) => cmp(a.join('\u0000'), b.join('\u0000')));
+  const externals = plan.externals.map((e) =>
+    mesh.provider === 'istio' ? `- ${e.host}:${e.port} outside the cluster, registered by a ServiceEntry` : `- ${e.host}:${e.port} outside the cluster, reached through the proxy as unmeshed traffic`,
+  );
   const excluded = plan.members.filter((m) => m.excluded !== undefined).map((m) => `- ${m.workload.name} stays out of the mesh: ${m.excluded}`);
   return [
     `## Mesh authorization: ${name}`,
@@ -29,6 +32,7 @@ export function renderMeshReport(plan: MeshPlan): string {
     `mTLS: ${mtls}`,
     '',
     ...(excluded.length ? [...excluded, ''] : []),
+    ...(externals.length ? [...externals, ''] : []),
     `| Caller | Workload in ${stack.namespaceName} | Ports | Requests |`,
     '| --- | --- | --- | --- |',
     ...rows.map((r) => `| ${r.join(' | ')} |`),

@@ -18,6 +18,8 @@ export type WorkloadConnection = Connection<Workload>;
 export const CONNECTIVITY_REPORT_FILE = 'network.md';
 
 const MONITOR_KINDS = new Set(['ServiceMonitor', 'PodMonitor']);
+/** Address ranges an external host is never in: a NetworkPolicy to "the internet" must not open the cluster's own pods. */
+const PRIVATE_RANGES: readonly string[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
 
 /** A connection's resolved ports, or the error that stopped it. */
 interface Resolution {
@@ -307,7 +309,10 @@ function resolvePorts(c: WorkloadConnection): Resolution {
     return { error: ctx.error(c.method, peer.node.path, 'resolves to nothing: it belongs to another app, whose pods this synth never deploys', 'Create both workloads under the same App') };
   }
   const target = c.target;
-  if (!(target instanceof Workload)) return { ports: port === undefined ? undefined : [{ port, protocol: protocol ?? 'TCP' }] };
+  if (!(target instanceof Workload)) {
+    const fixed = port ?? target.port;
+    return { ports: fixed === undefined ? undefined : [{ port: fixed, protocol: protocol ?? 'TCP' }] };
+  }
   if (!target.ports.length) {
     return { error: ctx.error(c.method, describePeer(peer), `connects to ${target.node.path}, which exposes no ports`, 'Declare a port on the target workload or remove the connection') };
   }
@@ -335,6 +340,8 @@ function endpointOf(peer: NetworkPeer, c: WorkloadConnection): Endpoint {
       return { kind: 'namespace', namespace: settings.monitoringNamespace, role: 'monitoring' };
     case 'cidr':
       return { kind: 'cidr', cidr: peer.value!, except: peer.except };
+    case 'external':
+      return { kind: 'cidr', cidr: '0.0.0.0/0', except: PRIVATE_RANGES, host: peer.value! };
   }
 }
 
