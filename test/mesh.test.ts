@@ -350,3 +350,28 @@ describe('mesh references in keelson check and at synth', () => {
     expect(() => synthObjects(stack)).toThrow(/refs\/vs: VirtualService refs\/api spec.http\[0\].route\[0\].destination.subset "mesh-subset-missing" subset "v2" is defined by no DestinationRule of api/);
   });
 });
+
+describe('ingress through the Istio gateway', () => {
+  it('replaces the Ingress with a Gateway and a VirtualService, admitted by identity and by NetworkPolicy', () => {
+    const stack = new Stack(new App(), 'edge', { env: staging, mesh: Mesh.istio({ ingressGateway: {} }) });
+    new WebService(stack, 'web', { image: 'acme/web:v1.0.0', port: 3000, ingress: { host: 'shop.example.com', path: '/shop', tls: true } });
+    const objects = synthObjects(stack);
+    expect(findObjects(objects, 'Ingress')).toEqual([]);
+    const gw = findObject(objects, 'Gateway', 'web');
+    expect(gw.spec.selector).toEqual({ istio: 'ingressgateway' });
+    expect(gw.spec.servers).toEqual([
+      { port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['shop.example.com'], tls: { mode: 'SIMPLE', credentialName: 'web-tls' } },
+      { port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['shop.example.com'], tls: { httpsRedirect: true } },
+    ]);
+    const vs = findObject(objects, 'VirtualService', 'web-ingress');
+    expect(vs.spec).toEqual({ hosts: ['shop.example.com'], gateways: ['web'], http: [{ match: [{ uri: { prefix: '/shop' } }], route: [{ destination: { host: 'web.edge.svc.cluster.local', port: { number: 80 } } }] }] });
+    expect(findObject(objects, 'AuthorizationPolicy', 'web').spec.rules[0].from[0].source.principals).toEqual(['cluster.local/ns/istio-ingress/sa/istio-ingressgateway']);
+    const fromGateway = policyIngress(objects, 'web').find((r) => r.from.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] === 'istio-ingress');
+    expect(fromGateway?.ports).toEqual(['http']);
+    expect(policyIngress(objects, 'web').some((r) => r.from.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] === 'ingress-nginx')).toBe(false);
+  });
+
+  it('refuses a gateway selector that names no label', () => {
+    expect(() => Mesh.istio({ ingressGateway: { selector: {} } })).toThrow(/Mesh.istio: ingressGateway.selector \{\} must name at least one label/);
+  });
+});

@@ -12,6 +12,16 @@ export interface MeshIdentityRef {
   readonly serviceAccount: string;
 }
 
+/** A shared Istio ingress gateway that WebServices' `ingress` goes through instead of an Ingress. */
+export interface MeshIngressGateway {
+  /** Namespace of the gateway's pods (where its TLS Secrets live). */
+  readonly namespace: string;
+  /** Labels of the gateway's pods, the `Gateway`'s `selector`. */
+  readonly selector: Readonly<Record<string, string>>;
+  /** ServiceAccount of the gateway's pods: the identity the workloads admit. */
+  readonly serviceAccount: string;
+}
+
 /** The service mesh of a stack. Build it with `Mesh.istio()` or `Mesh.linkerd()`. */
 export interface MeshProfile {
   /** The mesh. */
@@ -26,6 +36,8 @@ export interface MeshProfile {
   readonly trustDomain: string;
   /** The ingress controller's identity: it runs in the mesh, and workloads with an `ingress` admit it. */
   readonly ingressController: MeshIdentityRef;
+  /** Istio only: send `ingress` through this gateway (Istio `Gateway` + `VirtualService`) instead of an Ingress. @default - an Ingress for the ingress controller */
+  readonly ingressGateway?: MeshIngressGateway;
   /**
    * What the cluster must run for the pods to stay Pod Security "restricted": the mesh's CNI
    * plugin (Istio CNI, Linkerd CNI) or ambient mode, so no injected init container needs

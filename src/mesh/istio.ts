@@ -1,4 +1,4 @@
-import type { IDestinationRule, IServiceEntry, IVirtualService } from '@kubernetes-models/istio/networking.istio.io/v1';
+import type { IDestinationRule, IGateway, IServiceEntry, IVirtualService } from '@kubernetes-models/istio/networking.istio.io/v1';
 import type { IAuthorizationPolicy, IPeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v1';
 import { Construct } from 'constructs';
 import { KubeObject } from '../core/kube-object.js';
@@ -15,6 +15,7 @@ const AuthorizationPolicy = crdType<IAuthorizationPolicy>('security.istio.io/v1'
 const DestinationRule = crdType<IDestinationRule>('networking.istio.io/v1', 'DestinationRule');
 const VirtualService = crdType<IVirtualService>('networking.istio.io/v1', 'VirtualService');
 const ServiceEntry = crdType<IServiceEntry>('networking.istio.io/v1', 'ServiceEntry');
+const Gateway = crdType<IGateway>('networking.istio.io/v1', 'Gateway');
 
 type Rule = NonNullable<NonNullable<IAuthorizationPolicy['spec']>['rules']>[number];
 type HttpRoute = NonNullable<NonNullable<IVirtualService['spec']>['http']>[number];
@@ -141,4 +142,35 @@ export function istioRouting(scope: Construct, plan: MeshPlan, target: MeshServi
     ...settings,
   });
   KubeObject.create(scope, 'virtual-service', VirtualService, { metadata: meta, spec: { hosts: [host], http } });
+}
+
+/**
+ * A workload's `ingress` through Istio's ingress gateway, from the Ingress it replaces: a
+ * `Gateway` on the gateway's pods (HTTPS with the Ingress's TLS Secret, HTTP redirecting to
+ * it; plain HTTP without TLS) and a `VirtualService` bound to it for the host and path.
+ */
+export function istioIngress(scope: Construct, plan: MeshPlan, w: Workload, ingress: Record<string, any>): void {
+  const gw = plan.mesh.ingressGateway!;
+  const rule = ingress.spec.rules[0];
+  const host: string = rule.host;
+  const path = rule.http.paths[0];
+  const secretName: string | undefined = ingress.spec.tls?.[0]?.secretName;
+  const meta = { name: w.name, labels: labels(plan, { ...w.selector }) };
+  const servers = secretName
+    ? [
+        { port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: [host], tls: { mode: 'SIMPLE' as const, credentialName: secretName } },
+        { port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: [host], tls: { httpsRedirect: true } },
+      ]
+    : [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: [host] }];
+  KubeObject.create(scope, 'gateway', Gateway, { metadata: meta, spec: { selector: { ...gw.selector }, servers } });
+  const service = path.backend.service;
+  const port = w.ports.find((p) => p.name === service.port.name);
+  KubeObject.create(scope, 'virtual-service', VirtualService, {
+    metadata: { ...meta, name: `${w.name}-ingress` },
+    spec: {
+      hosts: [host],
+      gateways: [w.name],
+      http: [{ match: [{ uri: { prefix: path.path } }], route: [{ destination: { host: `${service.name}.${w.namespace}.svc.cluster.local`, ...(port ? { port: { number: port.port } } : {}) } }] }],
+    },
+  });
 }

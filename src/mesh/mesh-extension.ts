@@ -1,4 +1,4 @@
-import { type Chart } from 'cdk8s';
+import { ApiObject, type Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { nativeSidecars } from '../core/environment.js';
 import { ErrorContext, type KeelsonError } from '../core/errors.js';
@@ -12,10 +12,10 @@ import { ConnectionGraph } from '../network/connection-graph.js';
 import type { Endpoint, Route, RoutePort } from '../network/route.js';
 import { Canary, TRACK_LABEL, type MeshService } from './canary.js';
 import { crdType } from './crd-type.js';
-import { istioNamespaceObjects, istioRouting, istioWorkloadObjects } from './istio.js';
+import { istioIngress, istioNamespaceObjects, istioRouting, istioWorkloadObjects } from './istio.js';
 import { linkerdNamespaceObjects, linkerdRouting, linkerdWorkloadObjects } from './linkerd.js';
 import { checkMeshObjects } from './mesh-checks.js';
-import { planMesh, type MeshMember, type MeshPlan, type OwnedTemplate } from './mesh-plan.js';
+import { MESH_INGRESS_ID, planMesh, type MeshMember, type MeshPlan, type OwnedTemplate } from './mesh-plan.js';
 import { renderMeshReport } from './mesh-report.js';
 import { ServiceTraffic } from './traffic.js';
 
@@ -145,6 +145,12 @@ function createObjects(stack: Stack, plan: MeshPlan): void {
     const grants = plan.grants.filter((g) => g.target === w);
     if (plan.mesh.provider === 'istio' && grants.length) istioWorkloadObjects(new Construct(w, 'mesh-authorization'), plan, w, grants);
     if (plan.mesh.provider === 'linkerd' && w.ports.length) linkerdWorkloadObjects(new Construct(w, 'mesh-authorization'), plan, w, grants, m.templates);
+    const ingress = w.node.children.find((c): c is ApiObject => c instanceof ApiObject && c.kind === 'Ingress');
+    if (plan.mesh.ingressGateway && ingress) {
+      istioIngress(new Construct(w, MESH_INGRESS_ID), plan, w, ingress.toJson());
+      // The gateway serves the host now: the Ingress (and the ingress controller's path in the NetworkPolicy) goes.
+      w.node.tryRemoveChild(ingress.node.id);
+    }
     const canary = w.node.children.find((c): c is Canary => c instanceof Canary);
     const traffic = w.node.children.find((c): c is ServiceTraffic => c instanceof ServiceTraffic);
     if (!canary && !traffic) continue;
@@ -176,6 +182,9 @@ function addNetworkRoutes(graph: ConnectionGraph, plan: MeshPlan): void {
     if (ports.metrics.length) ingress.push({ source: { kind: 'namespace', namespace: settings.monitoringNamespace, role: 'monitoring' }, destination: self, ports: ports.metrics });
     if (mesh.mode === 'ambient' && w.ports.length) {
       ingress.push({ source: { kind: 'cidr', cidr: AMBIENT_PROBE_SOURCE, except: [] }, destination: self, ports: w.ports.map((p) => ({ port: p.name, protocol: p.protocol, containerPort: p.containerPort })) });
+    }
+    for (const g of plan.grants) {
+      if (g.target === w && g.admitInPolicy && g.endpoint) ingress.push({ source: g.endpoint, destination: self, ports: g.ports.map((p) => ({ port: p.name, protocol: p.protocol, containerPort: p.containerPort })) });
     }
     if (ports.peer.length) {
       for (const g of plan.grants) if (g.target === w && g.endpoint) ingress.push({ source: g.endpoint, destination: self, ports: ports.peer });

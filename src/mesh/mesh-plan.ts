@@ -33,7 +33,12 @@ export interface Grant {
   readonly http?: HttpRule;
   /** Where the caller's traffic comes from, for the NetworkPolicy's data-plane ports; undefined for callers outside the mesh. */
   readonly endpoint?: Endpoint;
+  /** True when only the mesh knows this caller (the ingress gateway): the NetworkPolicy must admit it on `ports` too. @default false */
+  readonly admitInPolicy?: boolean;
 }
+
+/** The id, under a workload, of its objects for the ingress gateway (they replace its Ingress). */
+export const MESH_INGRESS_ID = 'mesh-ingress';
 
 /** A pod template of a workload, held by a KubeObject whose manifest it is part of (edits change the output). */
 export interface OwnedTemplate {
@@ -185,7 +190,9 @@ export function planMesh(stack: Stack, mesh: MeshProfile, graph: ConnectionGraph
   for (const w of graph.workloads) {
     if (!meshOf(w)) continue;
     const children = w.node.children.filter((c): c is ApiObject => c instanceof ApiObject);
-    if (children.some((c) => c.kind === 'Ingress')) grants.push({ target: w, ...ingressCaller(stack, mesh), ports: portsOn(w, undefined) });
+    const viaGateway = w.node.tryFindChild(MESH_INGRESS_ID) !== undefined || (mesh.ingressGateway !== undefined && children.some((c) => c.kind === 'Ingress'));
+    if (viaGateway) grants.push({ target: w, ...ingressCaller(stack, mesh), ports: portsOn(w, undefined), admitInPolicy: true });
+    else if (children.some((c) => c.kind === 'Ingress')) grants.push({ target: w, ...ingressCaller(stack, mesh), ports: portsOn(w, undefined) });
     // Prometheus scrapes from outside the mesh: the scraped ports take plain text (the NetworkPolicy admits only the monitoring namespace).
     const scraped = children.filter((c) => c.kind === 'ServiceMonitor' || c.kind === 'PodMonitor').flatMap(scrapedPorts);
     if (scraped.length) {
@@ -212,6 +219,13 @@ function scrapedPorts(monitor: ApiObject): string[] {
 }
 
 function ingressCaller(stack: Stack, mesh: MeshProfile): { caller: Caller; endpoint: Endpoint } {
+  const gw = mesh.ingressGateway;
+  if (gw) {
+    return {
+      caller: { kind: 'service-account', namespace: gw.namespace, serviceAccount: gw.serviceAccount, label: `ingress gateway (${gw.namespace}/${gw.serviceAccount})` },
+      endpoint: { kind: 'namespace', namespace: gw.namespace, role: 'ingress controller' },
+    };
+  }
   const ic = mesh.ingressController;
   return {
     caller: { kind: 'service-account', namespace: ic.namespace, serviceAccount: ic.serviceAccount, label: `ingress controller (${ic.namespace}/${ic.serviceAccount})` },

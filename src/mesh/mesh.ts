@@ -1,7 +1,8 @@
 import { ErrorContext } from '../core/errors.js';
-import type { MeshIdentityRef, MeshProfile } from '../core/mesh-profile.js';
+import type { MeshIdentityRef, MeshIngressGateway, MeshProfile } from '../core/mesh-profile.js';
 import { checkDnsLabel } from '../core/names.js';
 import { checkKnownKeys } from '../core/props.js';
+import { checkLabels } from '../core/scheduling.js';
 import type { Workload } from '../core/workload.js';
 
 /** Options of {@link Mesh.istio}. */
@@ -21,6 +22,15 @@ export interface IstioMeshOptions {
   readonly trustDomain?: string;
   /** ServiceAccount of the ingress controller, which runs in the mesh. @default { namespace: 'ingress-nginx', serviceAccount: 'ingress-nginx' } */
   readonly ingressController?: MeshIdentityRef;
+  /**
+   * Route every WebService's `ingress` through Istio's ingress gateway: an Istio `Gateway`
+   * (HTTPS with the Ingress's TLS Secret, which must exist in the gateway's namespace, and a
+   * redirect from HTTP) and a `VirtualService` instead of the Ingress. Each part defaults to
+   * Istio's own install: namespace `istio-ingress`, selector `istio: ingressgateway`,
+   * ServiceAccount `istio-ingressgateway`.
+   * @default - an Ingress served by the (meshed) ingress controller
+   */
+  readonly ingressGateway?: Partial<MeshIngressGateway>;
 }
 
 /** Options of {@link Mesh.linkerd}. */
@@ -47,7 +57,7 @@ export class Mesh {
   /** Istio, in sidecar (with Istio CNI) or ambient mode. */
   public static istio(options: IstioMeshOptions = {}): MeshProfile {
     const ctx = new ErrorContext('Mesh.istio');
-    checkOptions(ctx, options, ['mode', 'revision', 'controlPlaneNamespace', 'trustDomain', 'ingressController']);
+    checkOptions(ctx, options, ['mode', 'revision', 'controlPlaneNamespace', 'trustDomain', 'ingressController', 'ingressGateway']);
     const mode = options.mode ?? 'sidecar';
     ctx.check(mode === 'sidecar' || mode === 'ambient', 'mode', mode, 'must be "sidecar" or "ambient"');
     if (options.revision !== undefined) checkDnsLabel(ctx, 'revision', options.revision);
@@ -56,6 +66,7 @@ export class Mesh {
       provider: 'istio',
       mode,
       ...(options.revision ? { revision: options.revision } : {}),
+      ...(options.ingressGateway !== undefined ? { ingressGateway: ingressGateway(ctx, options.ingressGateway) } : {}),
       ...common(ctx, options, 'istio-system'),
       assumes:
         mode === 'ambient'
@@ -92,6 +103,16 @@ export class Mesh {
   public static exclusionOf(workload: Workload): string | undefined {
     return workload.node.metadata.find((m) => m.type === EXCLUDED)?.data as string | undefined;
   }
+}
+
+function ingressGateway(ctx: ErrorContext, g: Partial<MeshIngressGateway>): MeshIngressGateway {
+  ctx.check(g !== null && typeof g === 'object' && !Array.isArray(g), 'ingressGateway', g, 'must be { namespace?, selector?, serviceAccount? }');
+  checkKnownKeys(ctx, 'ingressGateway', g, ['namespace', 'selector', 'serviceAccount']);
+  const serviceAccount = g.serviceAccount ?? 'istio-ingressgateway';
+  ctx.check(typeof serviceAccount === 'string' && DNS_SUBDOMAIN.test(serviceAccount), 'ingressGateway.serviceAccount', serviceAccount, 'is not a ServiceAccount name');
+  const selector = checkLabels(ctx, 'ingressGateway.selector', g.selector ?? { istio: 'ingressgateway' });
+  ctx.check(Object.keys(selector).length > 0, 'ingressGateway.selector', selector, 'must name at least one label of the gateway pods');
+  return Object.freeze({ namespace: checkDnsLabel(ctx, 'ingressGateway.namespace', g.namespace ?? 'istio-ingress'), selector: Object.freeze(selector), serviceAccount });
 }
 
 function checkOptions(ctx: ErrorContext, options: unknown, keys: readonly string[]): void {
