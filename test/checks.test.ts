@@ -11,6 +11,8 @@ import { synth } from '../src/app.js';
 import { readTree } from '../src/core/synth.js';
 import { Stack } from '../src/core/stack.js';
 import { WebService } from '../src/workloads/web-service.js';
+import { KindRegistry } from '../src/core/kinds.js';
+import { generatedModel } from '../src/imports/crd-models.js';
 
 const goodPod = () => ({
   metadata: { labels: { app: 'web' } },
@@ -199,7 +201,8 @@ describe('the repo output', () => {
   it('every object of dist/ validates against its schema', () => {
     const loaded = loadManifestFolder('dist');
     expect(loaded.objects.length).toBeGreaterThan(0);
-    for (const o of loaded.objects) expect(validateSchema(o.json), o.path).toEqual([]);
+    const kinds = KindRegistry.builtIns(generatedModel);
+    for (const o of loaded.objects) expect(validateSchema(o.json, kinds), o.path).toEqual([]);
   });
 });
 

@@ -303,7 +303,8 @@ describe('mesh references in keelson check and at synth', () => {
   };
   const service = { apiVersion: 'v1', kind: 'Service', metadata: meta('api'), spec: { selector: { app: 'api' }, ports: [{ port: 80, targetPort: 'http' }] } };
   const check = (...objects: Record<string, any>[]) => {
-    const all = [deployment, service, ...objects].map((json, i) => ({ json, path: `x.yaml#${i}` }));
+    const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } };
+    const all = [namespace, deployment, service, ...objects].map((json, i) => ({ json, path: `x.yaml#${i}` }));
     return checkMeshReferences(all, all, KindRegistry.builtIns()).map((f) => `${f.rule} ${f.field}: ${f.message}`);
   };
 

@@ -13,7 +13,7 @@ export const MESH_RULES = {
   subsetPods: rule('mesh-subset-selects-nothing', 'a DestinationRule subset selects pods behind its Service', 'Make the subset labels match the labels of pods the Service selects'),
   weights: rule('mesh-weights-not-100', 'the weights of a weighted route sum to 100', 'Make the weights add up to 100'),
   principal: rule('mesh-principal-missing', 'an AuthorizationPolicy principal or MeshTLSAuthentication identity names an existing ServiceAccount', 'Name the ServiceAccount the calling pods run as'),
-  serverPort: rule('mesh-server-port-missing', 'a Linkerd Server names a port its pods expose', 'Use a container port name or number of the selected pods'),
+  serverPort: rule('mesh-server-port-missing', 'a Linkerd Server names a port its pods expose', 'Use a container port name of the selected pods, or the port number'),
   policyRef: rule('mesh-reference-missing', 'a Linkerd policy or route refers to objects that exist', 'Create the object it refers to, or fix the name'),
   backend: rule('mesh-backend-missing', 'an HTTPRoute sends traffic to Services that exist', 'Create the Service, or fix the backend name'),
 };
@@ -28,7 +28,8 @@ interface Pods {
  * References between mesh objects and the rest of the output: VirtualService hosts and
  * subsets, weights, subsets that select no pods, principals without a ServiceAccount, Linkerd
  * Servers on ports the pods lack, policies and routes that name missing objects. `objects`
- * are checked; names resolve among `all` (the whole synth, or one folder in `keelson check`).
+ * are checked; names resolve among `all` (the whole synth, or one folder in `keelson check`),
+ * in the namespaces whose Namespace object is among them.
  */
 export function checkMeshReferences(objects: readonly CheckedObject[], all: readonly CheckedObject[], kinds: KindRegistry): Finding[] {
   const findings: Finding[] = [];
@@ -46,12 +47,13 @@ export function checkMeshReferences(objects: readonly CheckedObject[], all: read
       pods.push({ namespace: ns, labels: t.metadata.labels ?? {}, ports: containers.flatMap((c) => c.ports ?? []) });
     }
   }
-  const namespaces = new Set(all.map((o) => o.json.metadata?.namespace).filter(Boolean));
+  // Names resolve only in namespaces whose Namespace object is in view: only there is every object known.
+  const namespaces = new Set(all.filter((o) => o.json.kind === 'Namespace' && o.json.apiVersion === 'v1').map((o) => o.json.metadata?.name));
   const exists = (kind: string, ns: string, name: string) => byKind.get(`${kind}|${ns}`)?.has(name) ?? false;
   /** The Service a mesh host names, `[namespace, name]`, when it is one of this output's namespaces. */
   const serviceOf = (host: string, ns: string): [string, string] | undefined => {
     const parts = host.replace(/\.svc\.cluster\.local$/, '').replace(/\.svc$/, '').split('.');
-    if (parts.length === 1) return [ns, parts[0]!];
+    if (parts.length === 1) return namespaces.has(ns) ? [ns, parts[0]!] : undefined;
     if (parts.length === 2 && namespaces.has(parts[1])) return [parts[1]!, parts[0]!];
     return undefined;
   };
@@ -116,7 +118,8 @@ export function checkMeshReferences(objects: readonly CheckedObject[], all: read
     if (kind === 'Server') {
       const selected = pods.filter((p) => p.namespace === ns && matchesSelector(spec.podSelector, p.labels));
       const port = spec.port;
-      if (selected.length && !selected.some((p) => p.ports.some((cp) => cp.name === port || cp.containerPort === port))) {
+      // A port name must be a named container port; a number is matched against traffic, declared or not.
+      if (typeof port === 'string' && selected.length && !selected.some((p) => p.ports.some((cp) => cp.name === port))) {
         findings.push(findingOf(MESH_RULES.serverPort, o, 'spec.port', `${JSON.stringify(port)} is not a port of the pods it selects`));
       }
     }
@@ -137,7 +140,9 @@ export function checkMeshReferences(objects: readonly CheckedObject[], all: read
     for (const [field, r] of refs) {
       if (!r?.name || r.kind === 'Namespace') continue;
       const refNs = r.namespace ?? ns;
-      if (namespaces.has(refNs) && !exists(r.kind ?? 'Service', refNs, r.name)) findings.push(findingOf(MESH_RULES.policyRef, o, field, `${r.kind ?? 'Service'} ${r.name} does not exist in namespace ${refNs}`));
+      // A parentRef without a kind names a Gateway (Gateway API's default).
+      const refKind = r.kind ?? 'Gateway';
+      if (namespaces.has(refNs) && !exists(refKind, refNs, r.name)) findings.push(findingOf(MESH_RULES.policyRef, o, field, `${refKind} ${r.name} does not exist in namespace ${refNs}`));
     }
     if (kind === 'HTTPRoute' && apiVersion.startsWith('gateway.networking.k8s.io/')) {
       (spec.rules ?? []).forEach((rule: any, i: number) =>
