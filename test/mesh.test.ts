@@ -376,3 +376,15 @@ describe('ingress through the Istio gateway', () => {
     expect(() => Mesh.istio({ ingressGateway: { selector: {} } })).toThrow(/Mesh.istio: ingressGateway.selector \{\} must name at least one label/);
   });
 });
+
+describe('mesh output across synths', () => {
+  it('is the same in a second synth of the same app (objects are made once, the report and policies every time)', () => {
+    const app = new App();
+    shopStack(app, production, { mesh: Mesh.linkerd() });
+    paymentsStack(app, production);
+    const first = synthFiles(app);
+    const second = synthFiles(app);
+    expect([...second.entries()]).toEqual([...first.entries()]);
+    expect(first.get('payments-production/network.md')).toContain('| checkout: ServiceAccount payments-production/checkout | payments | http (8080) | POST /charges |');
+  });
+});
