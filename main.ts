@@ -1,5 +1,5 @@
 import { runApp } from './src/index.js';
-import { paymentsStack, production, staging, shopStack } from './presets/index.js';
+import { dev, paymentsStack, production, staging, shopStack } from './presets/index.js';
 import { ordersStack } from './presets/stacks/orders.js';
 
 // The repo's own app: every example stack in every environment it ships for.
@@ -9,4 +9,6 @@ runApp((app) => {
     ordersStack(app, env);
     paymentsStack(app, env);
   }
+  // The shop as developers run it: one replica each, the queue worker scaled to zero while idle.
+  shopStack(app, dev);
 });

@@ -1,10 +1,10 @@
 import type { EnvironmentProfile } from '../src/core/environment.js';
 
-/** Local and preview clusters: one small replica, no autoscaling, no disruption budgets. */
+/** Local and preview clusters: one small replica, no HPAs, no disruption budgets; queue workers scale to zero, VPAs set requests at pod creation. */
 export const dev: EnvironmentProfile = Object.freeze({
   name: 'dev',
   replicas: 1,
-  autoscaling: Object.freeze({ enabled: false }),
+  autoscaling: Object.freeze({ enabled: false, maxReplicasCap: 1, scaleToZero: true, verticalUpdateMode: 'Initial' }),
   defaultSize: 'small',
   sizeShift: -1,
   podDisruptionBudgets: false,
@@ -30,9 +30,11 @@ export const staging: EnvironmentProfile = Object.freeze({
   certIssuer: 'letsencrypt-staging',
   allowLatestTag: false,
   networkPolicies: Object.freeze({ defaultDeny: true, ingressControllerNamespace: 'ingress-nginx', monitoringNamespace: 'monitoring' }),
+  // Nothing in staging wakes anyone up: alerts that would page in production open tickets.
+  monitoring: Object.freeze({ selectorLabels: Object.freeze({ release: 'kube-prometheus-stack' }), pageSeverity: 'warning' }),
 });
 
-/** Production: at least two replicas, spread over zones and nodes, drained gracefully. */
+/** Production: at least two replicas, spread over zones and nodes, drained gracefully; VPAs only recommend until a workload opts in. */
 export const production: EnvironmentProfile = Object.freeze({
   name: 'production',
   replicas: 3,
@@ -46,6 +48,7 @@ export const production: EnvironmentProfile = Object.freeze({
   certIssuer: 'letsencrypt-prod',
   allowLatestTag: false,
   networkPolicies: Object.freeze({ defaultDeny: true, ingressControllerNamespace: 'ingress-nginx', monitoringNamespace: 'monitoring' }),
+  monitoring: Object.freeze({ selectorLabels: Object.freeze({ release: 'kube-prometheus-stack' }) }),
 });
 
 /** The built-in environments, by name. */

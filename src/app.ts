@@ -8,6 +8,7 @@ import { synthesize, type SynthOptions, type SynthResult } from './core/synth.js
 import { generatedModel } from './imports/crd-models.js';
 import { meshExtension } from './mesh/mesh-extension.js';
 import { networkExtension } from './network/connection-graph.js';
+import { observabilityExtension } from './observability/extension.js';
 
 /**
  * The composition root: the one place that knows every area, so core never has to.
@@ -16,10 +17,11 @@ import { networkExtension } from './network/connection-graph.js';
  */
 
 /**
- * The extensions every synth runs, in order: the service mesh (its objects, and its ports
- * in the NetworkPolicies, so it goes first), then NetworkPolicies, network checks and `network.md`.
+ * The extensions every synth runs, in order: the service mesh (its objects, and its ports in
+ * the NetworkPolicies, so it goes before the network), NetworkPolicies, network checks and
+ * `network.md`; PrometheusRule content checks.
  */
-export const DEFAULT_EXTENSIONS: readonly SynthExtension[] = [meshExtension, networkExtension];
+export const DEFAULT_EXTENSIONS: readonly SynthExtension[] = [meshExtension, networkExtension, observabilityExtension];
 
 /** A fresh context for one synth of `root` with the default extensions and the generated CRD validators. */
 export function createSynthContext(root: IConstruct): SynthContext {

@@ -8,11 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { production, staging } from '../presets/index.js';
 import { ChecksFailedError, jsiiPropertyName, loadManifestFolder, parseManifests, RULES, runChecks, validateSchema, waive } from '../src/core/checks/index.js';
 import { synth } from '../src/app.js';
+import { KindRegistry } from '../src/core/kinds.js';
+import { generatedModel } from '../src/imports/crd-models.js';
 import { readTree } from '../src/core/synth.js';
 import { Stack } from '../src/core/stack.js';
 import { WebService } from '../src/workloads/web-service.js';
-import { KindRegistry } from '../src/core/kinds.js';
-import { generatedModel } from '../src/imports/crd-models.js';
 
 const goodPod = () => ({
   metadata: { labels: { app: 'web' } },
@@ -108,7 +108,7 @@ const BAD_OBJECTS: [string, any[], string, string][] = [
   ['no liveness', [container((c) => delete c.livenessProbe)], 'missing-liveness-probe', 'has no liveness probe'],
   ['same probes', [container((c) => (c.readinessProbe = c.livenessProbe))], 'readiness-equals-liveness', 'same check for readiness and liveness'],
   ['writable root', [container((c) => (c.securityContext.readOnlyRootFilesystem = false))], 'read-only-root-filesystem', 'can write its root filesystem'],
-  ['pull policy', [container((c) => (c.imagePullPolicy = 'IfNotPresent'))], 'pull-policy', '"IfNotPresent" for the tagged image'],
+  ['pull policy Never', [container((c) => (c.imagePullPolicy = 'Never'))], 'pull-policy', 'starts only on nodes that already have "nginx:1.27"'],
   ['token mounted', [pod((p) => delete p.automountServiceAccountToken)], 'automount-service-account-token', 'mounts a Kubernetes API token'],
   ['default service account', [pod((p) => delete p.serviceAccountName)], 'default-service-account', "default ServiceAccount"],
   ['deprecated serviceAccount field', [pod((p) => { delete p.serviceAccountName; p.serviceAccount = 'web'; })], 'default-service-account', 'deprecated serviceAccount field'],

@@ -204,7 +204,11 @@ describe('keelson init', () => {
     expect(fs.readdirSync(path.join(project, 'dist')).sort()).toEqual(['.keelson', 'shop-production', 'shop-staging']);
     const test = await inProject('npm', 'test');
     expect(test.status, test.stdout + test.stderr).toBe(0);
-    expect(plain(test.stdout)).toMatch(/Tests\s+2 passed/);
+    // One test for the image, then one snapshot per object, named by kind, namespace and name.
+    const tests = Number(/Tests\s+(\d+) passed/.exec(plain(test.stdout))?.[1]);
+    const snapshots = Number(/Snapshots\s+(\d+) written/.exec(plain(test.stdout))?.[1]);
+    expect(snapshots).toBeGreaterThan(1);
+    expect(tests).toBe(snapshots + 1);
     const diff = await inProject('npx', 'keelson', 'diff');
     expect(diff.stdout.trim()).toBe('keelson diff: dist is up to date');
   }, 60_000);

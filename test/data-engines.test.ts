@@ -147,3 +147,11 @@ describe('allowFrom', () => {
     ]);
   });
 });
+
+describe('disruption budgets of every engine', () => {
+  it.each([['MySql', MySql], ['Redis', Redis], ['MongoDb', MongoDb]] as const)('%s lets a drain evict members that are not ready', (_name, Engine) => {
+    const stack = new Stack(new App(), 'shop', { env: production });
+    new Engine(stack, 'db', { credentials: { secret: 'db-secret' } } as never);
+    expect(findObject(synthObjects(stack), 'PodDisruptionBudget', 'db').spec).toMatchObject({ maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow' });
+  });
+});

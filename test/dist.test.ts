@@ -86,7 +86,7 @@ describe('committed dist/', () => {
     const docs = distDocuments();
     for (const env of ['staging', 'production']) {
       const of = (kind: string, name: string) => docs.find(({ file, obj }) => file.startsWith(`shop-${env}/`) && obj.kind === kind && obj.metadata.name === name)?.obj;
-      expect(of('Ingress', 'frontend')?.spec.rules[0].host).toBe('shop.example.com');
+      expect(of('Ingress', 'frontend')?.spec.rules[0].host).toBe(env === 'production' ? 'shop.example.com' : 'shop.staging.example.com');
       expect(of('HorizontalPodAutoscaler', 'api')?.spec.metrics.map((m: any) => [m.resource.name, m.resource.target.averageUtilization])).toEqual([
         ['cpu', 70],
         ['memory', 80],

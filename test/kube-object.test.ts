@@ -1,7 +1,9 @@
 import { App, JsonPatch, type IResolver, type ResolutionContext } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KubeObject, Stack, WebService } from '../src/index.js';
+import { plainJson } from '../src/core/kube-object.js';
 import { findObject, synthObjects } from '../src/testing.js';
 import { production } from '../presets/index.js';
 
@@ -38,5 +40,28 @@ describe('KubeObject', () => {
       { name: 'A', value: '1' },
       { name: 'B', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } },
     ]);
+  });
+});
+
+describe('plainJson', () => {
+  it('copies a value exactly as a JSON round trip would', () => {
+    const odd = fc.oneof(fc.constant(undefined), fc.constant(() => 1), fc.constant(Number.NaN), fc.constant(Infinity), fc.constant(-0), fc.date({ noInvalidDate: true }));
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 2 }), odd, fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(fc.string(), tie('node'), { maxKeys: 4 })),
+    })).node;
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(plainJson({ v })).toStrictEqual(JSON.parse(JSON.stringify({ v })));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('does not share objects with its input', () => {
+    const input = { spec: { ports: [{ port: 80 }] } };
+    const copy = plainJson(input) as typeof input;
+    expect(copy).toEqual(input);
+    expect(copy.spec).not.toBe(input.spec);
+    expect(copy.spec.ports[0]).not.toBe(input.spec.ports[0]);
   });
 });

@@ -35,10 +35,12 @@ describe('Istio (sidecar)', () => {
     const api = findObjects(objects, 'AuthorizationPolicy').find((o) => o.metadata.name === 'api')!;
     expect(api.spec.action).toBe('ALLOW');
     expect(api.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/instance': 'api', 'app.kubernetes.io/name': 'api' });
-    expect(api.spec.rules.map((r: any) => [r.from[0].source.principals[0], r.to[0].operation.ports])).toEqual([
+    expect(api.spec.rules.filter((r: any) => r.from).map((r: any) => [r.from[0].source.principals[0], r.to[0].operation.ports])).toEqual([
       ['cluster.local/ns/shop-production/sa/frontend', ['8080']],
       ['cluster.local/ns/shop-production/sa/gateway', ['8080']],
     ]);
+    // Prometheus scrapes the metrics port from outside the mesh: a rule on that port with no source.
+    expect(api.spec.rules.filter((r: any) => !r.from).map((r: any) => r.to[0].operation.ports)).toEqual([['9090']]);
     const frontend = findObjects(objects, 'AuthorizationPolicy').find((o) => o.metadata.name === 'frontend')!;
     expect(frontend.spec.rules.map((r: any) => r.from[0].source.principals[0])).toContain('cluster.local/ns/ingress-nginx/sa/ingress-nginx');
   });
@@ -73,7 +75,7 @@ describe('Istio (sidecar)', () => {
     const toIstiod = np.spec.egress.find((r: any) => r.to[0].namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] === 'istio-system');
     expect(toIstiod.ports).toEqual([{ protocol: 'TCP', port: 15012 }]);
     const monitoring = policyIngress(objects, 'api').find((r) => r.from.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] === 'monitoring');
-    expect(monitoring?.ports).toEqual([15020]);
+    expect(monitoring?.ports).toEqual([15020, 'metrics']);
   });
 
   it('shows the mesh authorization beside the NetworkPolicies in network.md', () => {
@@ -175,7 +177,8 @@ function whoMayCallWhom(objects: K8sObject[]): string[] {
   for (const ap of findObjects(objects, 'AuthorizationPolicy')) {
     if (ap.apiVersion.startsWith('security.istio.io') && ap.spec.selector) {
       for (const r of ap.spec.rules ?? []) {
-        const who = r.from ? r.from[0].source.principals[0].replace(/^cluster\.local\/ns\/([^/]+)\/sa\/(.+)$/, '$1/$2') : 'unauthenticated';
+        const source = r.from?.[0].source;
+        const who = !source ? 'unauthenticated' : source.namespaces ? `namespace ${source.namespaces[0]}` : source.principals[0].replace(/^cluster\.local\/ns\/([^/]+)\/sa\/(.+)$/, '$1/$2');
         for (const p of r.to[0].operation.ports) out.add(`${who} -> ${workloadOf(ap.spec.selector.matchLabels)}:${p}`);
       }
     }
@@ -184,7 +187,7 @@ function whoMayCallWhom(objects: K8sObject[]): string[] {
       const target = `${workloadOf(server.spec.podSelector.matchLabels)}:${portNumber(workloadOf(server.spec.podSelector.matchLabels), server.spec.port)}`;
       const authn = ap.spec.requiredAuthenticationRefs[0];
       if (authn.kind === 'NetworkAuthentication') out.add(`unauthenticated -> ${target}`);
-      else for (const id of findObject(objects, 'MeshTLSAuthentication', authn.name).spec.identityRefs) out.add(`${id.namespace}/${id.name} -> ${target}`);
+      else for (const id of findObject(objects, 'MeshTLSAuthentication', authn.name).spec.identityRefs) out.add(`${id.kind === 'Namespace' ? `namespace ${id.name}` : `${id.namespace}/${id.name}`} -> ${target}`);
     }
   }
   return [...out].sort();
@@ -198,6 +201,7 @@ describe('switching meshes is one line', () => {
     expect(istio).toContain('shop-production/frontend -> api:8080');
     expect(istio).toContain('ingress-nginx/ingress-nginx -> frontend:3000');
     expect(istio).toContain('unauthenticated -> db:5432'); // cleanup stays out of the mesh
+    expect(istio).toContain('namespace keda -> cache:6379');
     expect(istio).not.toContain('shop-production/orders-worker -> api:8080');
   });
 });

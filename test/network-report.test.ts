@@ -164,7 +164,7 @@ describe('connectivity report', () => {
     ]);
   });
 
-  it('the shop preset: frontend reachable only from the ingress controller and the gateway, api only from the frontend and the gateway', () => {
+  it('the shop preset: frontend reachable only from the ingress controller and the gateway, api only from the frontend, the gateway and Prometheus on its metrics port', () => {
     const app = new App();
     const stack = shopStack(app, staging);
     const objects = synthObjects(stack);
@@ -172,6 +172,7 @@ describe('connectivity report', () => {
     const gateway = { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'gateway', 'app.kubernetes.io/instance': 'gateway' } } }], ports: [{ protocol: 'TCP', port: 'http' }] };
     expect(policy('frontend').ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ protocol: 'TCP', port: 'http' }] }, gateway]);
     expect(policy('api').ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 'metrics' }] },
       { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'frontend', 'app.kubernetes.io/instance': 'frontend' } } }], ports: [{ protocol: 'TCP', port: 'http' }] },
       gateway,
     ]);
@@ -180,6 +181,7 @@ describe('connectivity report', () => {
       ['gateway', 'api', 'http (8080)', 'TCP'],
       ['gateway', 'frontend', 'http (3000)', 'TCP'],
       ['ingress controller (namespace ingress-nginx)', 'frontend', 'http (3000)', 'TCP'],
+      ['monitoring (namespace monitoring)', 'api', 'metrics (9090)', 'TCP'],
     ]);
   });
 
@@ -195,7 +197,7 @@ describe('connectivity report', () => {
       validateFlowchart(mermaidOf(text));
       expect(tableOf(text)).toContainEqual(['frontend', 'api', 'http (8080)', 'TCP']);
       expect(tableOf(text)).toContainEqual(['ingress controller (namespace ingress-nginx)', 'frontend', 'http (3000)', 'TCP']);
-      expect(tableOf(text).filter((r) => r[1] === 'api').map((r) => r[0])).toEqual(['frontend', 'gateway']);
+      expect(tableOf(text).filter((r) => r[1] === 'api').map((r) => r[0])).toEqual(['frontend', 'gateway', 'monitoring (namespace monitoring)']);
     } finally {
       fs.rmSync(outdir, { recursive: true, force: true });
     }

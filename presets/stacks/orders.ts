@@ -6,8 +6,9 @@ import { StatefulApp } from '../../src/workloads/stateful-app.js';
 import { WebService } from '../../src/workloads/web-service.js';
 
 /**
- * An order service on Postgres (a primary with two read replicas, metrics and nightly
- * backups) that coordinates through a three-member ZooKeeper ensemble.
+ * An order service on Postgres (a primary with two read replicas, metrics with the exporter
+ * alerts, and nightly backups) that coordinates through a three-member ZooKeeper ensemble,
+ * scraped by a PodMonitor with the preset alerts.
  */
 export function ordersStack(scope: Construct, env: EnvironmentProfile): Stack {
   const orders = new Stack(scope, `orders-${env.name}`, { env, partOf: 'orders' });
@@ -20,13 +21,14 @@ export function ordersStack(scope: Construct, env: EnvironmentProfile): Stack {
     replicas: { count: 2 },
     metrics: true,
     backup: { schedule: '0 2 * * *', retain: 14 },
+    vpa: { mode: 'Off' },
   });
 
   const api = new WebService(orders, 'orders-api', {
     image: 'ecommerce/orders-api:v1.4.0',
     port: 8080,
     health: { live: '/health', ready: '/ready' },
-    ingress: { host: 'orders.example.com', tls: true },
+    ingress: { host: env.name === 'production' ? 'orders.example.com' : `orders.${env.name}.example.com`, tls: true },
     env: { DATABASE_URL: db.url, DATABASE_READ_URL: db.readUrl },
   });
   db.allowFrom(api);
@@ -47,7 +49,10 @@ export function ordersStack(scope: Construct, env: EnvironmentProfile): Stack {
     env: {
       ZOO_SERVERS: Array.from({ length: members }, (_, i) => `server.${i + 1}=zookeeper-${i}.zookeeper-headless.${orders.namespaceName}.svc.cluster.local:2888:3888;2181`).join(' '),
       ZOO_4LW_COMMANDS_WHITELIST: 'ruok,srvr,mntr',
+      // ZooKeeper's own Prometheus metrics provider, on the port `metrics` scrapes.
+      ZOO_CFG_EXTRA: 'metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider metricsProvider.httpPort=7000',
     },
+    metrics: { port: 7000 },
     health: { live: { tcp: 'client' }, ready: { http: '/commands/ruok', port: 'admin' } },
     storage: { data: { mountPath: '/data', size: '10Gi' }, datalog: { mountPath: '/datalog', size: '5Gi' } },
     security: { runAsUser: 1000, writablePaths: ['/tmp', '/logs', '/conf'] },

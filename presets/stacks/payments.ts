@@ -28,7 +28,7 @@ export function paymentsStack(scope: Construct, env: EnvironmentProfile): Stack 
     image: 'acme/checkout:v1.8.0',
     port: 8080,
     health: { live: '/health', ready: '/ready' },
-    ingress: { host: 'pay.example.com', tls: true },
+    ingress: { host: env.name === 'production' ? 'pay.example.com' : `pay.${env.name}.example.com`, tls: true },
     env: { PAYMENTS_URL: api.url },
   });
   api.allowFrom(checkout, { http: { methods: ['POST'], paths: ['/charges'] } });

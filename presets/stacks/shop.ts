@@ -1,6 +1,7 @@
 import type { Construct } from 'constructs';
 import type { EnvironmentProfile } from '../../src/core/environment.js';
 import type { MeshProfile } from '../../src/core/mesh-profile.js';
+import { concat } from '../../src/core/env-value.js';
 import { Peer } from '../../src/core/peer.js';
 import { Stack } from '../../src/core/stack.js';
 import { Postgres } from '../../src/data/postgres.js';
@@ -14,8 +15,10 @@ import { Worker } from '../../src/workloads/worker.js';
  * The e-commerce example: a frontend behind an Ingress and an autoscaled API that only the
  * frontend may call; an order worker that consumes a Redis queue; a nightly cleanup job; and
  * a public gateway (LoadBalancer) with a log-shipping sidecar, a config check before it starts
- * and its routes mounted from a file in the repository. Production runs on Istio (strict mTLS,
- * authorization from the same allowFrom graph) with 10% of the API's requests on its next version.
+ * and its routes mounted from a file in the repository. The API, the worker and the cache are
+ * scraped by Prometheus with the preset alerts; the API has availability and latency SLOs and
+ * a Grafana dashboard. Production runs on Istio (strict mTLS, authorization from the same
+ * allowFrom graph) with 10% of the API's requests on its next version.
  */
 export function shopStack(scope: Construct, env: EnvironmentProfile, options: { readonly mesh?: MeshProfile | 'none' } = {}): Stack {
   // Switching the mesh is this one line (or options.mesh): Mesh.linkerd() gives the same who-may-call-whom.
@@ -23,23 +26,26 @@ export function shopStack(scope: Construct, env: EnvironmentProfile, options: { 
   const meshed = mesh !== 'none';
   const shop = new Stack(scope, `shop-${env.name}`, { env, partOf: 'shop', mesh });
 
-  const db = new Postgres(shop, 'db', { version: '16.4', storage: '20Gi', credentials: { secret: 'db-secret' } });
-  const cache = new Redis(shop, 'cache', { storage: '5Gi', credentials: { secret: 'cache-secret' } });
+  // The databases' VPAs only recommend requests (`kubectl describe vpa db`) until someone acts on them.
+  const db = new Postgres(shop, 'db', { version: '16.4', storage: '20Gi', credentials: { secret: 'db-secret' }, vpa: { mode: 'Off' } });
+  const cache = new Redis(shop, 'cache', { storage: '5Gi', credentials: { secret: 'cache-secret' }, metrics: true, vpa: { mode: 'Off' } });
 
   const api = new WebService(shop, 'api', {
     image: 'ecommerce/api:v2.1.0',
     port: 8080,
     size: 'medium',
     health: { live: '/health', ready: '/ready' },
-    autoscale: { min: 3, max: 20, cpu: 70, memory: 80 },
+    autoscale: { min: 3, max: 20, cpu: 70, memory: 80, behavior: 'fast-up-slow-down' },
     env: { DATABASE_URL: db.url, REDIS_URL: cache.url, JWT_SECRET: { secret: 'jwt-secret', key: 'secret' } },
+    metrics: { port: 9090 },
+    slo: { availability: 99.9, latency: { threshold: '300ms', percentile: 99 } },
   });
 
   const frontend = new WebService(shop, 'frontend', {
     image: 'ecommerce/frontend:v1.2.0',
     port: 3000,
     health: { live: '/healthz', ready: '/ready' },
-    ingress: { host: 'shop.example.com', tls: true },
+    ingress: { host: env.name === 'production' ? 'shop.example.com' : `shop.${env.name}.example.com`, tls: true },
     env: { API_URL: api.url },
   });
   api.allowFrom(frontend);
@@ -50,10 +56,26 @@ export function shopStack(scope: Construct, env: EnvironmentProfile, options: { 
   const worker = new Worker(shop, 'orders-worker', {
     image: 'ecommerce/worker:v1.4.0',
     size: 'small',
-    env: { REDIS_URL: cache.url, QUEUE: 'orders', DATABASE_URL: db.url, POD_NAME: { field: 'metadata.name' }, GOMAXPROCS: { resource: 'limits.cpu' } },
+    env: {
+      REDIS_URL: cache.url,
+      REDIS_PASSWORD: cache.credentials.password,
+      QUEUE: 'orders',
+      DATABASE_URL: db.url,
+      POD_NAME: { field: 'metadata.name' },
+      GOMAXPROCS: { resource: 'limits.cpu' },
+    },
     health: { live: { exec: ['/app/worker', 'healthcheck'] } },
+    // One replica per 20 queued orders; none while the queue is empty where the environment allows it (dev).
+    scaleOn: {
+      min: 0,
+      max: 10,
+      triggers: [{ type: 'redis-list', address: concat(cache.host, ':', cache.port), listName: 'orders', listLength: 20, passwordFromEnv: 'REDIS_PASSWORD' }],
+    },
+    metrics: { port: 9090 },
   });
   cache.allowFrom(worker);
+  // KEDA's operator reads the queue length.
+  cache.allowFrom(Peer.namespace('keda'));
   db.allowFrom(worker);
 
   const cleanup = new CronJob(shop, 'cleanup', {
@@ -63,6 +85,7 @@ export function shopStack(scope: Construct, env: EnvironmentProfile, options: { 
     command: ['cleanup', '--older-than', '30d'],
     env: { DATABASE_URL: db.url },
     activeDeadline: '1h',
+    alerts: {},
   });
   db.allowFrom(cleanup);
   if (meshed) Mesh.exclude(cleanup, 'runs to completion, and on Kubernetes 1.28 an injected proxy would keep its pods running');

@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { activeErrors, formatFinding, type CheckedObject, type Finding } from '../core/checks/finding.js';
 import { loadManifestFolder, runChecks } from '../core/checks/index.js';
 import { KindRegistry } from '../core/kinds.js';
+import { DEFAULT_EXTENSIONS } from '../app.js';
 import { generatedModel } from '../imports/crd-models.js';
 import { checkMeshReferences } from '../mesh/mesh-checks.js';
 import type { CliIo } from './io.js';
@@ -31,8 +32,8 @@ export async function checkFolder(target: string): Promise<CheckReport> {
     if (!list) groups.set(dir, (list = []));
     list.push(obj);
   }
-  // Built-in kinds only: a folder of YAML has no construct tree to register kinds on. Validators load as kinds turn up.
-  const kinds = KindRegistry.builtIns(generatedModel);
+  // Built-in kinds and the areas' (no construct tree to register kinds on). Validators load as kinds turn up.
+  const kinds = KindRegistry.builtIns(generatedModel, DEFAULT_EXTENSIONS.flatMap((e) => e.kinds ?? []));
   const findings = [...loaded.findings, ...[...groups.values()].flatMap((objects) => [...runChecks(objects, { kinds }), ...checkMeshReferences(objects, objects, kinds)])];
   const rank = (f: Finding) => (f.severity === 'error' && f.waived === undefined ? 0 : 1);
   findings.sort((a, b) => rank(a) - rank(b) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

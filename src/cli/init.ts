@@ -53,7 +53,7 @@ import { build } from './app.js';
 runApp(build);
 `,
     'test/app.test.ts': `import { App } from 'cdk8s';
-import { synthObjects } from 'keelson/testing';
+import { snapshotObjects, synthObjects } from 'keelson/testing';
 import { describe, expect, it } from 'vitest';
 import { build } from '../app.js';
 
@@ -68,8 +68,9 @@ describe('${name}', () => {
     }
   });
 
-  it('matches the snapshot', () => {
-    expect(objects).toMatchSnapshot();
+  // One snapshot per object, named \`Kind namespace/name\`: a change names its object.
+  it.each(Object.entries(snapshotObjects(objects)))('%s matches the snapshot', (_key, object) => {
+    expect(object).toMatchSnapshot();
   });
 });
 `,

@@ -118,7 +118,7 @@ const KUBERNETES: Readonly<Record<string, Traits>> = {
   'batch/CronJob': { rank: 44, podTemplates: ['spec.jobTemplate.spec.template'] },
   '/Pod': { podTemplates: [''] },
   '/PodTemplate': { podTemplates: ['template'] },
-  'autoscaling/HorizontalPodAutoscaler': { rank: 50, refersTo: [{ field: 'spec.scaleTargetRef', rule: 'hpa-target-missing', maxReplicasField: 'spec.maxReplicas' }] },
+  'autoscaling/HorizontalPodAutoscaler': { rank: 50, refersTo: [{ field: 'spec.scaleTargetRef', rule: 'hpa-target-missing', maxReplicasField: 'spec.maxReplicas', target: 'scalable' }] },
   'policy/PodDisruptionBudget': { rank: 52, selects: selectorOf('spec.selector', 'pdb-selector-dangling') },
   'networking.k8s.io/NetworkPolicy': { rank: 60, selects: selectorOf('spec.podSelector', 'network-policy-selector-dangling') },
   '/Node': CLUSTER,
@@ -211,11 +211,11 @@ const NPM_CRDS: Readonly<Record<string, PackageKinds>> = {
   '@kubernetes-models/prometheus-operator': {
     'monitoring.coreos.com': {
       Alertmanager: ['v1'],
-      PodMonitor: ['v1'],
+      PodMonitor: [['v1'], { rank: 70, scrapes: { of: 'pods', selector: 'spec.selector', endpoints: 'spec.podMetricsEndpoints', namespaceSelector: 'spec.namespaceSelector' } }],
       Probe: ['v1'],
       Prometheus: ['v1'],
-      PrometheusRule: ['v1'],
-      ServiceMonitor: ['v1'],
+      PrometheusRule: [['v1'], { rank: 71 }],
+      ServiceMonitor: [['v1'], { rank: 70, scrapes: { of: 'services', selector: 'spec.selector', endpoints: 'spec.endpoints', namespaceSelector: 'spec.namespaceSelector' } }],
       ThanosRuler: ['v1'],
       AlertmanagerConfig: ['v1alpha1', 'v1beta1'],
       PrometheusAgent: ['v1alpha1'],
@@ -234,7 +234,7 @@ const NPM_CRDS: Readonly<Record<string, PackageKinds>> = {
   },
   '@kubernetes-models/keda': {
     'keda.sh': {
-      ScaledObject: [['v1alpha1'], { rank: 50, refersTo: [{ field: 'spec.scaleTargetRef', defaultKind: 'Deployment', maxReplicasField: 'spec.maxReplicaCount' }] }],
+      ScaledObject: [['v1alpha1'], { rank: 50, refersTo: [{ field: 'spec.scaleTargetRef', defaultKind: 'Deployment', maxReplicasField: 'spec.maxReplicaCount', target: 'scalable' }] }],
       ScaledJob: [['v1alpha1'], { podTemplates: ['spec.jobTargetRef.template'] }],
       TriggerAuthentication: ['v1alpha1'],
       ClusterTriggerAuthentication: [['v1alpha1'], CLUSTER],
@@ -284,7 +284,7 @@ const CRDS_WITHOUT_MODELS: readonly KindDefinition[] = [
     runs: 'until-stopped',
     replicasField: 'spec.replicas',
   },
-  { group: 'autoscaling.k8s.io', kind: 'VerticalPodAutoscaler', versions: ['v1'], rank: 51, refersTo: [{ field: 'spec.targetRef' }] },
+  { group: 'autoscaling.k8s.io', kind: 'VerticalPodAutoscaler', versions: ['v1'], rank: 51, refersTo: [{ field: 'spec.targetRef', target: 'pods' }] },
   { group: 'autoscaling.k8s.io', kind: 'VerticalPodAutoscalerCheckpoint', versions: ['v1'] },
   ...['ClusterQueue', 'ResourceFlavor', 'Cohort', 'Topology', 'AdmissionCheck', 'WorkloadPriorityClass'].map((kind) => ({ group: 'kueue.x-k8s.io', kind, versions: ['v1beta1', 'v1beta2'], clusterScoped: true })),
   { group: 'kueue.x-k8s.io', kind: 'LocalQueue', versions: ['v1beta1', 'v1beta2'] },

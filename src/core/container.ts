@@ -111,10 +111,6 @@ export function resolveContainer(ctx: ErrorContext, field: string, name: string,
   if (role !== 'main') {
     ctx.check(props.security?.fsGroup === undefined, at('security.fsGroup'), props.security?.fsGroup, 'is a pod-wide setting', 'Set fsGroup on the workload\'s own security props');
   }
-  const low = ports.find((p) => p.containerPort < 1024);
-  if (low && !props.security?.bindLowPorts) {
-    throw ctx.error(at('ports'), low.containerPort, 'is below 1024, which a non-root process cannot bind', 'Listen on a port >= 1024 (the Service can still expose 80) or set security.bindLowPorts');
-  }
   const env = props.env === undefined ? [] : toEnvVars(ctx, at('env'), props.env);
   const resources = resolveResources(ctx, pod.env, props.size, props.resources, at('resources'));
   const mounts = resolveMounts(ctx, at('mounts'), props.mounts, pod.volumes, security.mounts);

@@ -9,7 +9,24 @@ export interface AutoscalingPolicy {
   readonly minReplicasFloor?: number;
   /** Cap every autoscaler's maximum at this many replicas. @default - no cap */
   readonly maxReplicasCap?: number;
+  /**
+   * Event-driven scalers (KEDA) may scale workloads to zero replicas while there is no work
+   * (elsewhere their minimum is at least one replica). Event-driven scalers are emitted even
+   * where `enabled` is false: a queue consumer needs its scaler to run at all.
+   * @default false
+   */
+  readonly scaleToZero?: boolean;
+  /** VPA update mode of workloads whose `vpa` names none; `Off` records recommendations only. @default 'Off' */
+  readonly verticalUpdateMode?: VerticalUpdateMode;
 }
+
+/**
+ * How a VerticalPodAutoscaler applies its recommendations: `Off` only records them,
+ * `Initial` sets requests when pods are created, `Recreate` also evicts running pods whose
+ * requests are far off, `InPlaceOrRecreate` resizes running pods in place where it can
+ * (VPA 1.4 or later and a cluster with in-place pod resize).
+ */
+export type VerticalUpdateMode = 'Off' | 'Initial' | 'Recreate' | 'InPlaceOrRecreate';
 
 /** How an environment turns the connection graph (`allowFrom` / `allowTo`) into NetworkPolicies. */
 export interface NetworkPolicySettings {
@@ -22,6 +39,37 @@ export interface NetworkPolicySettings {
   readonly ingressControllerNamespace: string;
   /** Namespace of Prometheus; workloads with a ServiceMonitor or PodMonitor admit traffic from it. */
   readonly monitoringNamespace: string;
+}
+
+/**
+ * How an environment's Prometheus operator, Alertmanager and Grafana find what Keelson
+ * emits, and how its alerts are routed. The monitoring namespace itself is
+ * `networkPolicies.monitoringNamespace`.
+ */
+export interface MonitoringSettings {
+  /**
+   * Labels on every ServiceMonitor, PodMonitor and PrometheusRule, so the operator's
+   * `serviceMonitorSelector`, `podMonitorSelector` and `ruleSelector` pick them up,
+   * e.g. `{ release: 'kube-prometheus-stack' }`.
+   * @default - none (an operator that selects every monitor)
+   */
+  readonly selectorLabels?: Readonly<Record<string, string>>;
+  /** Scrape interval of monitors that name none, in Prometheus' duration format. @default '30s' */
+  readonly scrapeInterval?: string;
+  /** `severity` label of alerts that should wake someone up (fast SLO burn, a database down). @default 'critical' */
+  readonly pageSeverity?: string;
+  /** `severity` label of alerts that should open a ticket (slow burn, a stuck rollout). @default 'warning' */
+  readonly ticketSeverity?: string;
+  /** Labels on every alert, for Alertmanager's routing (e.g. `{ team: 'shop' }`). @default - none */
+  readonly alertLabels?: Readonly<Record<string, string>>;
+  /**
+   * Base URL of the team's runbooks: alerts without an upstream runbook link to
+   * `<runbookBaseUrl>/<alert name in lower case>`.
+   * @default - alerts link to the upstream runbook or documentation of what they watch
+   */
+  readonly runbookBaseUrl?: string;
+  /** Labels that make Grafana's dashboard sidecar load a ConfigMap. @default { grafana_dashboard: '1' } */
+  readonly dashboardLabels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -56,6 +104,8 @@ export interface EnvironmentProfile {
   readonly allowLatestTag: boolean;
   /** NetworkPolicy generation: default deny and the namespaces of the ingress controller and monitoring. */
   readonly networkPolicies: NetworkPolicySettings;
+  /** The monitoring stack's selector labels, alert severities and routing, dashboards. @default - the defaults of {@link MonitoringSettings} */
+  readonly monitoring?: MonitoringSettings;
   /** Kubernetes minor version of the cluster, e.g. `1.29`; decides which features the output may use. @default '1.28' */
   readonly kubernetesVersion?: string;
   /** Feature gates the cluster turns on beyond its version's defaults, e.g. `SidecarContainers` on 1.28. @default - none */
@@ -81,10 +131,16 @@ export function nativeSidecars(env: EnvironmentProfile): boolean {
   return kubernetesMinor(env) >= 29 || (env.featureGates ?? []).includes('SidecarContainers');
 }
 
+/** Whether running pods can be resized in place (Kubernetes 1.33 or later, or the `InPlacePodVerticalScaling` feature gate). */
+export function inPlaceResize(env: EnvironmentProfile): boolean {
+  return kubernetesMinor(env) >= 33 || (env.featureGates ?? []).includes('InPlacePodVerticalScaling');
+}
+
 /** A deep-partial override of a profile, for `defineEnvironment`. */
-export type EnvironmentOverrides = Partial<Omit<EnvironmentProfile, 'autoscaling' | 'networkPolicies'>> & {
+export type EnvironmentOverrides = Partial<Omit<EnvironmentProfile, 'autoscaling' | 'networkPolicies' | 'monitoring'>> & {
   readonly autoscaling?: Partial<AutoscalingPolicy>;
   readonly networkPolicies?: Partial<NetworkPolicySettings>;
+  readonly monitoring?: MonitoringSettings;
 };
 
 /**
@@ -97,5 +153,6 @@ export function defineEnvironment(base: EnvironmentProfile, overrides: Environme
     ...overrides,
     autoscaling: Object.freeze({ ...base.autoscaling, ...overrides.autoscaling }),
     networkPolicies: Object.freeze({ ...base.networkPolicies, ...overrides.networkPolicies }),
+    ...(base.monitoring || overrides.monitoring ? { monitoring: Object.freeze({ ...base.monitoring, ...overrides.monitoring }) } : {}),
   });
 }

@@ -1,3 +1,5 @@
+import type { Rule } from './checks/finding.js';
+
 /** A kubernetes-models style class: `new M(json).validate()` throws (with ajv `errors`) when `json` does not match the schema. */
 export type ModelClass = new (data: unknown) => { validate(): void };
 
@@ -33,6 +35,41 @@ export interface KindReference {
   readonly rule?: string;
   /** For autoscalers: field path of the most replicas the referrer scales its target to. @default - it does not scale the target */
   readonly maxReplicasField?: string;
+  /**
+   * What the object referred to must be: `scalable` (its kind has a replica count behind a
+   * /scale subresource, as HPAs and KEDA ScaledObjects need) or `pods` (it runs pods, as a
+   * VPA needs); anything else is a `scale-target-kind` error.
+   * @default - any kind
+   */
+  readonly target?: 'scalable' | 'pods';
+}
+
+/**
+ * How a monitor kind (the Prometheus operator's ServiceMonitor and PodMonitor) picks what
+ * it scrapes: the selector must pick something in the namespace, and every endpoint's port
+ * must be a port of what it picks.
+ */
+export interface ScrapeTargets {
+  /** `services`: the selector picks Services and endpoint ports name Service ports; `pods`: it picks pods and ports name container ports. */
+  readonly of: 'services' | 'pods';
+  /** Field path of the LabelSelector, e.g. `spec.selector`. */
+  readonly selector: string;
+  /** Field path of the list of endpoints, each naming a `port`, e.g. `spec.endpoints`. */
+  readonly endpoints: string;
+  /** Field path of the namespace selector: when it picks other namespaces than the object's own, the targets are not checked. */
+  readonly namespaceSelector: string;
+}
+
+/** A problem in the content of one object (e.g. a PromQL expression that does not parse), found by its kind's `inspect`. */
+export interface ContentProblem {
+  /** The rule broken. */
+  readonly rule: Rule;
+  /** Field path, e.g. `spec.groups[0].rules[2].expr`. */
+  readonly field: string;
+  /** What is wrong. */
+  readonly message: string;
+  /** How to fix this one. @default - the rule's fix */
+  readonly fix?: string;
 }
 
 /**
@@ -76,6 +113,14 @@ export interface KindDefinition {
   readonly selects?: PodSelection;
   /** Fields that name other objects which must exist (an HPA's `spec.scaleTargetRef`). @default - none */
   readonly refersTo?: readonly KindReference[];
+  /** For monitor kinds: what the object scrapes, so a selector that picks nothing or a port that does not exist is reported. @default - it scrapes nothing */
+  readonly scrapes?: ScrapeTargets;
+  /**
+   * Checks the content of an object beyond its schema (PromQL in a PrometheusRule, say); runs in
+   * every synth and in `keelson check`.
+   * @default - no content checks
+   */
+  readonly inspect?: (json: Record<string, any>) => readonly ContentProblem[];
   /** For kinds with a /scale subresource: the field path of the replica count, e.g. `spec.replicas`. @default - not scalable */
   readonly replicasField?: string;
 }

@@ -1,6 +1,6 @@
 import type { IConstruct } from 'constructs';
 import { builtInKinds } from './builtin-kinds.js';
-import type { KindDefinition, KindReference, ModelClass, PodSelection, SchemaSource } from './kind-definition.js';
+import type { ContentProblem, KindDefinition, KindReference, ModelClass, PodSelection, SchemaSource, ScrapeTargets } from './kind-definition.js';
 
 export type * from './kind-definition.js';
 import { ErrorContext } from './errors.js';
@@ -63,14 +63,18 @@ function appendSegment(prefix: string, segment: string | number): string {
  * shared between two apps.
  */
 export class KindRegistry {
-  /** The built-in kinds: Kubernetes 1.28 and the CRDs Keelson knows, validated with their definitions' validators or else with `schemas`. */
-  public static builtIns(schemas?: SchemaSource): KindRegistry {
-    return new KindRegistry(builtInKinds(), schemas);
+  /**
+   * The built-in kinds (Kubernetes 1.28 and the CRDs Keelson knows), then `extra` (areas'
+   * definitions, which replace built-in ones of their kind), validated with their definitions'
+   * validators or else with `schemas`.
+   */
+  public static builtIns(schemas?: SchemaSource, extra: readonly KindDefinition[] = []): KindRegistry {
+    return new KindRegistry([...builtInKinds(), ...extra], schemas);
   }
 
-  /** The built-in kinds plus those registered on the tree of `scope` (a registration replaces the built-in definition of its kind). */
-  public static forTree(scope: IConstruct, schemas?: SchemaSource): KindRegistry {
-    return new KindRegistry([...builtInKinds(), ...registeredKinds(scope.node.root)], schemas);
+  /** The built-in kinds, then `extra`, then those registered on the tree of `scope` (a later definition replaces an earlier one of its kind). */
+  public static forTree(scope: IConstruct, schemas?: SchemaSource, extra: readonly KindDefinition[] = []): KindRegistry {
+    return new KindRegistry([...builtInKinds(), ...extra, ...registeredKinds(scope.node.root)], schemas);
   }
 
   private readonly byKey = new Map<string, Entry>();
@@ -179,6 +183,16 @@ export class KindRegistry {
     return out;
   }
 
+  /** What a monitor object scrapes; undefined for other kinds. */
+  public scrapesOf(json: Record<string, any>): ScrapeTargets | undefined {
+    return this.definitionOf(json)?.scrapes;
+  }
+
+  /** Problems in an object's content, from its kind's `inspect`. */
+  public inspect(json: Record<string, any>): readonly ContentProblem[] {
+    return this.definitionOf(json)?.inspect?.(json) ?? [];
+  }
+
   /** The replica count of a scalable object (1 when unset); undefined for kinds without /scale. */
   public replicasOf(json: Record<string, any>): number | undefined {
     const field = this.definitionOf(json)?.replicasField;
@@ -211,7 +225,7 @@ function registeredKinds(root: IConstruct): KindDefinition[] {
   return root.node.metadata.filter((m) => m.type === KIND_METADATA).map((m) => m.data as KindDefinition);
 }
 
-const DEFINITION_KEYS = ['group', 'kind', 'versions', 'rank', 'clusterScoped', 'setupFile', 'nameFormat', 'podTemplates', 'runs', 'validator', 'selects', 'refersTo', 'replicasField'];
+const DEFINITION_KEYS = ['group', 'kind', 'versions', 'rank', 'clusterScoped', 'setupFile', 'nameFormat', 'podTemplates', 'runs', 'validator', 'selects', 'refersTo', 'replicasField', 'scrapes', 'inspect'];
 const FIELD_PATH = /^[A-Za-z0-9_$-]+(\.([A-Za-z0-9_$-]+|\*))*$/;
 const TEMPLATE_PATH = /^$|^([A-Za-z0-9_$-]+|\*)(\.([A-Za-z0-9_$-]+|\*))*$/;
 
@@ -254,10 +268,19 @@ export function registerKind(scope: IConstruct, definition: KindDefinition): voi
     ctx.check(['own-pods', 'other-pods'].includes(s.of), 'registerKind.selects.of', s.of, 'is not "own-pods" or "other-pods"');
   }
   ctx.check(
-    def.refersTo === undefined || (Array.isArray(def.refersTo) && def.refersTo.every((r: any) => isObject(r) && typeof r.field === 'string' && FIELD_PATH.test(r.field))),
-    'registerKind.refersTo', def.refersTo, 'is not a list of { field }', 'Use e.g. [{ field: "spec.targetRef" }]',
+    def.refersTo === undefined ||
+      (Array.isArray(def.refersTo) && def.refersTo.every((r: any) => isObject(r) && typeof r.field === 'string' && FIELD_PATH.test(r.field) && [undefined, 'scalable', 'pods'].includes(r.target))),
+    'registerKind.refersTo', def.refersTo, 'is not a list of { field, target? }', 'Use e.g. [{ field: "spec.targetRef", target: "pods" }] (target "scalable" or "pods")',
   );
   ctx.check(def.replicasField === undefined || (typeof def.replicasField === 'string' && FIELD_PATH.test(def.replicasField)), 'registerKind.replicasField', def.replicasField, 'is not a field path', 'Use the CRD\'s scale.specReplicasPath without the leading dot, e.g. "spec.replicas"');
+  if (def.scrapes !== undefined) {
+    const s = def.scrapes;
+    ctx.check(isObject(s) && ['services', 'pods'].includes(s.of), 'registerKind.scrapes.of', s?.of, 'is not "services" or "pods"');
+    for (const key of ['selector', 'endpoints', 'namespaceSelector']) {
+      ctx.check(typeof s[key] === 'string' && FIELD_PATH.test(s[key]), `registerKind.scrapes.${key}`, s[key], 'is not a field path', 'Use e.g. "spec.selector"');
+    }
+  }
+  ctx.check(def.inspect === undefined || typeof def.inspect === 'function', 'registerKind.inspect', def.inspect, 'is not a function', 'Pass (json) => ContentProblem[]');
   const root = scope.node.root;
   const other = root.node.metadata.find((m) => m.type === KIND_METADATA && m.data.group === def.group && m.data.kind === def.kind);
   ctx.check(!other, 'registerKind.kind', `${def.group}/${def.kind}`, `is already registered on this app by ${other?.data.registeredBy}`, 'Register each kind once');

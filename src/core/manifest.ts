@@ -2,7 +2,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import type { IConstruct } from 'constructs';
 import { KeelsonError, KeelsonErrors } from './errors.js';
 import { KindRegistry } from './kinds.js';
-import { KubeObject } from './kube-object.js';
+import { KubeObject, plainJson } from './kube-object.js';
 import { Stack } from './stack.js';
 import type { ManifestObject, StackManifest, SynthContext } from './synth-context.js';
 
@@ -88,10 +88,10 @@ export function collectStacks(context: SynthContext): StackManifest[] {
 function toJsonChecked(obj: ApiObject, errors: KeelsonError[]): Record<string, any> | undefined {
   try {
     // A KubeObject's JSON is already plain and compact, and shared with the construct. Anything
-    // else goes through a JSON round trip for compact, shared shapes: cdk8s builds objects key by
-    // key with spreads, which leaves slow dictionary-mode objects that checks and rendering walk.
+    // else is copied into plain objects with compact shapes: cdk8s builds objects key by key
+    // with spreads, which leaves slow dictionary-mode objects that checks and rendering walk.
     if (KubeObject.isKubeObject(obj) && obj.rendersDirectly) return obj.toJson();
-    return JSON.parse(JSON.stringify(obj.toJson()));
+    return plainJson(obj.toJson()) as Record<string, any>;
   } catch (e) {
     const err = e instanceof KeelsonError ? e : undefined;
     errors.push(err ?? new KeelsonError({ path: obj.node.path, field: 'object', value: obj.name, rule: `could not be serialized: ${(e as Error).message}` }));

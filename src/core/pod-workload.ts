@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
+import { waive } from './checks/waivers.js';
 import { checkContainerName, CONTAINER_KEYS, resolveContainer, type ContainerProps, type NamedContainerProps, type ResolvedContainer } from './container.js';
 import { parseDuration, type Duration } from './duration.js';
 import { toEnvVars, type EnvValue } from './env-value.js';
@@ -207,6 +208,10 @@ export abstract class PodWorkload extends Workload {
     const { sidecars, init, native } = this.extras;
     const checksum: Record<string, string> = this.volumes.checksum ? { [CONFIG_CHECKSUM]: this.volumes.checksum } : {};
     const sidecarVolumes = [...sidecars, ...init].flatMap((c) => c.security.volumes);
+    const spread = (this.spreadChoice ?? env.topologySpread) && options.maxReplicas > 1;
+    if (!spread && options.maxReplicas > 1 && options.restartPolicy === undefined) {
+      waive(this, 'missing-anti-affinity', this.spreadChoice === false ? 'spread: false on the workload' : `the ${env.name} environment does not spread replicas (topologySpread: false)`);
+    }
     return buildPodTemplate({
       identity: this.identity,
       env,
@@ -218,7 +223,7 @@ export abstract class PodWorkload extends Workload {
       annotations: { ...this.podMeta.annotations, ...checksum },
       labels: this.podMeta.labels,
       terminationGracePeriodSeconds: this.grace ?? 30 + this.preStopSeconds,
-      topologySpread: (this.spreadChoice ?? env.topologySpread) && options.maxReplicas > 1,
+      topologySpread: spread,
       scheduling: this.scheduling,
       restartPolicy: options.restartPolicy,
     });

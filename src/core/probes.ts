@@ -87,7 +87,11 @@ export interface ContainerProbes {
   readonly startupProbe?: k8s.Probe;
 }
 
-/** Builds the container probes from `health`; readiness must differ from liveness. */
+/**
+ * Builds the container probes from `health`. Readiness and liveness running the same HTTP,
+ * gRPC or command check is legal (the API server accepts it) but risky, so it is the
+ * `readiness-equals-liveness` warning of the checks, not an error here.
+ */
 export function buildProbes(ctx: ErrorContext, health: HealthChecks | undefined, target: ProbeTarget | undefined, field = 'health'): ContainerProbes {
   if (health !== undefined) {
     ctx.check(health !== null && typeof health === 'object', field, health, 'must be { live?, ready?, startup?, slowStart? }');
@@ -98,16 +102,6 @@ export function buildProbes(ctx: ErrorContext, health: HealthChecks | undefined,
   const ready = health?.ready === false ? undefined : (health?.ready ?? fallback);
   const livenessProbe = live === undefined ? undefined : buildProbe(ctx, `${field}.live`, live, 'live', target);
   const readinessProbe = ready === undefined ? undefined : buildProbe(ctx, `${field}.ready`, ready, 'ready', target);
-  if (health?.live !== undefined && health.live !== false && health?.ready !== undefined && health.ready !== false) {
-    if (sameHandler(livenessProbe, readinessProbe)) {
-      throw ctx.error(
-        `${field}.ready`,
-        health.ready,
-        'is the same check as health.live',
-        'Readiness should report "can serve now" (dependencies up) and liveness "process is not stuck"; use separate endpoints such as /ready and /health',
-      );
-    }
-  }
   let startupProbe: k8s.Probe | undefined;
   if (health?.startup !== undefined) {
     startupProbe = buildProbe(ctx, `${field}.startup`, health.startup, 'startup', target);
@@ -123,12 +117,6 @@ export function buildProbes(ctx: ErrorContext, health: HealthChecks | undefined,
 
 function withTiming(probe: Probe, timing: ProbeTiming): Probe {
   return typeof probe === 'string' ? { http: probe, ...timing } : { ...probe, ...timing };
-}
-
-function sameHandler(a: k8s.Probe | undefined, b: k8s.Probe | undefined): boolean {
-  if (!a || !b) return false;
-  const handler = (p: k8s.Probe) => JSON.stringify([p.httpGet?.path, p.httpGet?.port?.value, p.tcpSocket?.port?.value, p.grpc?.port, p.grpc?.service, p.exec?.command]);
-  return handler(a) === handler(b);
 }
 
 function buildProbe(ctx: ErrorContext, field: string, probe: Probe, role: Role, target: ProbeTarget | undefined): k8s.Probe {

@@ -1,6 +1,6 @@
 import type { Chart } from 'cdk8s';
 import type { IConstruct } from 'constructs';
-import { KindRegistry, type SchemaSource } from './kinds.js';
+import { KindRegistry, type KindDefinition, type SchemaSource } from './kinds.js';
 import type { KeelsonError } from './errors.js';
 
 /** One Kubernetes object as synthesized, with where it came from. */
@@ -43,6 +43,12 @@ export interface StackFindings {
 export interface SynthExtension {
   /** Name, for messages. */
   readonly name: string;
+  /**
+   * Kind definitions the area adds to every synth's registry (they replace built-in
+   * definitions of their kind, e.g. to add content checks); `keelson check` reads them too.
+   * @default - none
+   */
+  readonly kinds?: readonly KindDefinition[];
   /**
    * Runs when the walk first reaches `chart`, before it visits the chart's children: the place
    * to create objects derived from every construct. Runs in every synth, and objects it creates
@@ -89,7 +95,7 @@ export class SynthContext {
 
   /** The kinds of this synth: the built-ins and those the tree registers (built on first use). */
   public get kinds(): KindRegistry {
-    this.registry ??= KindRegistry.forTree(this.root, this.schemas);
+    this.registry ??= KindRegistry.forTree(this.root, this.schemas, this.extensions.flatMap((e) => e.kinds ?? []));
     return this.registry;
   }
 

@@ -15,8 +15,13 @@ import { parseStorage, type ByteQuantity } from '../core/quantity.js';
 import { resolveResources, type ResourceProps } from '../core/resources.js';
 import { resolveSecurity, type ResolvedSecurity } from '../core/security.js';
 import { Workload, type WorkloadPort } from '../core/workload.js';
+import { waive } from '../core/checks/waivers.js';
 import { ExternalSecret } from '../imports/external-secrets.js';
-import { Peer } from '../core/peer.js';
+import { DisruptionBudget } from '../scaling/disruption-budget.js';
+import { templateContainers, VerticalAutoscaler, type VerticalScalingProps } from '../scaling/vertical-autoscaler.js';
+import { addWorkloadMonitoring, type WorkloadMonitoring } from '../observability/workload-monitoring.js';
+import type { AlertRuleProps } from '../observability/prometheus-rule.js';
+import { pascal, type DatabaseAlertsProps, type ExtraAlert } from '../observability/workload-alerts.js';
 import { DatabaseBackup, type BackupProps } from './backup.js';
 
 /** An existing Secret with the database credentials. */
@@ -66,12 +71,25 @@ export interface DatabaseProps<K extends string> {
   readonly size?: SizeName;
   /** Explicit requests and limits; override the size preset field by field. @default - from the size preset */
   readonly resources?: ResourceProps;
-  /** Run the engine's Prometheus exporter as a sidecar on a port named `metrics`. @default false */
+  /**
+   * Run the engine's Prometheus exporter as a sidecar on a port named `metrics`, scraped by a
+   * ServiceMonitor, with the workload and engine alerts (down, connections near the limit,
+   * replication lag, memory).
+   * @default false
+   */
   readonly metrics?: boolean;
+  /**
+   * Tune or remove the alerts that come with `metrics`: `false` removes them all,
+   * `{ replicationLag: { threshold: 60 }, pvcNearlyFull: false }` tunes or removes one.
+   * @default - every alert that applies
+   */
+  readonly alerts?: false | DatabaseAlertsProps;
   /** Dump the database on a schedule to a PersistentVolumeClaim. @default - no backups */
   readonly backup?: BackupProps;
   /** Time the engine gets for a clean shutdown after SIGTERM. @default - the engine's (120s, 60s for Redis) */
   readonly terminationGracePeriod?: Duration;
+  /** A VerticalPodAutoscaler for the primary's StatefulSet (e.g. `{ mode: 'Off' }` for recommendations only). @default - no VPA */
+  readonly vpa?: VerticalScalingProps;
 }
 
 /** Read replicas that stream from the primary. */
@@ -170,6 +188,23 @@ export interface ExporterSpec<K extends string> {
   readonly env: (c: EngineContext<K>) => k8s.EnvVar[];
   /** Arguments. @default - none */
   readonly args?: readonly string[];
+  /** The engine's alerts on the exporter's metrics, by the key that tunes them in `alerts`. */
+  readonly alerts: (target: ExporterTarget) => Readonly<Record<string, ExtraAlert>>;
+}
+
+/** The pods an exporter's alerts watch. */
+export interface ExporterTarget {
+  /** The database name (alert names start with it). */
+  readonly name: string;
+  /** PromQL label matchers that pick the database's pods, e.g. `namespace="shop", pod=~"db(-replica)?-[0-9]+"`. */
+  readonly pods: string;
+  /** Whether the database has read replicas. */
+  readonly replicas: boolean;
+}
+
+/** An engine alert named after the database, e.g. `OrdersDbDatabaseDown`. */
+export function engineAlert(t: ExporterTarget, name: string, rule: Omit<AlertRuleProps, 'alert'>): AlertRuleProps {
+  return { alert: `${pascal(t.name)}${name}`, ...rule };
 }
 
 /** Primary (takes writes) or replica (streams from the primary). */
@@ -238,10 +273,14 @@ export abstract class Database<K extends string> extends Workload {
   public readonly externalSecret?: ExternalSecret;
   /** The PodDisruptionBudget over all pods, when the environment asks for one. */
   public readonly disruptionBudget?: KubeObject;
+  /** The VerticalPodAutoscaler of the primary, when `vpa` is set. */
+  public readonly verticalAutoscaler?: KubeObject;
   /** The backup CronJob and its volume, when `backup` is set. */
   public readonly backup?: DatabaseBackup;
   /** The ConfigMap with the engine's configuration files, when the engine has any. */
   public readonly configMap?: KubeObject;
+  /** The ServiceMonitor and alerts, when `metrics` is set. */
+  public readonly monitoring?: WorkloadMonitoring;
 
   protected readonly engine: Engine<K>;
   protected readonly identity: WorkloadIdentity;
@@ -303,13 +342,26 @@ export abstract class Database<K extends string> extends Workload {
     this.statefulSet = primary.statefulSet;
     this.headlessService = primary.headlessService;
     this.service = primary.service;
+    if (props.vpa !== undefined) {
+      this.verticalAutoscaler = new VerticalAutoscaler(this, 'vertical-autoscaler', {
+        target: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: this.name },
+        containers: templateContainers(this.statefulSet, ['spec', 'template']),
+        scaling: props.vpa,
+        metadata: { name: this.name, labels: standardLabels(this.identity) },
+        errors: { ctx, field: 'vpa' },
+      }).object;
+    }
 
     if (env.podDisruptionBudgets) {
-      this.disruptionBudget = KubeObject.create(this, 'disruption-budget', k8s.KubePodDisruptionBudget, {
+      // One pod at a time; pods that are not ready may always be evicted, so a crash-looping
+      // member never blocks a node drain.
+      this.disruptionBudget = new DisruptionBudget(this, 'disruption-budget', {
+        selector: this.selector,
+        minReplicas: 1,
         metadata: { name: this.name, labels: standardLabels(this.identity) },
-        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...this.selector } } },
-      });
-    }
+        errors: { ctx, field: 'disruption' },
+      }).object;
+    } else if (this.podCount > 1) waive(this, 'missing-pdb', `the ${env.name} environment runs without PodDisruptionBudgets (podDisruptionBudgets: false)`);
     if (props.backup) {
       this.backup = new DatabaseBackup(this, 'backup', {
         ctx,
@@ -327,8 +379,21 @@ export abstract class Database<K extends string> extends Workload {
     }
     // Replicas stream from the primary and backup pods (which carry this selector) dump it.
     if (this.readReplicaCount > 0 || this.backup) this.allowFrom(this);
-    // Prometheus in the monitoring namespace scrapes the exporter.
-    if (metricsPort !== undefined) this.allowFrom(Peer.monitoring(), { port: 'metrics' });
+    if (metricsPort !== undefined) this.monitoring = this.monitor(props.alerts);
+  }
+
+  /** A ServiceMonitor on the exporter (the NetworkPolicy admits Prometheus on `metrics` only) and the alerts. */
+  private monitor(alerts: false | DatabaseAlertsProps | undefined): WorkloadMonitoring {
+    const pods = `namespace=${JSON.stringify(this.namespace)}, pod=~${JSON.stringify(`${this.name}(-replica)?-[0-9]+`)}`;
+    return addWorkloadMonitoring(this, {
+      through: 'service',
+      metrics: { port: 'metrics' },
+      portName: 'metrics',
+      target: { kind: 'StatefulSet', name: this.name, namespace: this.namespace, claimTemplates: [DATA_VOLUME] },
+      alerts,
+      extraAlerts: this.engine.exporter.alerts({ name: this.name, pods, replicas: this.readReplicaCount > 0 }),
+      labels: standardLabels(this.identity),
+    });
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { Construct } from 'constructs';
-import { Database, type DatabaseProps, type Engine } from './database.js';
+import { Database, type DatabaseProps, engineAlert, type Engine } from './database.js';
 
 /** The credentials MongoDB reads from the Secret: the root user the image creates on first start. */
 export type MongoDbCredential = 'username' | 'password';
@@ -57,6 +57,21 @@ function mongoEngine(): Engine<MongoDbCredential> {
         c.credentials.env('MONGODB_PASSWORD', 'password'),
       ],
       args: ['--collect-all', '--compatible-mode'],
+      alerts: (t) => ({
+        databaseDown: { build: () => engineAlert(t, 'DatabaseDown', {
+          expr: `mongodb_up{${t.pods}} == 0`, for: '5m', severity: 'page',
+          summary: 'MongoDB {{ $labels.pod }} is down',
+          description: 'mongodb_exporter on {{ $labels.pod }} cannot connect to MongoDB.',
+          runbookUrl: 'https://github.com/percona/mongodb_exporter',
+        }) },
+        connectionsNearLimit: { threshold: 0.8, build: (r) => engineAlert(t, 'ConnectionsNearLimit', {
+          expr: `sum without (conn_type) (mongodb_ss_connections{${t.pods}, conn_type="current"}) / sum without (conn_type) (mongodb_ss_connections{${t.pods}, conn_type=~"current|available"}) > ${r}`,
+          for: '10m', severity: 'ticket',
+          summary: 'MongoDB {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its connections',
+          description: `More than ${r * 100}% of the incoming connections MongoDB allows are in use.`,
+          runbookUrl: 'https://www.mongodb.com/docs/manual/reference/configuration-options/#mongodb-setting-net.maxIncomingConnections',
+        }) },
+      }),
     },
     backup: {
       extension: 'archive.gz',

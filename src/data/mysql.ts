@@ -1,5 +1,5 @@
 import type { Construct } from 'constructs';
-import { Database, errorContextFor, type DatabaseProps, type Engine } from './database.js';
+import { Database, errorContextFor, type DatabaseProps, engineAlert, type Engine } from './database.js';
 
 /** The credentials MySQL reads from the Secret: the root password and an application user the image creates on first start. */
 export type MySqlCredential = 'rootPassword' | 'username' | 'password';
@@ -72,6 +72,20 @@ function mysqlEngine(database: string): Engine<MySqlCredential> {
       port: 9104,
       env: (c) => [c.credentials.env('MYSQLD_EXPORTER_PASSWORD', 'rootPassword')],
       args: [`--mysqld.address=127.0.0.1:${PORT}`, '--mysqld.username=root'],
+      alerts: (t) => ({
+        databaseDown: { build: () => engineAlert(t, 'DatabaseDown', {
+          expr: `mysql_up{${t.pods}} == 0`, for: '5m', severity: 'page',
+          summary: 'MySQL {{ $labels.pod }} is down',
+          description: 'mysqld_exporter on {{ $labels.pod }} cannot connect to MySQL.',
+          runbookUrl: 'https://github.com/prometheus/mysqld_exporter',
+        }) },
+        connectionsNearLimit: { threshold: 0.8, build: (r) => engineAlert(t, 'ConnectionsNearLimit', {
+          expr: `mysql_global_status_threads_connected{${t.pods}} / mysql_global_variables_max_connections{${t.pods}} > ${r}`, for: '10m', severity: 'ticket',
+          summary: 'MySQL {{ $labels.pod }} uses {{ $value | humanizePercentage }} of max_connections',
+          description: `More than ${r * 100}% of max_connections are in use; new connections will soon be refused.`,
+          runbookUrl: 'https://dev.mysql.com/doc/refman/8.4/en/too-many-connections.html',
+        }) },
+      }),
     },
     backup: {
       extension: 'sql',

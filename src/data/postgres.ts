@@ -2,7 +2,7 @@ import type { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { ExportedValue } from '../core/env-value.js';
 import { KubeObject } from '../core/kube-object.js';
-import { Database, errorContextFor, type DatabaseProps, type Engine, type ReadReplicaProps } from './database.js';
+import { Database, errorContextFor, type DatabaseProps, engineAlert, type Engine, type ReadReplicaProps } from './database.js';
 
 /** The credentials Postgres reads from the Secret: the superuser the image creates on first start. */
 export type PostgresCredential = 'username' | 'password';
@@ -174,6 +174,26 @@ function postgresEngine(database: string, hasReplicas: boolean): Engine<Postgres
         c.credentials.env('DATA_SOURCE_USER', 'username'),
         c.credentials.env('DATA_SOURCE_PASS', 'password'),
       ],
+      alerts: (t) => ({
+        databaseDown: { build: () => engineAlert(t, 'DatabaseDown', {
+          expr: `pg_up{${t.pods}} == 0`, for: '5m', severity: 'page',
+          summary: 'Postgres {{ $labels.pod }} is down',
+          description: 'postgres_exporter on {{ $labels.pod }} cannot connect to the database.',
+          runbookUrl: 'https://github.com/prometheus-community/postgres_exporter',
+        }) },
+        connectionsNearLimit: { threshold: 0.8, build: (r) => engineAlert(t, 'ConnectionsNearLimit', {
+          expr: `sum by (pod) (pg_stat_activity_count{${t.pods}}) / on (pod) max by (pod) (pg_settings_max_connections{${t.pods}}) > ${r}`, for: '10m', severity: 'ticket',
+          summary: 'Postgres {{ $labels.pod }} uses {{ $value | humanizePercentage }} of max_connections',
+          description: `More than ${r * 100}% of max_connections are in use; new connections will soon be refused. Pool connections or raise max_connections.`,
+          runbookUrl: 'https://www.postgresql.org/docs/current/runtime-config-connection.html',
+        }) },
+        ...(t.replicas ? { replicationLag: { threshold: 30, build: (r: number) => engineAlert(t, 'ReplicationLag', {
+          expr: `max by (pod) (pg_replication_lag_seconds{${t.pods}}) > ${r}`, for: '5m', severity: 'ticket',
+          summary: 'Postgres replica {{ $labels.pod }} is {{ $value | humanizeDuration }} behind',
+          description: `Replica {{ $labels.pod }} has been more than ${r}s behind the primary for 5 minutes; reads from ${t.name}-read are stale.`,
+          runbookUrl: 'https://www.postgresql.org/docs/current/hot-standby.html',
+        }) } } : {}),
+      }),
     },
     backup: {
       extension: 'dump',

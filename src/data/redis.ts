@@ -1,5 +1,5 @@
 import type { Construct } from 'constructs';
-import { Database, type DatabaseProps, type Engine } from './database.js';
+import { Database, type DatabaseProps, engineAlert, type Engine } from './database.js';
 
 /** The credential Redis reads from the Secret: the password of the default user. */
 export type RedisCredential = 'password';
@@ -54,6 +54,26 @@ function redisEngine(): Engine<RedisCredential> {
       image: 'oliver006/redis_exporter:v1.62.0',
       port: 9121,
       env: (c) => [{ name: 'REDIS_ADDR', value: `redis://127.0.0.1:${PORT}` }, c.credentials.env('REDIS_PASSWORD', 'password')],
+      alerts: (t) => ({
+        databaseDown: { build: () => engineAlert(t, 'DatabaseDown', {
+          expr: `redis_up{${t.pods}} == 0`, for: '5m', severity: 'page',
+          summary: 'Redis {{ $labels.pod }} is down',
+          description: 'redis_exporter on {{ $labels.pod }} cannot connect to Redis.',
+          runbookUrl: 'https://github.com/oliver006/redis_exporter',
+        }) },
+        connectionsNearLimit: { threshold: 0.8, build: (r) => engineAlert(t, 'ConnectionsNearLimit', {
+          expr: `redis_connected_clients{${t.pods}} / redis_config_maxclients{${t.pods}} > ${r}`, for: '10m', severity: 'ticket',
+          summary: 'Redis {{ $labels.pod }} uses {{ $value | humanizePercentage }} of maxclients',
+          description: `More than ${r * 100}% of maxclients are connected; new clients will soon be refused.`,
+          runbookUrl: 'https://redis.io/docs/latest/develop/reference/clients/',
+        }) },
+        memoryNearLimit: { threshold: 0.9, build: (r) => engineAlert(t, 'MemoryNearLimit', {
+          expr: `(redis_memory_used_bytes{${t.pods}} / redis_memory_max_bytes{${t.pods}} > ${r}) and (redis_memory_max_bytes{${t.pods}} > 0)`, for: '10m', severity: 'ticket',
+          summary: 'Redis {{ $labels.pod }} uses {{ $value | humanizePercentage }} of maxmemory',
+          description: `Redis uses more than ${r * 100}% of maxmemory; it will evict keys or refuse writes, as maxmemory-policy says.`,
+          runbookUrl: 'https://redis.io/docs/latest/develop/reference/eviction/',
+        }) },
+      }),
     },
     backup: {
       extension: 'rdb',

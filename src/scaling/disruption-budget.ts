@@ -22,8 +22,11 @@ export interface DisruptionBudgetProps {
   readonly budget?: DisruptionProps;
   /** Metadata of the PodDisruptionBudget. */
   readonly metadata: k8s.ObjectMeta;
-  /** Errors name this path and field prefix. @default - the construct's path, `disruption` */
-  readonly errors?: { readonly ctx: ErrorContext; readonly field: string };
+  /**
+   * Errors name this path and field prefix, and the setting `minReplicas` comes from (e.g. `autoscale.min`).
+   * @default - the construct's path, `disruption`, no setting
+   */
+  readonly errors?: { readonly ctx: ErrorContext; readonly field: string; readonly minReplicasFrom?: string };
 }
 
 const PERCENT = /^(\d{1,3})%$/;
@@ -56,7 +59,8 @@ export class DisruptionBudget extends Construct {
       else ctx.check(match !== null && Number(match[1]) <= 100, f, v, 'must be a whole number >= 0 or a percentage like "25%"');
       const n = typeof v === 'number' ? v : Number(match![1]);
       if (blocks(n, typeof v === 'string')) {
-        throw ctx.error(f, v, `blocks every voluntary eviction with ${min} replica${min === 1 ? '' : 's'}`, 'Node drains would hang; allow at least one pod to be evicted (e.g. maxUnavailable: 1)');
+        const from = props.errors?.minReplicasFrom ? ` (${props.errors.minReplicasFrom})` : '';
+        throw ctx.error(f, v, `blocks every voluntary eviction with ${min} replica${min === 1 ? '' : 's'}${from}`, 'Node drains would hang; allow at least one pod to be evicted (e.g. maxUnavailable: 1)');
       }
       return typeof v === 'number' ? k8s.IntOrString.fromNumber(v) : k8s.IntOrString.fromString(v);
     };

@@ -1,7 +1,10 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { ErrorContext } from '../core/errors.js';
 import { KubeObject } from '../core/kube-object.js';
+import { resolveMetrics } from './hpa-metrics.js';
 import type { AutoscaleProps, ReplicaRange } from './replicas.js';
+import { resolveBehavior } from './scaling-behavior.js';
 
 /** The object an autoscaler scales: any kind with a `/scale` subresource. */
 export interface ScaleTarget {
@@ -19,23 +22,30 @@ export interface HorizontalAutoscalerProps {
   readonly target: ScaleTarget;
   /** Replica bounds (already resolved against the environment, e.g. by `resolveReplicaRange`). */
   readonly range: ReplicaRange;
-  /** Utilization targets. @default - 80 % CPU */
-  readonly targets?: Pick<AutoscaleProps, 'cpu' | 'memory'>;
+  /** Utilization targets, custom and external metrics, and behaviour. @default - 80 % CPU */
+  readonly targets?: Pick<AutoscaleProps, 'cpu' | 'memory' | 'metrics' | 'behavior'>;
   /** Metadata of the HorizontalPodAutoscaler. */
   readonly metadata: k8s.ObjectMeta;
+  /** Errors name this path and field prefix. @default - the construct's path, `autoscale` */
+  readonly errors?: { readonly ctx: ErrorContext; readonly field: string };
 }
 
-/** A HorizontalPodAutoscaler (autoscaling/v2) for any scalable workload. */
+/** A HorizontalPodAutoscaler (autoscaling/v2) for any scalable workload: cpu and memory utilization, custom and external metrics, scaling behaviour. */
 export class HorizontalAutoscaler extends Construct {
   /** The HorizontalPodAutoscaler. */
   public readonly object: KubeObject;
 
   constructor(scope: Construct, id: string, props: HorizontalAutoscalerProps) {
     super(scope, id);
+    const ctx = props.errors?.ctx ?? new ErrorContext(this.node.path);
+    const field = props.errors?.field ?? 'autoscale';
+    const t = props.targets;
     const metrics: k8s.MetricSpecV2[] = [];
-    const cpu = props.targets?.cpu ?? (props.targets?.memory === undefined ? 80 : undefined);
+    const cpu = t?.cpu ?? (t?.memory === undefined && !t?.metrics?.length ? 80 : undefined);
     if (cpu !== undefined) metrics.push({ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: cpu } } });
-    if (props.targets?.memory !== undefined) metrics.push({ type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: props.targets.memory } } });
+    if (t?.memory !== undefined) metrics.push({ type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: t.memory } } });
+    if (t?.metrics !== undefined) metrics.push(...resolveMetrics(ctx, `${field}.metrics`, t.metrics));
+    const behavior = t?.behavior === undefined ? undefined : resolveBehavior(ctx, `${field}.behavior`, t.behavior);
     this.object = KubeObject.create(this, 'resource', k8s.KubeHorizontalPodAutoscalerV2, {
       metadata: props.metadata,
       spec: {
@@ -43,6 +53,7 @@ export class HorizontalAutoscaler extends Construct {
         minReplicas: props.range.min,
         maxReplicas: props.range.max,
         metrics,
+        ...(behavior ? { behavior } : {}),
       },
     });
   }

@@ -2,6 +2,8 @@ import type { EnvironmentProfile } from '../core/environment.js';
 import { ErrorContext } from '../core/errors.js';
 import { checkReplicas } from '../core/pod.js';
 import { checkKnownKeys } from '../core/props.js';
+import { resolveMetrics, type MetricTarget } from './hpa-metrics.js';
+import { resolveBehavior, type ScalingBehavior } from './scaling-behavior.js';
 
 /** Horizontal autoscaling bounds and targets. */
 export interface AutoscaleProps {
@@ -9,10 +11,14 @@ export interface AutoscaleProps {
   readonly min: number;
   /** Most replicas. */
   readonly max: number;
-  /** Target average CPU utilization, percent of the request. @default 80 when no target is given */
+  /** Target average CPU utilization, percent of the request. @default 80 when no other target is given */
   readonly cpu?: number;
   /** Target average memory utilization, percent of the request. @default - no memory target */
   readonly memory?: number;
+  /** Custom (per-pod) and external metrics to scale on, beside or instead of cpu and memory. @default - none */
+  readonly metrics?: readonly MetricTarget[];
+  /** How fast replicas are added and removed: a preset or custom rules. @default - Kubernetes' default behaviour */
+  readonly behavior?: ScalingBehavior;
 }
 
 /** The fewest and most replicas a workload runs, after the environment's autoscaling policy. */
@@ -37,8 +43,8 @@ export function resolveReplicaRange(ctx: ErrorContext, env: EnvironmentProfile, 
     return { min: n, max: n };
   }
   if (!autoscale) return { min: env.replicas, max: env.replicas };
-  ctx.check(typeof autoscale === 'object' && autoscale !== null, 'autoscale', autoscale, 'must be { min, max, cpu?, memory? }');
-  checkKnownKeys(ctx, 'autoscale', autoscale, ['min', 'max', 'cpu', 'memory']);
+  ctx.check(typeof autoscale === 'object' && autoscale !== null, 'autoscale', autoscale, 'must be { min, max, cpu?, memory?, metrics?, behavior? }');
+  checkKnownKeys(ctx, 'autoscale', autoscale, ['min', 'max', 'cpu', 'memory', 'metrics', 'behavior']);
   const min = checkReplicas(ctx, 'autoscale.min', autoscale.min);
   const max = checkReplicas(ctx, 'autoscale.max', autoscale.max);
   ctx.check(min <= max, 'autoscale.min', min, `is greater than autoscale.max (${max})`, 'Set min <= max');
@@ -47,6 +53,9 @@ export function resolveReplicaRange(ctx: ErrorContext, env: EnvironmentProfile, 
     const v = autoscale[metric];
     if (v !== undefined) ctx.check(Number.isInteger(v) && v >= 1 && v <= 100, `autoscale.${metric}`, v, 'must be a whole percentage from 1 to 100');
   }
+  // Checked in every environment, also where no HPA is emitted.
+  if (autoscale.metrics !== undefined) resolveMetrics(ctx, 'autoscale.metrics', autoscale.metrics);
+  if (autoscale.behavior !== undefined) resolveBehavior(ctx, 'autoscale.behavior', autoscale.behavior);
   if (!env.autoscaling.enabled) return { min: env.replicas, max: env.replicas };
   const floor = env.autoscaling.minReplicasFloor ?? 1;
   const cap = env.autoscaling.maxReplicasCap ?? Number.MAX_SAFE_INTEGER;

@@ -1,5 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
+import { checkAlertPresets, WorkloadAlerts } from '../observability/workload-alerts.js';
+import { schedulePeriodSeconds } from '../observability/schedule-period.js';
 import { parseCronSchedule } from '../core/cron.js';
 import { parseDuration, type Duration } from '../core/duration.js';
 import { KubeObject } from '../core/kube-object.js';
@@ -28,6 +30,8 @@ export interface CronJobProps extends JobRunProps {
 export class CronJob extends PodWorkload {
   /** The CronJob. */
   public readonly cronJob: KubeObject;
+  /** The alerts, when `alerts` is set. */
+  public readonly alerts?: WorkloadAlerts;
 
   constructor(scope: Construct, id: string, props: CronJobProps) {
     super(scope, id, props, {
@@ -66,5 +70,13 @@ export class CronJob extends PodWorkload {
       },
     });
     this.adoptPodTemplate(this.cronJob, ['spec', 'jobTemplate', 'spec', 'template']);
+    const presets = props.alerts === undefined ? false : checkAlertPresets(ctx, 'alerts', props.alerts);
+    if (presets !== false) {
+      this.alerts = new WorkloadAlerts(this, 'alerts', {
+        target: { kind: 'CronJob', name: this.name, namespace: this.namespace, schedulePeriodSeconds: schedulePeriodSeconds(schedule.expression) },
+        presets,
+        labels: this.metadata.labels,
+      });
+    }
   }
 }

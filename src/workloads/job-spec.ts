@@ -1,3 +1,4 @@
+import type { AlertPresetsProps } from '../observability/workload-alerts.js';
 import type { k8s } from 'cdk8s-plus-28';
 import { parseDuration, type Duration } from '../core/duration.js';
 import { ErrorContext } from '../core/errors.js';
@@ -5,6 +6,13 @@ import type { WorkloadProps } from '../core/pod-workload.js';
 
 /** How a Job's pods run to completion: counts, retries, deadlines, clean-up. */
 export interface JobRunProps extends WorkloadProps {
+  /**
+   * Alerts from kube-state-metrics: a failed Job (and for a CronJob, no completed run for
+   * twice its schedule's period, plus crash-looping pods); `{}` turns them on, an entry tunes
+   * (`{ jobFailed: { severity: 'page' } }`) or removes (`false`) one.
+   * @default - no alerts
+   */
+  readonly alerts?: AlertPresetsProps;
   /** Successful pods the Job needs. @default 1 */
   readonly completions?: number;
   /** Pods that run at once. @default - completions, at most 1 without completions */
@@ -22,7 +30,7 @@ export interface JobRunProps extends WorkloadProps {
 }
 
 /** The keys of {@link JobRunProps} beyond the workload's. */
-export const JOB_RUN_KEYS = ['completions', 'parallelism', 'completionMode', 'backoffLimit', 'activeDeadline', 'ttlAfterFinished', 'restartPolicy'];
+export const JOB_RUN_KEYS = ['alerts', 'completions', 'parallelism', 'completionMode', 'backoffLimit', 'activeDeadline', 'ttlAfterFinished', 'restartPolicy'];
 
 /** Checks the run props and returns the Job spec fields (without the template) and the pod restart policy. */
 export function resolveJobRun(ctx: ErrorContext, props: JobRunProps): { spec: Omit<k8s.JobSpec, 'template'>; restartPolicy: 'Never' | 'OnFailure'; maxPods: number } {

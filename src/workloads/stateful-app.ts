@@ -11,6 +11,9 @@ import type { MountProps } from '../core/volumes.js';
 import type { DisruptionProps } from '../scaling/disruption-budget.js';
 import { addReplicaObjects } from '../scaling/replicated.js';
 import { resolveReplicaRange } from '../scaling/replicas.js';
+import { templateContainers, type VerticalScalingProps } from '../scaling/vertical-autoscaler.js';
+import { checkAlertPresets, WorkloadAlerts, type AlertPresetsProps } from '../observability/workload-alerts.js';
+import { addWorkloadMonitoring, prepareMetrics, type MetricsProps, type WorkloadMonitoring } from '../observability/workload-monitoring.js';
 
 /** A persistent volume per pod, from the StatefulSet's volumeClaimTemplates. */
 export interface StatefulVolumeProps {
@@ -34,6 +37,18 @@ export interface StatefulAppProps extends WorkloadProps {
   readonly podManagement?: 'OrderedReady' | 'Parallel';
   /** Disruption budget settings (emitted when more than one replica runs). @default { maxUnavailable: 1 } */
   readonly disruption?: DisruptionProps;
+  /** Set the members' requests from their usage with a VerticalPodAutoscaler. @default - no VPA */
+  readonly vpa?: VerticalScalingProps;
+  /**
+   * Have Prometheus scrape every member: `{ port: 9090 }` adds a `metrics` port (or scrapes a
+   * port the container has), a PodMonitor (both Services select the members, so a
+   * ServiceMonitor would scrape each twice) and the NetworkPolicy admission of the
+   * monitoring namespace on that port only.
+   * @default - not scraped
+   */
+  readonly metrics?: MetricsProps;
+  /** Tune (`{ pvcNearlyFull: { threshold: 0.2 } }`) or remove (`false`) the preset alerts. @default - every preset that applies where `metrics` is set; none otherwise */
+  readonly alerts?: false | AlertPresetsProps;
 }
 
 /**
@@ -52,18 +67,26 @@ export class StatefulApp extends PodWorkload {
   public readonly service: KubeObject;
   /** The PodDisruptionBudget, when more than one replica runs. */
   public readonly disruptionBudget?: KubeObject;
+  /** The VerticalPodAutoscaler, when `vpa` is set. */
+  public readonly verticalAutoscaler?: KubeObject;
   /** Number of members. */
   public readonly replicas: number;
   /** Cluster DNS name of the client Service. */
   public readonly host: ExportedValue;
+  /** The PodMonitor and preset alerts, when `metrics` is set. */
+  public readonly monitoring?: WorkloadMonitoring;
+  /** The preset alerts, unless removed (with `metrics`, or asked for with `alerts`). */
+  public readonly alerts?: WorkloadAlerts;
 
   constructor(scope: Construct, id: string, props: StatefulAppProps) {
     const storage = props && typeof props === 'object' ? (props.storage ?? {}) : {};
     const mounts: MountProps[] = Object.entries(storage).map(([volume, s]) => ({ path: s?.mountPath, volume, readOnly: false }));
-    super(scope, id, props && typeof props === 'object' ? { ...props, mounts: [...(props.mounts ?? []), ...mounts] } : props, {
+    const valid = props !== null && typeof props === 'object';
+    const metrics = valid ? prepareMetrics(new ErrorContext(scope.node.path ? `${scope.node.path}/${id}` : id), props.metrics, props.ports) : undefined;
+    super(scope, id, valid ? { ...props, mounts: [...(props.mounts ?? []), ...mounts], ...(metrics ? { ports: metrics.ports } : {}) } : props, {
       component: 'stateful',
       longRunning: true,
-      keys: ['replicas', 'storage', 'podManagement', 'disruption'],
+      keys: ['replicas', 'storage', 'podManagement', 'disruption', 'vpa', 'metrics', 'alerts'],
       serviceName: true,
       // Pod names `<name>-<ordinal>` carry a controller-revision-hash label, which is limited to 63 characters.
       maxNameLength: 52,
@@ -109,15 +132,32 @@ export class StatefulApp extends PodWorkload {
     this.adoptPodTemplate(this.statefulSet, ['spec', 'template']);
     this.host = ExportedValue.of([`${this.name}.${this.namespace}.svc.cluster.local`], this);
     if (this.replicas > 1 && this.ports.length) this.allowFrom(this);
-    this.disruptionBudget = addReplicaObjects(this, {
+    const replicated = addReplicaObjects(this, {
       ctx,
       env,
       target: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: this.name },
       metadata: this.metadata,
       selector: this.selector,
       range,
+      vertical: props.vpa === undefined ? undefined : { scaling: props.vpa, containers: templateContainers(this.statefulSet, ['spec', 'template']) },
       disruption: props.disruption,
-    }).disruptionBudget;
+    });
+    this.disruptionBudget = replicated.disruptionBudget;
+    this.verticalAutoscaler = replicated.verticalAutoscaler;
+    if (metrics) {
+      this.monitoring = addWorkloadMonitoring(this, {
+        through: 'pod',
+        metrics: props.metrics!,
+        portName: metrics.portName,
+        target: { kind: 'StatefulSet', name: this.name, namespace: this.namespace, claimTemplates: Object.keys(storage) },
+        alerts: props.alerts,
+        labels: this.metadata.labels,
+      });
+    } else if (props.alerts !== undefined) {
+      const presets = checkAlertPresets(ctx, 'alerts', props.alerts);
+      if (presets !== false) this.alerts = new WorkloadAlerts(this, 'alerts', { target: { kind: 'StatefulSet', name: this.name, namespace: this.namespace, claimTemplates: Object.keys(storage) }, presets, labels: this.metadata.labels });
+    }
+    if (this.monitoring?.alerts) this.alerts = this.monitoring.alerts;
   }
 
   /** The stable DNS name of member `ordinal`, e.g. `zk-0.zk-headless.shop.svc.cluster.local`. */

@@ -10,6 +10,8 @@ import { checkAnnotations } from '../core/scheduling.js';
 import { Peer } from '../core/peer.js';
 import { Canary, type CanaryProps } from '../mesh/canary.js';
 import { ServiceTraffic, type TrafficProps } from '../mesh/traffic.js';
+import { ServiceDashboard } from '../observability/service-dashboard.js';
+import { checkSlo, ServiceLevelObjectives, type SloProps } from '../observability/slo.js';
 import { DeploymentWorkload, type DeploymentWorkloadProps } from './deployment-workload.js';
 
 
@@ -59,9 +61,18 @@ export interface WebServiceProps extends DeploymentWorkloadProps {
   readonly ingress?: IngressProps;
   /** The Service's name and type. @default - a ClusterIP Service named like the workload */
   readonly service?: ServiceProps;
+  /**
+   * Service level objectives: recording rules and multi-window, multi-burn-rate alerts
+   * (page on a fast burn, ticket on a slow one) in a PrometheusRule `<name>-slo`. Needs `metrics`.
+   * @example { availability: 99.9, latency: { threshold: '300ms', percentile: 99 } }
+   * @default - no objectives
+   */
+  readonly slo?: SloProps;
+  /** A Grafana dashboard ConfigMap `<name>-dashboard` (requests, errors, latency, CPU, memory, restarts). @default true where `metrics` is set */
+  readonly dashboard?: boolean;
 }
 
-const WEB_SERVICE_KEYS = ['port', 'protocol', 'servicePort', 'ingress', 'service'];
+const WEB_SERVICE_KEYS = ['port', 'protocol', 'servicePort', 'ingress', 'service', 'slo', 'dashboard'];
 
 /**
  * A stateless HTTP, HTTP/2 or gRPC service: Deployment, Service, ServiceAccount, and as
@@ -86,6 +97,10 @@ export class WebService extends DeploymentWorkload {
   public readonly service: KubeObject;
   /** The Ingress, when `ingress` is set. */
   public readonly ingress?: KubeObject;
+  /** The SLO recording rules and burn-rate alerts, when `slo` is set. */
+  public readonly slo?: ServiceLevelObjectives;
+  /** The Grafana dashboard, when `metrics` is set and `dashboard` is not false. */
+  public readonly dashboard?: ServiceDashboard;
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
     const protocol = props?.protocol ?? 'http';
@@ -94,9 +109,6 @@ export class WebService extends DeploymentWorkload {
       early.check(['http', 'http2', 'grpc'].includes(protocol), 'protocol', protocol, 'must be "http", "http2" or "grpc"');
       checkPort(early, 'port', props.port);
       if (props.servicePort !== undefined) checkPort(early, 'servicePort', props.servicePort);
-      if (props.port < 1024 && !props.security?.bindLowPorts) {
-        throw early.error('port', props.port, 'is below 1024, which a non-root process cannot bind', 'Listen on a port >= 1024 (the Service can still expose 80) or set security.bindLowPorts');
-      }
     }
     const main: PortProps = { name: protocol, containerPort: props?.port, protocol, servicePort: props?.servicePort ?? (protocol === 'http' ? 80 : props?.port) };
     super(scope, id, props && typeof props === 'object' ? { ...props, ports: [main, ...(Array.isArray(props.ports) ? props.ports : [])] } : props, {
@@ -104,6 +116,7 @@ export class WebService extends DeploymentWorkload {
       longRunning: true,
       keys: WEB_SERVICE_KEYS,
       serviceName: true,
+      scrapeThrough: 'service',
     });
     const ctx = this.ctx;
     this.containerPort = props.port;
@@ -150,6 +163,33 @@ export class WebService extends DeploymentWorkload {
     this.url = ExportedValue.of([protocol === 'grpc' ? `dns:///${host}:${this.port}` : `http://${host}:${this.port}`], this, { port: this.port });
 
     if (props.ingress) this.ingress = this.createIngress(ctx, props.ingress);
+    const observed = this.observe(ctx, props);
+    this.slo = observed.slo;
+    this.dashboard = observed.dashboard;
+  }
+
+  /** The SLO rules and the dashboard, which read the metrics the ServiceMonitor scrapes. */
+  private observe(ctx: ErrorContext, props: WebServiceProps): { slo?: ServiceLevelObjectives; dashboard?: ServiceDashboard } {
+    if (props.dashboard !== undefined) ctx.check(typeof props.dashboard === 'boolean', 'dashboard', props.dashboard, 'must be true or false');
+    const slo = props.slo === undefined ? undefined : checkSlo(ctx, 'slo', props.slo);
+    if (!this.monitoring) {
+      ctx.check(slo === undefined, 'slo', props.slo, 'needs metrics: objectives are computed from the metrics Prometheus scrapes', 'Set metrics, e.g. { port: 9090 }');
+      ctx.check(props.dashboard !== true, 'dashboard', true, 'needs metrics', 'Set metrics, e.g. { port: 9090 }');
+      return {};
+    }
+    const labels = this.metadata.labels;
+    const out: { slo?: ServiceLevelObjectives; dashboard?: ServiceDashboard } = {};
+    if (slo) out.slo = new ServiceLevelObjectives(this, 'slo', { slo, service: this.serviceName, namespace: this.namespace, name: `${this.name}-slo`, labels });
+    if (props.dashboard !== false) {
+      out.dashboard = new ServiceDashboard(this, 'dashboard', {
+        target: { kind: 'Deployment', name: this.name, namespace: this.namespace },
+        service: this.serviceName,
+        container: this.name,
+        ...(slo?.metric ? { metric: slo.metric } : {}),
+        labels,
+      });
+    }
+    return out;
   }
 
   /**

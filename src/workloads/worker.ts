@@ -20,6 +20,7 @@ export class Worker extends DeploymentWorkload {
       longRunning: true,
       keys: [],
       serviceName: false,
+      scrapeThrough: 'pod',
     });
   }
 }

@@ -3,6 +3,8 @@ import { generatedModel } from '../../src/imports/crd-models.js';
 /** npm packages with models for the custom resources Keelson emits, by API group. */
 const CRD_PACKAGES: Record<string, string> = {
   'external-secrets.io': '@kubernetes-models/external-secrets',
+  'keda.sh': '@kubernetes-models/keda',
+  'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
   'security.istio.io': '@kubernetes-models/istio',
   'networking.istio.io': '@kubernetes-models/istio',
   'gateway.networking.k8s.io': '@kubernetes-models/gateway-api',
@@ -10,21 +12,21 @@ const CRD_PACKAGES: Record<string, string> = {
 
 /**
  * Validates an object with the kubernetes-models class for its apiVersion/kind
- * (core kinds from `kubernetes-models`, custom resources from `@kubernetes-models/*`).
+ * (core kinds from `kubernetes-models`, custom resources from `@kubernetes-models/*` or the
+ * validators generated from upstream CRDs in src/imports).
  * Returns the validation error messages (empty when valid); throws when no model exists.
  */
 export async function validateWithModels(obj: { apiVersion: string; kind: string }): Promise<string[]> {
-  // Kinds without an npm model (Linkerd) validate with the validators generated from their upstream CRDs.
-  const Generated = generatedModel(obj.apiVersion, obj.kind);
-  if (Generated) {
+  const [group, version] = obj.apiVersion.includes('/') ? obj.apiVersion.split('/') : ['', obj.apiVersion];
+  const generated = generatedModel(obj.apiVersion, obj.kind);
+  if (generated) {
     try {
-      new Generated(obj).validate();
+      new generated(obj).validate();
       return [];
     } catch (e) {
       return [(e as Error).message];
     }
   }
-  const [group, version] = obj.apiVersion.includes('/') ? obj.apiVersion.split('/') : ['', obj.apiVersion];
   const pkg = CRD_PACKAGES[group!];
   const modulePath = pkg ? `${pkg}/${group}/${version}/${obj.kind}` : group ? `kubernetes-models/${group}/${version}/${obj.kind}` : `kubernetes-models/${version}/${obj.kind}`;
   let Model: any;

@@ -11,12 +11,12 @@ export const BEST_PRACTICE_RULES = {
   missingLimits: rule('missing-limits', 'containers limit memory (and CPU)', 'Set resources.limits.memory and resources.limits.cpu'),
   missingReadiness: rule('missing-readiness-probe', 'serving containers have a readiness probe', 'Add a readinessProbe (health.ready) so traffic waits until the pod can serve'),
   missingLiveness: rule('missing-liveness-probe', 'long-running containers have a liveness probe', 'Add a livenessProbe (health.live) so a stuck process is restarted'),
-  sameProbes: rule('readiness-equals-liveness', 'readiness and liveness probes differ', 'Point readiness at "can serve now" (/ready) and liveness at "not stuck" (/health)'),
+  sameProbes: rule('readiness-equals-liveness', 'readiness and liveness do not run the same HTTP, gRPC or command check', 'Point readiness at "can serve now" (/ready) and liveness at "not stuck" (/health), or waive the rule with the reason'),
   readOnlyRoot: rule('read-only-root-filesystem', 'the root filesystem is read-only', 'Set securityContext.readOnlyRootFilesystem: true and mount emptyDirs where the app writes'),
-  pullPolicy: rule('pull-policy', 'tagged images are pulled with imagePullPolicy Always', 'Set imagePullPolicy: Always, or pin the image by digest'),
+  pullPolicy: rule('pull-policy', 'imagePullPolicy is not Never, so a node without the image can pull it', 'Use imagePullPolicy IfNotPresent or Always; Never only starts on nodes that already have the image'),
   automountToken: rule('automount-service-account-token', 'pods do not mount an API token they do not need', 'Set automountServiceAccountToken: false on the pod or its ServiceAccount'),
   defaultServiceAccount: rule('default-service-account', 'pods run under their own ServiceAccount', 'Create a ServiceAccount for the workload and set serviceAccountName'),
-  privilegedPort: rule('privileged-port', 'containers listen on ports >= 1024', 'Listen on a port >= 1024; the Service can still expose 80'),
+  privilegedPort: rule('privileged-port', 'containers listening below 1024 may bind there (NET_BIND_SERVICE or net.ipv4.ip_unprivileged_port_start)', 'Listen on a port >= 1024 (the Service can still expose 80), or add NET_BIND_SERVICE (security.bindLowPorts: true)'),
   plaintextSecret: rule('plaintext-secret-env', 'secret-looking environment variables come from Secrets', 'Use valueFrom.secretKeyRef instead of a literal value'),
 } as const;
 
@@ -29,8 +29,28 @@ function imageTag(image: string): { tag?: string; digest: boolean } {
   return { tag: colon >= 0 ? last.slice(colon + 1) : undefined, digest };
 }
 
-function probeHandler(p: any): string {
-  return JSON.stringify([p?.httpGet?.path, p?.httpGet?.port, p?.tcpSocket?.port, p?.grpc?.port, p?.grpc?.service, p?.exec?.command]);
+/** A container port given by number or name, as a number when the container names it. */
+function portNumber(port: unknown, ports: readonly any[]): unknown {
+  return typeof port === 'string' ? (ports.find((p) => p?.name === port)?.containerPort ?? port) : port;
+}
+
+/**
+ * What a probe checks, with named ports resolved, or undefined for a TCP connect: an open
+ * port says nothing about dependencies, so the same TCP check for readiness and liveness
+ * (Keelson's default) cannot restart a pod because a dependency is slow.
+ */
+function probeHandler(p: any, ports: readonly any[]): string | undefined {
+  if (p?.httpGet) return JSON.stringify(['http', p.httpGet.path ?? '/', portNumber(p.httpGet.port, ports), p.httpGet.scheme ?? 'HTTP', p.httpGet.host ?? '']);
+  if (p?.grpc) return JSON.stringify(['grpc', p.grpc.port, p.grpc.service ?? '']);
+  if (p?.exec) return JSON.stringify(['exec', p.exec.command]);
+  return undefined;
+}
+
+/** The lowest port a non-root process may bind in the pod: net.ipv4.ip_unprivileged_port_start, else the kernel's 1024. */
+function unprivilegedPortStart(podSpec: any): number {
+  const sysctl = (Array.isArray(podSpec?.securityContext?.sysctls) ? podSpec.securityContext.sysctls : []).find((s: any) => s?.name === 'net.ipv4.ip_unprivileged_port_start');
+  const value = Number(sysctl?.value);
+  return sysctl && Number.isInteger(value) ? value : 1024;
 }
 
 /** The best-practices family. */
@@ -55,8 +75,8 @@ export function checkBestPractices(objects: readonly CheckedObject[], kinds: Kin
       if (typeof container.image === 'string') {
         const { tag, digest } = imageTag(container.image);
         if (!digest && (!tag || tag === 'latest')) add(R.latestTag, `${field}.image`, `${JSON.stringify(container.image)} ${tag ? 'uses the mutable tag "latest"' : 'has no tag'}`);
-        else if (!digest && container.imagePullPolicy !== undefined && container.imagePullPolicy !== 'Always') add(R.pullPolicy, `${field}.imagePullPolicy`, `is ${JSON.stringify(container.imagePullPolicy)} for the tagged image ${JSON.stringify(container.image)}`);
       }
+      if (container.imagePullPolicy === 'Never') add(R.pullPolicy, `${field}.imagePullPolicy`, `is "Never": container ${name} starts only on nodes that already have ${JSON.stringify(container.image)}`);
       const req = container.resources?.requests ?? {};
       const lim = container.resources?.limits ?? {};
       const missingReq = ['cpu', 'memory'].filter((r) => req[r] === undefined && lim[r] === undefined);
@@ -64,8 +84,14 @@ export function checkBestPractices(objects: readonly CheckedObject[], kinds: Kin
       const missingLim = ['cpu', 'memory'].filter((r) => lim[r] === undefined);
       if (missingLim.length) add(R.missingLimits, `${field}.resources.limits`, `container ${name} has no ${missingLim.join(' or ')} limit`);
       if (container.securityContext?.readOnlyRootFilesystem !== true) add(R.readOnlyRoot, `${field}.securityContext.readOnlyRootFilesystem`, `container ${name} can write its root filesystem`);
-      (Array.isArray(container.ports) ? container.ports : []).forEach((p: any, i: number) => {
-        if (typeof p?.containerPort === 'number' && p.containerPort < 1024) add(R.privilegedPort, `${field}.ports[${i}].containerPort`, `container ${name} listens on privileged port ${p.containerPort}`);
+      const ports: any[] = Array.isArray(container.ports) ? container.ports : [];
+      const added: unknown[] = Array.isArray(container.securityContext?.capabilities?.add) ? container.securityContext.capabilities.add : [];
+      const lowest = unprivilegedPortStart(pod.spec);
+      const runsAsRoot = (container.securityContext?.runAsUser ?? pod.spec.securityContext?.runAsUser) === 0;
+      if (!added.includes('NET_BIND_SERVICE') && !runsAsRoot) ports.forEach((p: any, i: number) => {
+        if (typeof p?.containerPort === 'number' && p.containerPort < lowest) {
+          add(R.privilegedPort, `${field}.ports[${i}].containerPort`, `container ${name} listens on privileged port ${p.containerPort} without NET_BIND_SERVICE, which a non-root process can bind only where the runtime lowers net.ipv4.ip_unprivileged_port_start`);
+        }
       });
       (Array.isArray(container.env) ? container.env : []).forEach((e: any, i: number) => {
         if (typeof e?.name === 'string' && SECRET_NAME.test(e.name) && typeof e.value === 'string' && e.value !== '') add(R.plaintextSecret, `${field}.env[${i}].value`, `${e.name} is set in plain text`);
@@ -74,7 +100,8 @@ export function checkBestPractices(objects: readonly CheckedObject[], kinds: Kin
       const serves = Array.isArray(container.ports) && container.ports.length > 0;
       if (serves && !container.readinessProbe) add(R.missingReadiness, `${field}.readinessProbe`, `container ${name} serves ports but has no readiness probe`);
       if (!container.livenessProbe) add(R.missingLiveness, `${field}.livenessProbe`, `container ${name} has no liveness probe`);
-      if (container.readinessProbe && container.livenessProbe && probeHandler(container.readinessProbe) === probeHandler(container.livenessProbe)) {
+      const readiness = probeHandler(container.readinessProbe, ports);
+      if (readiness !== undefined && readiness === probeHandler(container.livenessProbe, ports)) {
         add(R.sameProbes, `${field}.readinessProbe`, `container ${name} uses the same check for readiness and liveness, so a slow dependency restarts it`);
       }
     }

@@ -33,6 +33,8 @@ export interface Finding {
   readonly fix: string;
   /** The reason given when the rule is waived for this object. */
   readonly waived?: string;
+  /** For a Pod Security finding: the lowest Pod Security level that admits the pod anyway. @default - not a Pod Security finding */
+  readonly podSecurityLevel?: 'baseline' | 'privileged';
 }
 
 /** An object to check and where it came from. */

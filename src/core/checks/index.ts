@@ -1,7 +1,10 @@
 import { KindRegistry } from '../kinds.js';
+import { admitWaivedPods, ADMISSION_RULES } from './admission.js';
 import { checkAvailability, AVAILABILITY_RULES } from './availability.js';
+import { checkContent } from './content.js';
 import { checkBestPractices, BEST_PRACTICE_RULES } from './best-practices.js';
 import type { CheckedObject, Finding, Rule } from './finding.js';
+import { checkIngressRoutes, INGRESS_RULES } from './ingress-routes.js';
 import { checkMetadata, METADATA_RULES } from './metadata.js';
 import { ObjectIndex } from './objects.js';
 import { checkPodSecurity, POD_SECURITY_RULES } from './pod-security.js';
@@ -21,7 +24,9 @@ export const RULES: readonly Rule[] = [
   ...Object.values(SCHEMA_RULES),
   ...Object.values(METADATA_RULES),
   ...Object.values(POD_SECURITY_RULES),
+  ...Object.values(ADMISSION_RULES),
   ...Object.values(REFERENCE_RULES),
+  ...Object.values(INGRESS_RULES),
   ...Object.values(BEST_PRACTICE_RULES),
   ...Object.values(AVAILABILITY_RULES),
 ];
@@ -39,7 +44,9 @@ export interface CheckOptions {
 /**
  * Runs every rule family over a set of objects (one app, or one folder of YAML:
  * references are resolved within the set). Findings are sorted errors first,
- * then by path; waived findings are marked, not dropped.
+ * then by path; waived findings are marked, not dropped. A Pod Security rule waived on a
+ * construct lowers the enforced level of the Namespace among `objects` that runs its pods
+ * (see {@link admitWaivedPods}): the one change checks make to the objects.
  */
 export function runChecks(objects: readonly CheckedObject[], options: CheckOptions = {}): Finding[] {
   const kinds = options.kinds ?? KindRegistry.builtIns();
@@ -49,11 +56,14 @@ export function runChecks(objects: readonly CheckedObject[], options: CheckOptio
     ...checkMetadata(objects, kinds),
     ...checkPodSecurity(objects, kinds),
     ...checkReferences(index),
+    ...checkIngressRoutes(objects),
     ...checkBestPractices(objects, kinds),
     ...checkAvailability(index),
+    ...checkContent(objects, kinds),
   ];
   const order = new Map(objects.map((o, i) => [o.path, i]));
-  return applyWaivers(findings, objects, options.waivers ?? [], kinds).sort(
+  const waived = applyWaivers(findings, objects, options.waivers ?? [], kinds);
+  return [...waived, ...admitWaivedPods(objects, waived, options.waivers ?? [])].sort(
     (a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || (order.get(a.path) ?? 0) - (order.get(b.path) ?? 0) || (a.field < b.field ? -1 : a.field > b.field ? 1 : 0),
   );
 }

@@ -23,6 +23,11 @@ export const POD_SECURITY_RULES = {
   hostProcess: rule('pss-host-process', 'no Windows HostProcess containers', 'Remove windowsOptions.hostProcess'),
 } as const;
 
+/** Rules of "restricted" that "baseline" does not have: a pod breaking only these is admitted by a baseline namespace. */
+const RESTRICTED_ONLY = new Set(['pss-volume-types', 'pss-privilege-escalation', 'pss-run-as-non-root', 'pss-run-as-user', 'pss-seccomp', 'pss-capabilities']);
+/** Capabilities "baseline" lets a container add. */
+const BASELINE_CAPABILITIES = new Set(['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT']);
+
 const ALLOWED_VOLUMES = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret']);
 const SAFE_SYSCTLS = new Set([
   'kernel.shm_rmid_forced',
@@ -44,7 +49,10 @@ export function checkPodSecurity(objects: readonly CheckedObject[], kinds: KindR
   const out: Finding[] = [];
   for (const obj of objects) for (const pod of kinds.podTemplates(obj.json)) {
     const R = POD_SECURITY_RULES;
-    const add = (r: Rule, field: string, message: string) => out.push(findingOf(r, obj, field, message));
+    // `baseline` marks what only "restricted" refuses; anything else needs "privileged".
+    const add = (r: Rule, field: string, message: string, baseline = RESTRICTED_ONLY.has(r.id)) => {
+      out.push({ ...findingOf(r, obj, field, message), podSecurityLevel: baseline ? 'baseline' : 'privileged' });
+    };
     const spec = pod.spec;
     const podCtx = spec.securityContext ?? {};
     const podField = `${pod.field}.securityContext`;
@@ -66,7 +74,7 @@ export function checkPodSecurity(objects: readonly CheckedObject[], kinds: KindR
     if (podCtx.windowsOptions?.hostProcess === true) add(R.hostProcess, `${podField}.windowsOptions.hostProcess`, 'runs as a Windows HostProcess');
     if (podCtx.runAsUser === 0) add(R.runAsUser, `${podField}.runAsUser`, 'runs the pod as root (0)');
     const podSeccomp = podCtx.seccompProfile?.type;
-    if (podSeccomp !== undefined && !['RuntimeDefault', 'Localhost'].includes(podSeccomp)) add(R.seccomp, `${podField}.seccompProfile.type`, `is ${JSON.stringify(podSeccomp)}`);
+    if (podSeccomp !== undefined && !['RuntimeDefault', 'Localhost'].includes(podSeccomp)) add(R.seccomp, `${podField}.seccompProfile.type`, `is ${JSON.stringify(podSeccomp)}`, podSeccomp !== 'Unconfined');
     for (const [key, value] of Object.entries(pod.metadata.annotations ?? {})) {
       if (key.startsWith(APPARMOR_PREFIX) && value !== 'runtime/default' && !String(value).startsWith('localhost/')) {
         add(R.appArmor, `metadata.annotations[${JSON.stringify(key)}]`, `AppArmor profile ${JSON.stringify(value)}`);
@@ -81,14 +89,14 @@ export function checkPodSecurity(objects: readonly CheckedObject[], kinds: KindR
       const drop: unknown[] = Array.isArray(sc.capabilities?.drop) ? sc.capabilities.drop : [];
       if (!drop.includes('ALL')) add(R.capabilities, `${scField}.capabilities.drop`, `container ${name} does not drop ALL capabilities`);
       for (const cap of Array.isArray(sc.capabilities?.add) ? sc.capabilities.add : []) {
-        if (cap !== 'NET_BIND_SERVICE') add(R.capabilities, `${scField}.capabilities.add`, `container ${name} adds capability ${JSON.stringify(cap)}`);
+        if (cap !== 'NET_BIND_SERVICE') add(R.capabilities, `${scField}.capabilities.add`, `container ${name} adds capability ${JSON.stringify(cap)}`, BASELINE_CAPABILITIES.has(cap));
       }
       const nonRoot = sc.runAsNonRoot ?? podCtx.runAsNonRoot;
       if (nonRoot !== true) add(R.runAsNonRoot, sc.runAsNonRoot === false ? `${scField}.runAsNonRoot` : `${podField}.runAsNonRoot`, `container ${name} is not required to run as non-root`);
       if (sc.runAsUser === 0) add(R.runAsUser, `${scField}.runAsUser`, `container ${name} runs as root (0)`);
       const seccomp = sc.seccompProfile?.type ?? podSeccomp;
       if (seccomp === undefined) add(R.seccomp, `${podField}.seccompProfile`, `container ${name} has no seccomp profile`);
-      else if (sc.seccompProfile?.type !== undefined && !['RuntimeDefault', 'Localhost'].includes(sc.seccompProfile.type)) add(R.seccomp, `${scField}.seccompProfile.type`, `is ${JSON.stringify(sc.seccompProfile.type)}`);
+      else if (sc.seccompProfile?.type !== undefined && !['RuntimeDefault', 'Localhost'].includes(sc.seccompProfile.type)) add(R.seccomp, `${scField}.seccompProfile.type`, `is ${JSON.stringify(sc.seccompProfile.type)}`, sc.seccompProfile.type !== 'Unconfined');
       seLinux(sc, scField);
       if (sc.procMount !== undefined && sc.procMount !== 'Default') add(R.procMount, `${scField}.procMount`, `container ${name} uses procMount ${JSON.stringify(sc.procMount)}`);
       if (sc.windowsOptions?.hostProcess === true) add(R.hostProcess, `${scField}.windowsOptions.hostProcess`, `container ${name} runs as a Windows HostProcess`);

@@ -1,4 +1,7 @@
+import { AUTOSCALER_RULES, checkAutoscalers } from './autoscalers.js';
 import { findingOf, type CheckedObject, type Finding, type Rule } from './finding.js';
+import type { ScrapeTargets } from '../kinds.js';
+import { valueAt } from '../kinds.js';
 import { containersOf, isObject, matchesLabels, matchesSelector, namespaceOf, type ObjectIndex } from './objects.js';
 
 const rule = (id: string, summary: string, fix: string): Rule => ({ id, severity: 'error', family: 'references', summary, fix });
@@ -14,7 +17,10 @@ export const REFERENCE_RULES = {
   ingressBackend: rule('ingress-backend-missing', 'an Ingress routes to a Service and port that exist', 'Use the name and a port of a Service in the same namespace'),
   envKey: rule('env-key-missing', 'an env reference names a key its Secret or ConfigMap has', 'Use a key the Secret or ConfigMap defines, or mark the reference optional'),
   selector: rule('selector-dangling', 'a pod selector of a registered kind (e.g. a Linkerd Server) selects at least one pod template', 'Make the selector match the labels of the pods it is meant for'),
+  monitorSelector: rule('monitor-selector-dangling', 'a ServiceMonitor selects at least one Service, a PodMonitor at least one pod template, of its namespace', 'Make spec.selector match the labels of the Service (ServiceMonitor) or pods (PodMonitor) to scrape'),
+  monitorPort: rule('monitor-port-missing', 'a monitor endpoint\'s port is a port name of the Services or pods it selects', 'Use the name of a Service port (ServiceMonitor) or container port (PodMonitor) that serves /metrics'),
   // A warning: the target of a VPA or KEDA ScaledObject may be applied from another folder.
+  ...AUTOSCALER_RULES,
   target: { ...rule('target-missing', 'an object a registered kind refers to by name (e.g. a VerticalPodAutoscaler\'s targetRef) exists in the same set', 'Point the reference at an object of the same namespace by kind and name'), severity: 'warning' },
 } as const;
 
@@ -75,6 +81,8 @@ export function checkReferences(index: ObjectIndex): Finding[] {
     for (const ref of kinds.referencesOf(json)) {
       if (!index.find(ref.kind, ns, ref.name)) add(ruleOf(ref.rule, R.target), ref.field, `${ref.kind} ${ns}/${ref.name} does not exist`);
     }
+    const scrapes = kinds.scrapesOf(json);
+    if (scrapes) checkScrapes(index, json, scrapes, add);
     switch (json.kind) {
       case 'Service': {
         if (!selected?.length) break;
@@ -106,5 +114,37 @@ export function checkReferences(index: ObjectIndex): Finding[] {
       }
     }
   }
+  out.push(...checkAutoscalers(index));
   return out;
+}
+
+/**
+ * A monitor's selector must pick Services (or pods) of its own namespace and each endpoint
+ * must name one of their ports. Monitors that look into other namespaces are left alone:
+ * their targets are not in the set.
+ */
+function checkScrapes(index: ObjectIndex, json: Record<string, any>, scrapes: ScrapeTargets, add: (r: Rule, field: string, message: string) => void): void {
+  const ns = namespaceOf(json);
+  const nsSelector = valueAt(json, scrapes.namespaceSelector);
+  if (isObject(nsSelector) && (nsSelector.any === true || (Array.isArray(nsSelector.matchNames) && nsSelector.matchNames.some((n: unknown) => n !== ns)))) return;
+  const selector = valueAt(json, scrapes.selector);
+  if (!isObject(selector)) return;
+  const R = REFERENCE_RULES;
+  let portNames: Set<unknown>;
+  if (scrapes.of === 'services') {
+    const services = index.ofKind('Service', ns).filter((s) => matchesSelector(selector, s.json.metadata?.labels ?? {}));
+    if (!services.length) return add(R.monitorSelector, scrapes.selector, `${JSON.stringify(selector)} selects no Service in namespace ${ns}`);
+    portNames = new Set(services.flatMap((s) => (Array.isArray(s.json.spec?.ports) ? s.json.spec.ports : []).map((p: any) => p?.name)));
+  } else {
+    const pods = index.podsSelectedBy(ns, selector);
+    if (!pods.length) return add(R.monitorSelector, scrapes.selector, `${JSON.stringify(selector)} selects no pods in namespace ${ns}`);
+    portNames = new Set(pods.flatMap((p) => containersOf(p.pod).flatMap((c) => (Array.isArray(c.container.ports) ? c.container.ports : []).map((cp: any) => cp?.name))));
+  }
+  const endpoints = valueAt(json, scrapes.endpoints);
+  (Array.isArray(endpoints) ? endpoints : []).forEach((e: any, i: number) => {
+    if (typeof e?.port === 'string' && !portNames.has(e.port)) {
+      const known = [...portNames].filter((n) => typeof n === 'string').join(', ') || 'none';
+      add(R.monitorPort, `${scrapes.endpoints}[${i}].port`, `${JSON.stringify(e.port)} is not a port name of the selected ${scrapes.of === 'services' ? 'Services' : 'pods'} (ports: ${known})`);
+    }
+  });
 }
