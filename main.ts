@@ -1,5 +1,5 @@
 import { runApp } from './src/index.js';
-import { dev, production, staging, shopStack } from './presets/index.js';
+import { dev, paymentsStack, production, staging, shopStack } from './presets/index.js';
 import { mlStack } from './presets/stacks/ml.js';
 import { ordersStack } from './presets/stacks/orders.js';
 import { platformStack } from './presets/stacks/platform.js';
@@ -10,6 +10,7 @@ runApp((app) => {
   for (const env of [staging, production]) {
     shopStack(app, env);
     ordersStack(app, env);
+    paymentsStack(app, env);
   }
   // The shop as developers run it: one replica each, the queue worker scaled to zero while idle.
   shopStack(app, dev);

@@ -8,6 +8,7 @@ import { Stack } from './core/stack.js';
 import { SynthContext, type StackManifest, type SynthExtension } from './core/synth-context.js';
 import { synthesize, type SynthOptions, type SynthResult } from './core/synth.js';
 import { generatedModel } from './imports/crd-models.js';
+import { meshExtension } from './mesh/mesh-extension.js';
 import { networkExtension } from './network/connection-graph.js';
 import { observabilityExtension } from './observability/extension.js';
 import { platformExtension } from './platform/platform-extension.js';
@@ -19,11 +20,12 @@ import { platformExtension } from './platform/platform-extension.js';
  */
 
 /**
- * The extensions every synth runs, in order: NetworkPolicies, network checks and `network.md`;
- * PrometheusRule content checks; then namespace ownership, Argo CD applications, config
- * checksums, sync waves and their checks.
+ * The extensions every synth runs, in order: the service mesh (its objects, and its ports in
+ * the NetworkPolicies, so it goes before the network), NetworkPolicies, network checks and
+ * `network.md`; PrometheusRule content checks; then namespace ownership, Argo CD applications,
+ * config checksums, sync waves and their checks.
  */
-export const DEFAULT_EXTENSIONS: readonly SynthExtension[] = [networkExtension, observabilityExtension, platformExtension];
+export const DEFAULT_EXTENSIONS: readonly SynthExtension[] = [meshExtension, networkExtension, observabilityExtension, platformExtension];
 
 /** A fresh context for one synth of `root` with the default extensions and the generated CRD validators. */
 export function createSynthContext(root: IConstruct): SynthContext {

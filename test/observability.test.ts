@@ -94,10 +94,10 @@ describe('dist/', () => {
     expect(slo.spec.groups.map((g: any) => g.name)).toEqual(['shop-production.api-availability', 'shop-production.api-latency']);
     const dashboard = findObject(objs as any, 'ConfigMap', 'api-dashboard');
     expect(dashboard.metadata.labels.grafana_dashboard).toBe('1');
-    // The api's policy admits Prometheus on the metrics port only.
+    // The api's policy admits Prometheus on the metrics port only, and (production runs on Istio) on the sidecar's merged metrics port.
     const policy = findObject(objs as any, 'NetworkPolicy', 'api');
     const fromMonitoring = policy.spec.ingress.filter((r: any) => r.from.some((f: any) => f.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'monitoring'));
-    expect(fromMonitoring.map((r: any) => r.ports)).toEqual([[{ port: 'metrics', protocol: 'TCP' }]]);
+    expect(fromMonitoring.map((r: any) => r.ports)).toEqual([[{ port: 15020, protocol: 'TCP' }, { port: 'metrics', protocol: 'TCP' }]]);
   });
 
   it('alerts on the orders database exporter: down, connections, replication lag (it has replicas)', () => {

@@ -1,5 +1,6 @@
 import type { Construct } from 'constructs';
 import type { EnvironmentProfile } from '../../src/core/environment.js';
+import type { MeshProfile } from '../../src/core/mesh-profile.js';
 import { concat } from '../../src/core/env-value.js';
 import { Peer } from '../../src/core/peer.js';
 import { Stack } from '../../src/core/stack.js';
@@ -8,6 +9,7 @@ import { Redis } from '../../src/data/redis.js';
 import { AppSecret } from '../../src/platform/app-secret.js';
 import { BlueGreenService } from '../../src/platform/blue-green-service.js';
 import { syncHook } from '../../src/platform/sync-waves.js';
+import { Mesh } from '../../src/mesh/mesh.js';
 import { CronJob } from '../../src/workloads/cron-job.js';
 import { Job } from '../../src/workloads/job.js';
 import { WebService } from '../../src/workloads/web-service.js';
@@ -19,11 +21,15 @@ import { Worker } from '../../src/workloads/worker.js';
  * a public gateway (LoadBalancer) with a log-shipping sidecar, a config check before it starts
  * and its routes mounted from a file in the repository. The API, the worker and the cache are
  * scraped by Prometheus with the preset alerts; the API has availability and latency SLOs and
- * a Grafana dashboard. The frontend is released blue-green; the schema migration runs as an
- * Argo CD PreSync hook before each sync.
+ * a Grafana dashboard. Production runs on Istio (strict mTLS, authorization from the same
+ * allowFrom graph) with 10% of the API's requests on its next version. The frontend is
+ * released blue-green; the schema migration runs as an Argo CD PreSync hook before each sync.
  */
-export function shopStack(scope: Construct, env: EnvironmentProfile): Stack {
-  const shop = new Stack(scope, `shop-${env.name}`, { env, partOf: 'shop' });
+export function shopStack(scope: Construct, env: EnvironmentProfile, options: { readonly mesh?: MeshProfile | 'none' } = {}): Stack {
+  // Switching the mesh is this one line (or options.mesh): Mesh.linkerd() gives the same who-may-call-whom.
+  const mesh = options.mesh ?? (env.name === 'production' ? Mesh.istio({ mode: 'sidecar' }) : 'none');
+  const meshed = mesh !== 'none';
+  const shop = new Stack(scope, `shop-${env.name}`, { env, partOf: 'shop', mesh });
 
   // The databases' VPAs only recommend requests (`kubectl describe vpa db`) until someone acts on them.
   const db = new Postgres(shop, 'db', { version: '16.4', storage: '20Gi', credentials: { secret: 'db-secret' }, vpa: { mode: 'Off' } });
@@ -53,6 +59,7 @@ export function shopStack(scope: Construct, env: EnvironmentProfile): Stack {
   api.allowFrom(frontend);
   db.allowFrom(api);
   cache.allowFrom(api);
+  api.allowTo(Peer.external('api.stripe.com', 443));
 
   const migrate = new Job(shop, 'migrate', {
     image: 'ecommerce/api:v2.1.0',
@@ -62,6 +69,7 @@ export function shopStack(scope: Construct, env: EnvironmentProfile): Stack {
   });
   db.allowFrom(migrate);
   syncHook(migrate, 'PreSync');
+  if (meshed) Mesh.exclude(migrate, 'runs to completion, and on Kubernetes 1.28 an injected proxy would keep its pods running');
 
   const worker = new Worker(shop, 'orders-worker', {
     image: 'ecommerce/worker:v1.4.0',
@@ -98,6 +106,7 @@ export function shopStack(scope: Construct, env: EnvironmentProfile): Stack {
     alerts: {},
   });
   db.allowFrom(cleanup);
+  if (meshed) Mesh.exclude(cleanup, 'runs to completion, and on Kubernetes 1.28 an injected proxy would keep its pods running');
 
   const gateway = new WebService(shop, 'gateway', {
     image: 'nginxinc/nginx-unprivileged:1.27.2',
@@ -135,5 +144,9 @@ export function shopStack(scope: Construct, env: EnvironmentProfile): Stack {
   frontend.allowFrom(gateway);
   api.allowFrom(gateway);
 
+  if (meshed) {
+    api.canary({ image: 'ecommerce/api:v2.2.0', weight: 10, headers: { 'end-user': 'jason' } });
+    api.traffic({ timeout: '10s', retries: { attempts: 2, perTryTimeout: '3s', on: ['5xx'] }, outlierDetection: { consecutiveErrors: 5, ejectionTime: '30s' } });
+  }
   return shop;
 }

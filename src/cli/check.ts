@@ -7,6 +7,7 @@ import { YAML_RULES } from '../core/checks/yaml-input.js';
 import { KindRegistry } from '../core/kinds.js';
 import { DEFAULT_EXTENSIONS } from '../app.js';
 import { generatedModel } from '../imports/crd-models.js';
+import { checkMeshReferences } from '../mesh/mesh-checks.js';
 import { CliError, type CliIo } from './io.js';
 
 /** The findings of a folder of YAML and what was read. */
@@ -79,7 +80,7 @@ export async function checkFolder(target: string): Promise<CheckReport> {
   }
   // Built-in kinds and the areas' (no construct tree to register kinds on). Validators load as kinds turn up.
   const kinds = KindRegistry.builtIns(generatedModel, DEFAULT_EXTENSIONS.flatMap((e) => e.kinds ?? []));
-  const findings = [...loaded.findings, ...[...groups.values()].flatMap((objects) => runChecks(objects, { kinds }))];
+  const findings = [...loaded.findings, ...[...groups.values()].flatMap((objects) => [...runChecks(objects, { kinds }), ...checkMeshReferences(objects, objects, kinds)])];
   const rank = (f: Finding) => (f.severity === 'error' && f.waived === undefined ? 0 : 1);
   findings.sort((a, b) => rank(a) - rank(b) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files: loaded.files, objects: loaded.objects.length, findings };

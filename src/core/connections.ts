@@ -42,7 +42,12 @@ export interface ConsumedValue {
 
 const IANA_SVC_NAME = /^(?=.*[a-z])[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 const PROTOCOLS = ['TCP', 'UDP', 'SCTP'];
-const CONNECTION_OPTION_KEYS = propKeys<ConnectionOptions>()('port', 'protocol');
+const CONNECTION_OPTION_KEYS = propKeys<ConnectionOptions>()('port', 'protocol', 'http');
+/** A fully qualified host name, optionally with a leading `*.` wildcard. */
+const EXTERNAL_HOST = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
+/** An exact path, or a prefix ending in `/*`: the forms both meshes express. */
+const HTTP_PATH = /^\/[A-Za-z0-9._~!$&'()+,;=:@%/-]*(\/\*)?$/;
 
 /** How a peer reads in errors: a workload's path, `Peer.cidr(10.0.0.0/8)`, or the value itself. */
 export function describePeer(peer: unknown): unknown {
@@ -65,6 +70,12 @@ export function checkConnection(ctx: ErrorContext, connection: Connection, peerI
     }
     if (peer.kind === 'namespace') checkDnsLabel(ctx, `${method}(Peer.namespace)`, peer.value);
     if (peer.kind === 'cidr') checkCidr(ctx, `${method}(Peer.cidr)`, peer.value, peer.except);
+    if (peer.kind === 'external') {
+      ctx.check(method === 'allowTo', `${method}(Peer.external)`, peer.value, 'is a destination outside the cluster', 'Use allowTo(Peer.external(host, port)); callers from outside come through Peer.cidr or the ingress');
+      ctx.check(typeof peer.value === 'string' && EXTERNAL_HOST.test(peer.value), `${method}(Peer.external)`, peer.value, 'is not a fully qualified host name', 'Use a name such as "api.stripe.com" or "*.googleapis.com"');
+      ctx.check(Number.isInteger(peer.port) && peer.port! >= 1 && peer.port! <= 65535, `${method}(Peer.external).port`, peer.port, 'is not a valid port (1-65535)');
+      ctx.check(options.port === undefined || options.port === peer.port, `${method}.port`, options.port, `differs from the port of Peer.external (${peer.port})`, 'Leave port out: Peer.external carries it');
+    }
   }
   checkObject(ctx, `${method} options`, options, false);
   checkKnownKeys(ctx, method, options, CONNECTION_OPTION_KEYS);
@@ -76,5 +87,24 @@ export function checkConnection(ctx: ErrorContext, connection: Connection, peerI
   if (protocol !== undefined) {
     ctx.check(PROTOCOLS.includes(protocol), `${method}.protocol`, protocol, 'must be "TCP", "UDP" or "SCTP"');
     ctx.check(targetIsWorkload || port !== undefined, `${method}.protocol`, protocol, 'needs a port when the target is not a workload', 'Set port as well');
+  }
+  if (options.http !== undefined) checkHttpRule(ctx, `${method}.http`, options.http, targetIsWorkload);
+}
+
+function checkHttpRule(ctx: ErrorContext, field: string, rule: unknown, targetIsWorkload: boolean): void {
+  ctx.check(rule !== null && typeof rule === 'object' && !Array.isArray(rule), field, rule, 'must be { methods?, paths? }');
+  ctx.check(targetIsWorkload, field, rule, 'applies only when the target is a workload (a mesh authorizes requests at the target\'s proxy)');
+  checkKnownKeys(ctx, field, rule, ['methods', 'paths']);
+  const { methods, paths } = rule as { methods?: unknown; paths?: unknown };
+  ctx.check(methods !== undefined || paths !== undefined, field, rule, 'names no methods and no paths', 'Leave http out to allow every request');
+  if (methods !== undefined) {
+    ctx.check(Array.isArray(methods) && methods.length > 0, `${field}.methods`, methods, 'must be a non-empty list');
+    for (const m of methods as unknown[]) ctx.check(typeof m === 'string' && HTTP_METHODS.includes(m), `${field}.methods`, m, `is not an HTTP method (${HTTP_METHODS.join(', ')})`);
+  }
+  if (paths !== undefined) {
+    ctx.check(Array.isArray(paths) && paths.length > 0, `${field}.paths`, paths, 'must be a non-empty list');
+    for (const p of paths as unknown[]) {
+      ctx.check(typeof p === 'string' && HTTP_PATH.test(p) && !p.slice(0, -1).includes('*'), `${field}.paths`, p, 'must be an exact path ("/orders") or a prefix ending in "/*" ("/orders/*")');
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { ErrorContext } from './errors.js';
 import { isDnsLabel, isDnsSubdomain } from './names.js';
 import { checkKnownKeys, checkObject, propKeys } from './props.js';
+import type { MeshProfile } from './mesh-profile.js';
 import { SIZE_NAMES, type SizeName } from './sizes.js';
 
 /** How the cluster exposes GPUs: what app code should not need to know. */
@@ -134,6 +135,13 @@ export interface EnvironmentProfile {
   readonly featureGates?: readonly string[];
   /** How the cluster exposes GPUs (taint key, product label, MIG strategy, time-slicing, GPUs per node), so app code names GPUs only. @default - GPU Feature Discovery's labels, GPU nodes tainted `nvidia.com/gpu`, no MIG, 8 GPUs per node */
   readonly gpu?: GpuClusterProfile;
+  /**
+   * The service mesh the stacks of this environment join (`Mesh.istio()`, `Mesh.linkerd()`):
+   * sidecar injection or ambient enrolment, strict mTLS, and authorization from the
+   * connection graph. A Stack's own `mesh` wins.
+   * @default - no mesh
+   */
+  readonly mesh?: MeshProfile;
 }
 
 /** The cluster's Kubernetes minor version (`1.28` → 28). */
@@ -187,7 +195,7 @@ export function defineEnvironment(base: EnvironmentProfile, overrides: Environme
 
 const PROFILE_KEYS = propKeys<EnvironmentProfile>()(
   'name', 'replicas', 'autoscaling', 'defaultSize', 'sizeShift', 'podDisruptionBudgets', 'topologySpread', 'preStopSeconds',
-  'ingressClassName', 'certIssuer', 'allowLatestTag', 'networkPolicies', 'kubernetesVersion', 'featureGates', 'monitoring', 'gpu',
+  'ingressClassName', 'certIssuer', 'allowLatestTag', 'networkPolicies', 'kubernetesVersion', 'featureGates', 'monitoring', 'gpu', 'mesh',
 );
 const AUTOSCALING_KEYS = propKeys<AutoscalingPolicy>()('enabled', 'minReplicasFloor', 'maxReplicasCap', 'scaleToZero', 'verticalUpdateMode');
 const NETWORK_POLICY_KEYS = propKeys<NetworkPolicySettings>()('defaultDeny', 'ingressControllerNamespace', 'monitoringNamespace');

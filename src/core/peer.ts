@@ -6,6 +6,14 @@ export interface CidrPeerOptions {
   readonly except?: readonly string[];
 }
 
+/** Requests a connection allows, for a service mesh that authorizes per route. */
+export interface HttpRule {
+  /** HTTP methods, e.g. `['GET', 'HEAD']`. @default - every method */
+  readonly methods?: readonly string[];
+  /** Paths: exact (`/orders`) or a prefix ending in `/*` (`/orders/*`). @default - every path */
+  readonly paths?: readonly string[];
+}
+
 /** Options of `allowFrom` and `allowTo`. */
 export interface ConnectionOptions {
   /**
@@ -21,10 +29,17 @@ export interface ConnectionOptions {
    * @default - the protocol of the target workload's port; 'TCP' for other targets
    */
   readonly protocol?: 'TCP' | 'UDP' | 'SCTP';
+  /**
+   * Only these HTTP requests, where the stack runs a service mesh (Istio `to.operation`,
+   * Linkerd `HTTPRoute` with a route-level AuthorizationPolicy). NetworkPolicies cannot see
+   * requests: they still admit the whole port.
+   * @default - every request on the allowed ports
+   */
+  readonly http?: HttpRule;
 }
 
 /** What a {@link Peer} stands for. */
-export type PeerKind = 'namespace' | 'ingress-controller' | 'monitoring' | 'cidr';
+export type PeerKind = 'namespace' | 'ingress-controller' | 'monitoring' | 'cidr' | 'external';
 
 /**
  * A peer that is not a Keelson workload: a whole namespace, the ingress controller,
@@ -56,12 +71,24 @@ export class Peer {
     return new Peer('cidr', cidr, options.except ?? []);
   }
 
+  /**
+   * A service outside the cluster by host name, e.g. `Peer.external('api.stripe.com', 443)`,
+   * for `allowTo`. The NetworkPolicy cannot name hosts: it allows `port` to every address
+   * outside the private ranges (10/8, 172.16/12, 192.168/16), so no in-cluster pod is reached
+   * through it; a service mesh also registers the host (Istio `ServiceEntry`).
+   */
+  public static external(host: string, port: number): Peer {
+    return new Peer('external', host, [], port);
+  }
+
   private constructor(
     /** What the peer stands for. */
     public readonly kind: PeerKind,
-    /** The namespace name (`namespace`) or the CIDR block (`cidr`); unset for the others. */
+    /** The namespace name (`namespace`), the CIDR block (`cidr`) or the host name (`external`); unset for the others. */
     public readonly value?: string,
     /** Blocks excluded from a CIDR peer. */
     public readonly except: readonly string[] = [],
+    /** The port of an `external` peer. */
+    public readonly port?: number,
   ) {}
 }

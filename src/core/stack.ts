@@ -4,6 +4,7 @@ import { Construct, type IConstruct } from 'constructs';
 import { checkEnvironment, type EnvironmentProfile } from './environment.js';
 import { ErrorContext } from './errors.js';
 import { LABEL } from './labels.js';
+import type { MeshProfile } from './mesh-profile.js';
 import { KubeObject } from './kube-object.js';
 import { checkDnsLabel } from './names.js';
 import { checkKnownKeys, propKeys } from './props.js';
@@ -29,6 +30,8 @@ export interface StackProps {
   readonly createNamespace?: boolean;
   /** Folder under the output directory. @default - the stack id */
   readonly outputDir?: string;
+  /** The service mesh of this stack, or `'none'` to leave the environment's mesh. @default - the environment's `mesh` */
+  readonly mesh?: MeshProfile | 'none';
 }
 
 /**
@@ -65,6 +68,8 @@ export class Stack extends Chart {
   public readonly outputDir: string;
   /** The Namespace object, when the stack creates it. */
   public readonly namespaceObject?: KubeObject;
+  /** The service mesh the stack's workloads join, if any. */
+  public readonly mesh?: MeshProfile;
   private sealed = false;
 
   constructor(scope: Construct, id: string, props: StackProps) {
@@ -72,7 +77,7 @@ export class Stack extends Chart {
     if (!props || typeof props.env !== 'object' || props.env === null) {
       throw ctx.error('env', props?.env, 'is required', 'Pass an environment profile, e.g. { env: staging } from keelson/presets');
     }
-    checkKnownKeys(ctx, '', props, propKeys<StackProps>()('env', 'namespace', 'partOf', 'createNamespace', 'outputDir'));
+    checkKnownKeys(ctx, '', props, propKeys<StackProps>()('env', 'namespace', 'partOf', 'createNamespace', 'outputDir', 'mesh'));
     checkEnvironment(ctx, 'env', props.env);
     if (props.createNamespace !== undefined) ctx.check(typeof props.createNamespace === 'boolean', 'createNamespace', props.createNamespace, 'must be true or false');
     if ((props.createNamespace ?? true) && SYSTEM_NAMESPACES.includes(props.namespace ?? id)) {
@@ -85,6 +90,11 @@ export class Stack extends Chart {
     this.namespaceName = namespace;
     this.partOf = checkDnsLabel(ctx, 'partOf', props.partOf ?? namespace);
     this.outputDir = checkDnsLabel(ctx, 'outputDir', props.outputDir ?? id);
+    const mesh = props.mesh ?? props.env.mesh;
+    if (mesh !== undefined && mesh !== 'none') {
+      ctx.check(typeof mesh === 'object' && mesh !== null && (mesh.provider === 'istio' || mesh.provider === 'linkerd'), 'mesh', mesh, 'is not a mesh profile', 'Use Mesh.istio(), Mesh.linkerd() or \'none\'');
+      this.mesh = mesh;
+    }
     if (props.createNamespace ?? true) {
       this.namespaceObject = KubeObject.create(this, 'namespace', k8s.KubeNamespace, {
         metadata: {

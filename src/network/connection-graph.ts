@@ -9,7 +9,7 @@ import { renderConnectivityReport } from './connectivity-report.js';
 import { handMadePolicies } from './hand-made-policies.js';
 import { checkDependencies, checkPeersHavePods, checkPolicySelectors, checkPortsExposed, PodIndex } from './network-checks.js';
 import { createDefaultDenyPolicy, createWorkloadPolicy, DNS_PORTS } from './network-policy.js';
-import { endpointKey, sortPorts, type Endpoint, type Route, type RoutePort, type WorkloadRoutes } from './route.js';
+import { endpointKey, sortPorts, type Endpoint, type ExtraRoutes, type Route, type RoutePort, type WorkloadRoutes } from './route.js';
 
 /** A connection between workloads, as the network area reads it. */
 export type WorkloadConnection = Connection<Workload>;
@@ -18,6 +18,8 @@ export type WorkloadConnection = Connection<Workload>;
 export const CONNECTIVITY_REPORT_FILE = 'network.md';
 
 const MONITOR_KINDS = new Set(['ServiceMonitor', 'PodMonitor']);
+/** Address ranges an external host is never in: a NetworkPolicy to "the internet" must not open the cluster's own pods. */
+const PRIVATE_RANGES: readonly string[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
 
 /** A connection's resolved ports, or the error that stopped it. */
 interface Resolution {
@@ -149,6 +151,8 @@ export class ConnectionGraph {
   private readonly inbound = new Map<Workload, WorkloadConnection[]>();
   private readonly outbound = new Map<Workload, WorkloadConnection[]>();
   private readonly errors: KeelsonError[] = [];
+  private readonly extra = new Map<Workload, ExtraRoutes[]>();
+  private readonly sections: string[] = [];
   private resolved?: readonly WorkloadRoutes[];
 
   private constructor(
@@ -171,6 +175,30 @@ export class ConnectionGraph {
     return this.resolved;
   }
 
+  /**
+   * Adds routes to `workload`'s NetworkPolicy for an area above the network (a service
+   * mesh's control and data plane ports). Call it before the policies are made: in an
+   * extension's `prepareStack` that runs before the network's.
+   */
+  public addRoutes(workload: Workload, routes: ExtraRoutes): void {
+    listFor(this.extra, workload).push(routes);
+    this.resolved = undefined;
+  }
+
+  /**
+   * The target ports a connection of this graph allows (`ports` undefined: every port), or
+   * undefined when they do not resolve (the graph reports why).
+   */
+  public portsOf(c: WorkloadConnection): { readonly ports?: readonly RoutePort[] } | undefined {
+    const resolved = this.resolveConnection(c);
+    return resolved.error ? undefined : { ports: resolved.ports };
+  }
+
+  /** Adds a Markdown section to the end of `network.md` (e.g. the mesh's authorization). */
+  public addReportSection(markdown: string): void {
+    this.sections.push(markdown);
+  }
+
   /** Checks the stack's output against the graph and renders `network.md`. */
   public finish(manifest: StackManifest): StackFindings {
     const index = this.network.podIndex;
@@ -186,7 +214,7 @@ export class ConnectionGraph {
     ];
     const generated = new Set([`${this.stack.node.path}/${DEFAULT_DENY_ID}`, ...this.workloads.map((w) => `${w.node.path}/${POLICY_ID}`)]);
     const handMade = handMadePolicies(manifest, generated, index);
-    const report = renderConnectivityReport({ stack: this.stack, routes, handMade });
+    const report = renderConnectivityReport({ stack: this.stack, routes, handMade }) + this.sections.map((s) => `\n${s}`).join('');
     return { errors, files: { [CONNECTIVITY_REPORT_FILE]: report } };
   }
 
@@ -239,6 +267,10 @@ export class ConnectionGraph {
       const resolved = this.resolveConnection(c);
       if (!resolved.error) egress.push({ source: self, destination: endpointOf(c.target, c), ports: resolved.ports });
     }
+    for (const extra of this.extra.get(w) ?? []) {
+      ingress.push(...(extra.ingress ?? []));
+      egress.push(...(extra.egress ?? []));
+    }
     return { workload: w, ingress: merge(ingress, 'source'), egress: merge(egress, 'destination') };
   }
 
@@ -254,7 +286,7 @@ export class ConnectionGraph {
   }
 }
 
-function listFor(map: Map<Workload, WorkloadConnection[]>, w: Workload): WorkloadConnection[] {
+function listFor<T>(map: Map<Workload, T[]>, w: Workload): T[] {
   let list = map.get(w);
   if (!list) map.set(w, (list = []));
   return list;
@@ -277,7 +309,10 @@ function resolvePorts(c: WorkloadConnection): Resolution {
     return { error: ctx.error(c.method, peer.node.path, 'resolves to nothing: it belongs to another app, whose pods this synth never deploys', 'Create both workloads under the same App') };
   }
   const target = c.target;
-  if (!(target instanceof Workload)) return { ports: port === undefined ? undefined : [{ port, protocol: protocol ?? 'TCP' }] };
+  if (!(target instanceof Workload)) {
+    const fixed = port ?? target.port;
+    return { ports: fixed === undefined ? undefined : [{ port: fixed, protocol: protocol ?? 'TCP' }] };
+  }
   if (!target.ports.length) {
     return { error: ctx.error(c.method, describePeer(peer), `connects to ${target.node.path}, which exposes no ports`, 'Declare a port on the target workload or remove the connection') };
   }
@@ -305,6 +340,8 @@ function endpointOf(peer: NetworkPeer, c: WorkloadConnection): Endpoint {
       return { kind: 'namespace', namespace: settings.monitoringNamespace, role: 'monitoring' };
     case 'cidr':
       return { kind: 'cidr', cidr: peer.value!, except: peer.except };
+    case 'external':
+      return { kind: 'cidr', cidr: '0.0.0.0/0', except: PRIVATE_RANGES, host: peer.value! };
   }
 }
 

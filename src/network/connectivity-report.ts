@@ -124,7 +124,7 @@ function renderMermaid(here: string, routes: readonly WorkloadRoutes[], edges: r
       case 'namespace':
         return idOf(endpointKey(e), nodeId('ns', `${e.namespace}${e.role ? `_${e.role}` : ''}`));
       case 'cidr':
-        return idOf(endpointKey(e), nodeId('cidr', `${e.cidr}${e.except.length ? `_except_${e.except.join('_')}` : ''}`));
+        return idOf(endpointKey(e), e.host ? nodeId('ext', e.host) : nodeId('cidr', `${e.cidr}${e.except.length ? `_except_${e.except.join('_')}` : ''}`));
       case 'dns':
         return idOf('dns', 'kube_dns');
     }

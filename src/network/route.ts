@@ -9,8 +9,8 @@ export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 /** One end of a {@link Route}. */
 export type Endpoint =
   | { readonly kind: 'workload'; readonly workload: Workload }
-  | { readonly kind: 'namespace'; readonly namespace: string; readonly role?: 'ingress controller' | 'monitoring' }
-  | { readonly kind: 'cidr'; readonly cidr: string; readonly except: readonly string[] }
+  | { readonly kind: 'namespace'; readonly namespace: string; readonly role?: 'ingress controller' | 'monitoring' | 'mesh control plane' }
+  | { readonly kind: 'cidr'; readonly cidr: string; readonly except: readonly string[]; readonly host?: string }
   | { readonly kind: 'dns' };
 
 /** A port a {@link Route} allows. */
@@ -33,6 +33,14 @@ export interface Route {
   readonly ports?: readonly RoutePort[];
 }
 
+/** Routes an area above the network adds to a workload's NetworkPolicy (a service mesh's control and data plane ports). */
+export interface ExtraRoutes {
+  /** Routes into the workload. @default - none */
+  readonly ingress?: readonly Route[];
+  /** Routes out of the workload. @default - none */
+  readonly egress?: readonly Route[];
+}
+
 /** The routes into and out of one workload: what its NetworkPolicy allows. */
 export interface WorkloadRoutes {
   /** The workload the policy selects. */
@@ -51,7 +59,7 @@ export function endpointKey(e: Endpoint): string {
     case 'namespace':
       return `namespace:${e.namespace}:${e.role ?? ''}`;
     case 'cidr':
-      return `cidr:${e.cidr}:${e.except.join(',')}`;
+      return `cidr:${e.cidr}:${e.except.join(',')}${e.host ? `:${e.host}` : ''}`;
     case 'dns':
       return 'dns';
   }
@@ -65,6 +73,7 @@ export function endpointLabel(e: Endpoint, here: string): string {
     case 'namespace':
       return e.role ? `${e.role} (namespace ${e.namespace})` : `namespace ${e.namespace}`;
     case 'cidr':
+      if (e.host) return `${e.host} (outside the cluster)`;
       return e.except.length ? `${e.cidr} except ${e.except.join(', ')}` : e.cidr;
     case 'dns':
       return `kube-dns (namespace ${KUBE_DNS.namespace})`;

@@ -8,6 +8,8 @@ import { checkPort, type PortProps } from '../core/ports.js';
 import { checkKnownKeys, propKeys } from '../core/props.js';
 import { checkAnnotations } from '../core/scheduling.js';
 import { Peer } from '../core/peer.js';
+import { Canary, type CanaryProps } from '../mesh/canary.js';
+import { ServiceTraffic, type TrafficProps } from '../mesh/traffic.js';
 import { ServiceDashboard } from '../observability/service-dashboard.js';
 import { checkSlo, ServiceLevelObjectives, type SloProps } from '../observability/slo.js';
 import { DEPLOYMENT_KEYS, DeploymentWorkload, type DeploymentWorkloadProps } from './deployment-workload.js';
@@ -193,6 +195,22 @@ export class WebService extends DeploymentWorkload {
       });
     }
     return out;
+  }
+
+  /**
+   * Runs a second version beside this one and sends it `weight` percent of the requests
+   * (and every request with `headers`) through the stack's service mesh:
+   * `api.canary({ image: 'ecommerce/api:v2.2.0', weight: 10 })`.
+   */
+  public canary(props: CanaryProps): Canary {
+    this.ctx.check(!this.node.tryFindChild('canary'), 'canary', props?.image, 'is already set for this service', 'Call canary() once per service');
+    return new Canary(this, 'canary', props);
+  }
+
+  /** Timeouts, retries, outlier detection and connection limits for calls to this service, through the stack's mesh. */
+  public traffic(props: TrafficProps): ServiceTraffic {
+    this.ctx.check(!this.node.tryFindChild('traffic'), 'traffic', props, 'is already set for this service', 'Call traffic() once per service');
+    return new ServiceTraffic(this, 'traffic', props);
   }
 
   private createIngress(ctx: ErrorContext, ingress: IngressProps): KubeObject {

@@ -1,10 +1,14 @@
 import { generatedModel } from '../../src/imports/crd-models.js';
+
 /** npm packages with models for the custom resources Keelson emits, by API group. */
 const CRD_PACKAGES: Record<string, string> = {
   'external-secrets.io': '@kubernetes-models/external-secrets',
   'keda.sh': '@kubernetes-models/keda',
   'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
   'argoproj.io': '@kubernetes-models/argo-cd',
+  'security.istio.io': '@kubernetes-models/istio',
+  'networking.istio.io': '@kubernetes-models/istio',
+  'gateway.networking.k8s.io': '@kubernetes-models/gateway-api',
 };
 
 /**
