@@ -74,6 +74,7 @@ const NOT_PROPS: Record<string, string> = {
   BurnRateWindow: 'result (the constant BURN_RATE_WINDOWS)', BurnRateThreshold: 'result', DashboardPanel: 'builder (made by serviceDashboardPanels)',
   QuotaPreset: 'result (the constant QUOTA_PRESETS, exposed as TeamNamespace.preset)', ArgoCdTarget: 'result', Dependency: 'result',
   ResolvedGpu: 'result', EngineArgs: 'builder (given to a ModelServerEngine by ModelServer)',
+  MeshService: 'builder (a WebService)', ExtraRoutes: 'builder (added to the connection graph by an area above the network)',
   DeploymentWorkloadOptions: 'builder', WorkloadMonitoringOptions: 'builder', ExporterTarget: 'builder (given to an engine by Database)',
 };
 

@@ -3,7 +3,7 @@ import { checkCidr } from './cidr.js';
 import type { ExportedValue } from './env-value.js';
 import type { ErrorContext } from './errors.js';
 import { checkDnsLabel } from './names.js';
-import { Peer, type ConnectionOptions } from './peer.js';
+import { Peer, type ConnectionOptions, type HttpRule } from './peer.js';
 import { checkKnownKeys, checkObject, propKeys } from './props.js';
 
 /**
@@ -43,6 +43,7 @@ export interface ConsumedValue {
 const IANA_SVC_NAME = /^(?=.*[a-z])[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 const PROTOCOLS = ['TCP', 'UDP', 'SCTP'];
 const CONNECTION_OPTION_KEYS = propKeys<ConnectionOptions>()('port', 'protocol', 'http');
+const HTTP_RULE_KEYS = propKeys<HttpRule>()('methods', 'paths');
 /** A fully qualified host name, optionally with a leading `*.` wildcard. */
 const EXTERNAL_HOST = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
@@ -94,7 +95,7 @@ export function checkConnection(ctx: ErrorContext, connection: Connection, peerI
 function checkHttpRule(ctx: ErrorContext, field: string, rule: unknown, targetIsWorkload: boolean): void {
   ctx.check(rule !== null && typeof rule === 'object' && !Array.isArray(rule), field, rule, 'must be { methods?, paths? }');
   ctx.check(targetIsWorkload, field, rule, 'applies only when the target is a workload (a mesh authorizes requests at the target\'s proxy)');
-  checkKnownKeys(ctx, field, rule, ['methods', 'paths']);
+  checkKnownKeys(ctx, field, rule, HTTP_RULE_KEYS);
   const { methods, paths } = rule as { methods?: unknown; paths?: unknown };
   ctx.check(methods !== undefined || paths !== undefined, field, rule, 'names no methods and no paths', 'Leave http out to allow every request');
   if (methods !== undefined) {

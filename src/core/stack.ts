@@ -34,6 +34,8 @@ export interface StackProps {
   readonly mesh?: MeshProfile | 'none';
 }
 
+const MESH_KEYS = propKeys<MeshProfile>()('provider', 'mode', 'revision', 'controlPlaneNamespace', 'trustDomain', 'ingressController', 'ingressGateway', 'assumes');
+
 /**
  * A cdk8s Chart that carries an environment profile and a namespace. One Stack
  * synthesizes into one folder of `dist/`; constructs read the profile through
@@ -93,6 +95,7 @@ export class Stack extends Chart {
     const mesh = props.mesh ?? props.env.mesh;
     if (mesh !== undefined && mesh !== 'none') {
       ctx.check(typeof mesh === 'object' && mesh !== null && (mesh.provider === 'istio' || mesh.provider === 'linkerd'), 'mesh', mesh, 'is not a mesh profile', 'Use Mesh.istio(), Mesh.linkerd() or \'none\'');
+      checkKnownKeys(ctx, props.mesh === undefined ? 'env.mesh' : 'mesh', mesh, MESH_KEYS);
       this.mesh = mesh;
     }
     if (props.createNamespace ?? true) {

@@ -4,7 +4,7 @@ import { parseImage } from '../core/image.js';
 import type { KubeObject } from '../core/kube-object.js';
 import { LABEL } from '../core/labels.js';
 import { checkLabels } from '../core/scheduling.js';
-import { checkKnownKeys } from '../core/props.js';
+import { checkKnownKeys, propKeys } from '../core/props.js';
 import type { Workload } from '../core/workload.js';
 
 /** A workload the mesh can route to: a Deployment behind a Service (a WebService). */
@@ -32,6 +32,8 @@ export interface CanaryProps {
 }
 
 /** The label that tells a canary's pods from the stable version's. */
+const KEYS = propKeys<CanaryProps>()('image', 'weight', 'replicas', 'headers');
+
 export const TRACK_LABEL = 'keelson.dev/track';
 
 /**
@@ -61,7 +63,7 @@ export class Canary extends Construct {
     super(target, id);
     const ctx = new ErrorContext(this.node.path);
     ctx.check(props !== null && typeof props === 'object', 'canary', props, 'must be { image, weight, replicas?, headers? }');
-    checkKnownKeys(ctx, 'canary', props, ['image', 'weight', 'replicas', 'headers']);
+    checkKnownKeys(ctx, 'canary', props, KEYS);
     const stack = target.stack;
     ctx.check(stack.mesh !== undefined, 'canary', props.image, `needs a service mesh to split traffic, and stack ${stack.node.path} has none`, 'Set mesh: Mesh.istio() or Mesh.linkerd() on the environment or the Stack');
     ctx.check(stack.mesh?.mode !== 'ambient', 'canary', props.image, 'needs L7 routing, which Istio ambient mode does only through a waypoint proxy (not emitted by Keelson)', 'Use Mesh.istio({ mode: "sidecar" }) or Mesh.linkerd()');

@@ -1,7 +1,7 @@
 import { ErrorContext } from '../core/errors.js';
 import type { MeshIdentityRef, MeshIngressGateway, MeshProfile } from '../core/mesh-profile.js';
 import { checkDnsLabel } from '../core/names.js';
-import { checkKnownKeys } from '../core/props.js';
+import { checkKnownKeys, propKeys } from '../core/props.js';
 import { checkLabels } from '../core/scheduling.js';
 import type { Workload } from '../core/workload.js';
 
@@ -43,6 +43,10 @@ export interface LinkerdMeshOptions {
   readonly ingressController?: MeshIdentityRef;
 }
 
+const ISTIO_KEYS = propKeys<IstioMeshOptions>()('mode', 'revision', 'controlPlaneNamespace', 'trustDomain', 'ingressController', 'ingressGateway');
+const LINKERD_KEYS = propKeys<LinkerdMeshOptions>()('controlPlaneNamespace', 'trustDomain', 'ingressController');
+const IDENTITY_KEYS = propKeys<MeshIdentityRef>()('namespace', 'serviceAccount');
+const GATEWAY_KEYS = propKeys<MeshIngressGateway>()('namespace', 'selector', 'serviceAccount');
 const EXCLUDED = 'keelson.dev/mesh-excluded';
 const DEFAULT_INGRESS: MeshIdentityRef = Object.freeze({ namespace: 'ingress-nginx', serviceAccount: 'ingress-nginx' });
 const DNS_SUBDOMAIN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
@@ -57,7 +61,7 @@ export class Mesh {
   /** Istio, in sidecar (with Istio CNI) or ambient mode. */
   public static istio(options: IstioMeshOptions = {}): MeshProfile {
     const ctx = new ErrorContext('Mesh.istio');
-    checkOptions(ctx, options, ['mode', 'revision', 'controlPlaneNamespace', 'trustDomain', 'ingressController', 'ingressGateway']);
+    checkOptions(ctx, options, ISTIO_KEYS);
     const mode = options.mode ?? 'sidecar';
     ctx.check(mode === 'sidecar' || mode === 'ambient', 'mode', mode, 'must be "sidecar" or "ambient"');
     if (options.revision !== undefined) checkDnsLabel(ctx, 'revision', options.revision);
@@ -78,7 +82,7 @@ export class Mesh {
   /** Linkerd, with the linkerd-cni plugin. */
   public static linkerd(options: LinkerdMeshOptions = {}): MeshProfile {
     const ctx = new ErrorContext('Mesh.linkerd');
-    checkOptions(ctx, options, ['controlPlaneNamespace', 'trustDomain', 'ingressController']);
+    checkOptions(ctx, options, LINKERD_KEYS);
     return Object.freeze({
       provider: 'linkerd',
       mode: 'sidecar',
@@ -107,7 +111,7 @@ export class Mesh {
 
 function ingressGateway(ctx: ErrorContext, g: Partial<MeshIngressGateway>): MeshIngressGateway {
   ctx.check(g !== null && typeof g === 'object' && !Array.isArray(g), 'ingressGateway', g, 'must be { namespace?, selector?, serviceAccount? }');
-  checkKnownKeys(ctx, 'ingressGateway', g, ['namespace', 'selector', 'serviceAccount']);
+  checkKnownKeys(ctx, 'ingressGateway', g, GATEWAY_KEYS);
   const serviceAccount = g.serviceAccount ?? 'istio-ingressgateway';
   ctx.check(typeof serviceAccount === 'string' && DNS_SUBDOMAIN.test(serviceAccount), 'ingressGateway.serviceAccount', serviceAccount, 'is not a ServiceAccount name');
   const selector = checkLabels(ctx, 'ingressGateway.selector', g.selector ?? { istio: 'ingressgateway' });
@@ -124,7 +128,7 @@ function common(ctx: ErrorContext, options: IstioMeshOptions | LinkerdMeshOption
   const trustDomain = options.trustDomain ?? 'cluster.local';
   ctx.check(typeof trustDomain === 'string' && DNS_SUBDOMAIN.test(trustDomain), 'trustDomain', trustDomain, 'is not a DNS name', 'Use the trust domain the mesh was installed with, e.g. "cluster.local"');
   const ingressController = options.ingressController ?? DEFAULT_INGRESS;
-  checkKnownKeys(ctx, 'ingressController', ingressController, ['namespace', 'serviceAccount']);
+  checkKnownKeys(ctx, 'ingressController', ingressController, IDENTITY_KEYS);
   checkDnsLabel(ctx, 'ingressController.namespace', ingressController.namespace);
   ctx.check(typeof ingressController.serviceAccount === 'string' && DNS_SUBDOMAIN.test(ingressController.serviceAccount), 'ingressController.serviceAccount', ingressController.serviceAccount, 'is not a ServiceAccount name');
   return {

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { parseDuration, type Duration } from '../core/duration.js';
 import { ErrorContext } from '../core/errors.js';
-import { checkKnownKeys } from '../core/props.js';
+import { checkKnownKeys, propKeys } from '../core/props.js';
 import type { MeshService } from './canary.js';
 
 /** When a request is retried. */
@@ -50,6 +50,10 @@ export interface TrafficProps {
 }
 
 const RETRY_CONDITIONS: readonly RetryCondition[] = ['5xx', 'gateway-error', 'connect-failure', 'reset'];
+const KEYS = propKeys<TrafficProps>()('timeout', 'retries', 'outlierDetection', 'connectionPool');
+const RETRY_KEYS = propKeys<RetryProps>()('attempts', 'perTryTimeout', 'on');
+const OUTLIER_KEYS = propKeys<OutlierDetectionProps>()('consecutiveErrors', 'ejectionTime', 'interval', 'maxEjectionPercent');
+const POOL_KEYS = propKeys<ConnectionPoolProps>()('maxConnections', 'maxPendingRequests');
 
 /**
  * Timeouts, retries, outlier detection and connection limits for calls to one service,
@@ -73,7 +77,7 @@ export class ServiceTraffic extends Construct {
     super(target, id);
     const ctx = new ErrorContext(this.node.path);
     ctx.check(props !== null && typeof props === 'object', 'traffic', props, 'must be { timeout?, retries?, outlierDetection?, connectionPool? }');
-    checkKnownKeys(ctx, 'traffic', props, ['timeout', 'retries', 'outlierDetection', 'connectionPool']);
+    checkKnownKeys(ctx, 'traffic', props, KEYS);
     const mesh = target.stack.mesh;
     ctx.check(mesh !== undefined, 'traffic', props, `needs a service mesh, and stack ${target.stack.node.path} has none`, 'Set mesh: Mesh.istio() or Mesh.linkerd() on the environment or the Stack');
     ctx.check(mesh!.mode !== 'ambient', 'traffic', props, 'needs L7 routing, which Istio ambient mode does only through a waypoint proxy (not emitted by Keelson)', 'Use Mesh.istio({ mode: "sidecar" }) or Mesh.linkerd()');
@@ -82,7 +86,7 @@ export class ServiceTraffic extends Construct {
     if (props.timeout !== undefined) this.timeoutSeconds = parseDuration(ctx, 'traffic.timeout', props.timeout, 1);
     if (props.retries !== undefined) {
       const r = props.retries;
-      checkKnownKeys(ctx, 'traffic.retries', r, ['attempts', 'perTryTimeout', 'on']);
+      checkKnownKeys(ctx, 'traffic.retries', r, RETRY_KEYS);
       ctx.check(Number.isInteger(r?.attempts) && r.attempts >= 1 && r.attempts <= 10, 'traffic.retries.attempts', r?.attempts, 'must be a whole number from 1 to 10');
       const on = r.on ?? ['5xx'];
       ctx.check(Array.isArray(on) && on.length > 0, 'traffic.retries.on', on, 'must be a non-empty list');
@@ -98,7 +102,7 @@ export class ServiceTraffic extends Construct {
     }
     if (props.outlierDetection !== undefined) {
       const o = props.outlierDetection;
-      checkKnownKeys(ctx, 'traffic.outlierDetection', o, ['consecutiveErrors', 'ejectionTime', 'interval', 'maxEjectionPercent']);
+      checkKnownKeys(ctx, 'traffic.outlierDetection', o, OUTLIER_KEYS);
       ctx.check(Number.isInteger(o?.consecutiveErrors) && o.consecutiveErrors >= 1, 'traffic.outlierDetection.consecutiveErrors', o?.consecutiveErrors, 'must be a whole number >= 1');
       for (const field of ['interval', 'maxEjectionPercent'] as const) {
         ctx.check(!linkerd || o[field] === undefined, `traffic.outlierDetection.${field}`, o[field], 'is not something Linkerd supports (its failure accrual counts consecutive failures only)', 'Leave it out on Linkerd');
@@ -116,7 +120,7 @@ export class ServiceTraffic extends Construct {
     if (props.connectionPool !== undefined) {
       const p = props.connectionPool;
       ctx.check(!linkerd, 'traffic.connectionPool', p, 'is not something Linkerd supports (it has no connection pool limits)', 'Leave connectionPool out on Linkerd, or use Mesh.istio()');
-      checkKnownKeys(ctx, 'traffic.connectionPool', p, ['maxConnections', 'maxPendingRequests']);
+      checkKnownKeys(ctx, 'traffic.connectionPool', p, POOL_KEYS);
       for (const field of ['maxConnections', 'maxPendingRequests'] as const) {
         const v = p[field];
         ctx.check(v === undefined || (Number.isInteger(v) && v >= 1), `traffic.connectionPool.${field}`, v, 'must be a whole number >= 1');
