@@ -19,6 +19,7 @@ import {
   Job,
   KeelsonError,
   LocalQueue,
+  Mesh,
   ModelServer,
   MongoDb,
   MySql,
@@ -147,6 +148,7 @@ const creds = { credentials: { secret: 'db-credentials' } };
 const external = { store: 'vault', remoteKey: 'prod/db' };
 const model = { model: 'mistralai/Mistral-7B-Instruct-v0.3', gpu: { count: 1 } };
 const training = { image: 'acme/train:v1.2.3', command: ['torchrun', 'train.py'], gpu: { count: 4 } };
+const meshed = () => new WebService(new Stack(new App(), 'shop', { env: production, mesh: Mesh.istio() }), 'api', ok);
 const alertTarget = { kind: 'Deployment', name: 'api', namespace: 'shop' };
 
 /** One misspelt key at each level of each prop object, passed to the construct that reads it. */
@@ -308,6 +310,33 @@ const cases: { object: string; run: () => unknown; path: string; field: string; 
   },
   { object: 'InferenceGroupProps', run: () => new InferenceGroup(newStack(), 'group', { image: 'acme/llm:v1', groupSize: 2, port: 8000, replica: 2 } as never), path: 'shop/group', field: 'replica', value: 2, near: 'replicas' },
   { object: 'GroupRoleProps', run: () => new InferenceGroup(newStack(), 'group', { image: 'acme/llm:v1', groupSize: 2, port: 8000, worker: { arg: ['--worker'] } } as never), path: 'shop/group', field: 'worker.arg', value: ['--worker'], near: 'args' },
+  // Service mesh.
+  { object: 'IstioMeshOptions', run: () => Mesh.istio({ revison: '1-22' } as never), path: 'Mesh.istio', field: 'revison', value: '1-22', near: 'revision' },
+  { object: 'LinkerdMeshOptions', run: () => Mesh.linkerd({ trustDomian: 'example.org' } as never), path: 'Mesh.linkerd', field: 'trustDomian', value: 'example.org', near: 'trustDomain' },
+  {
+    object: 'MeshIdentityRef',
+    run: () => Mesh.linkerd({ ingressController: { namespace: 'ingress-nginx', serviceAcount: 'nginx' } } as never),
+    path: 'Mesh.linkerd', field: 'ingressController.serviceAcount', value: 'nginx', near: 'serviceAccount',
+  },
+  { object: 'MeshIngressGateway', run: () => Mesh.istio({ ingressGateway: { selecter: { istio: 'gw' } } } as never), path: 'Mesh.istio', field: 'ingressGateway.selecter', value: { istio: 'gw' }, near: 'selector' },
+  { object: 'MeshProfile', run: () => new Stack(new App(), 'shop', { env: production, mesh: { ...Mesh.istio(), trustDomian: 'x' } } as never), path: 'shop', field: 'mesh.trustDomian', value: 'x', near: 'trustDomain' },
+  { object: 'CanaryProps', run: () => meshed().canary({ image: 'acme/api:v1.1.0', wieght: 10 } as never), path: 'shop/api/canary', field: 'canary.wieght', value: 10, near: 'weight' },
+  { object: 'TrafficProps', run: () => meshed().traffic({ timout: '5s' } as never), path: 'shop/api/traffic', field: 'traffic.timout', value: '5s', near: 'timeout' },
+  { object: 'RetryProps', run: () => meshed().traffic({ retries: { attempts: 2, perTryTimout: '1s' } } as never), path: 'shop/api/traffic', field: 'traffic.retries.perTryTimout', value: '1s', near: 'perTryTimeout' },
+  {
+    object: 'OutlierDetectionProps',
+    run: () => meshed().traffic({ outlierDetection: { consecutiveErrors: 5, ejectionTme: '30s' } } as never),
+    path: 'shop/api/traffic', field: 'traffic.outlierDetection.ejectionTme', value: '30s', near: 'ejectionTime',
+  },
+  { object: 'ConnectionPoolProps', run: () => meshed().traffic({ connectionPool: { maxConection: 10 } } as never), path: 'shop/api/traffic', field: 'traffic.connectionPool.maxConection', value: 10, near: 'maxConnections' },
+  {
+    object: 'HttpRule',
+    run: () => {
+      const stack = newStack();
+      return new WebService(stack, 'web', ok).allowTo(new WebService(stack, 'api', ok), { http: { metods: ['GET'] } } as never);
+    },
+    path: 'shop/web', field: 'allowTo.http.metods', value: ['GET'], near: 'methods',
+  },
 ];
 
 describe('a misspelt key at any level names path, field, value, rule and the key meant', () => {
