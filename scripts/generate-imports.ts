@@ -235,17 +235,24 @@ export function shareRepeatedSchemas(schema: AnySchemaObject): AnySchemaObject {
   return names.size > 0 ? { ...body, definitions } : body;
 }
 
-/** Runtime helpers of ajv's standalone code, written into the modules that use them (each module stands alone). */
-const AJV_RUNTIME: Record<string, string> = {
-  'ajv/dist/runtime/ucs2length': [
-    '/** Length of a string in Unicode code points, as maxLength/minLength count it. */',
-    'function ucs2length(text) {',
-    '  let length = 0;',
-    '  for (const _ of text) length++;',
-    '  return length;',
-    '}',
-  ].join('\n'),
-};
+/** Runtime helpers of ajv's standalone code, by the module ajv names: the function each becomes in `models/ajv-runtime.cjs`. */
+const AJV_RUNTIME: Record<string, string> = { 'ajv/dist/runtime/ucs2length': 'ucs2length' };
+
+/** `models/ajv-runtime.cjs`: the runtime helpers the generated validators share (nothing of ajv is needed at run time). */
+const AJV_RUNTIME_MODULE = [
+  GENERATED_MARKER,
+  '// The runtime helpers of the generated validators.',
+  "'use strict';",
+  '/** Length of a string in Unicode code points, as maxLength/minLength count it. */',
+  'function ucs2length(text) {',
+  '  let length = 0;',
+  '  for (const _ of text) length++;',
+  '  return length;',
+  '}',
+  '',
+  'module.exports = { ucs2length };',
+  '',
+].join('\n');
 
 /**
  * Compiles one CRD version's schema into a CommonJS module (plain JavaScript, so it
@@ -271,12 +278,13 @@ function validatorModule(l: LoadedCrd, version: CrdVersion): string {
     const helper = AJV_RUNTIME[mod];
     if (!helper) throw new Error(`${apiVersion} ${kind}: ajv runtime ${mod} has no copy in the generator`);
     helpers.add(mod);
-    return /function (\w+)/.exec(helper)![1]!;
+    return helper;
   });
+  const runtime = [...helpers].sort().map((mod) => AJV_RUNTIME[mod]!);
   return [
     header([{ ...l, versions: [version] }], [`Validates ${apiVersion} ${kind} objects: ajv standalone code compiled from the CRD schema.`]),
     "'use strict';",
-    ...[...helpers].sort().map((mod) => AJV_RUNTIME[mod]!),
+    ...(runtime.length ? [`const { ${runtime.join(', ')} } = require('./ajv-runtime.cjs');`] : []),
     '',
     code,
     '',
@@ -316,6 +324,7 @@ export function generateImports(crdDir: string, outDir: string): void {
       }
     }
     const all = loaded.flatMap((l) => l.crds);
+    files.set('models/ajv-runtime.cjs', AJV_RUNTIME_MODULE);
     files.set('crd-models.ts', modelList(all, models));
     files.set('index.ts', indexModule(all, groups));
     removeGenerated(outDir);

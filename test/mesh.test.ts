@@ -169,7 +169,7 @@ function whoMayCallWhom(objects: K8sObject[]): string[] {
   const portNumber = (workload: string, port: string | number) => {
     if (typeof port === 'number') return port;
     for (const d of findObjects(objects, 'Deployment').concat(findObjects(objects, 'StatefulSet'))) {
-      if (d.metadata.name !== workload) continue;
+      if (workloadOf(d.spec.template.metadata.labels ?? {}) !== workload) continue; // a blue-green service's slots share its name label
       for (const c of d.spec.template.spec.containers) for (const p of c.ports ?? []) if (p.name === port) return p.containerPort;
     }
     return port;

@@ -13,9 +13,9 @@ const gke = defineEnvironment(production, { name: 'gke', gpu: { productLabel: 'c
 const job: Make = (p) => new Job(newStack(), 'j', { image, ...p } as any);
 const migJob: Make = (p) => new Job(newStack(mig), 'j', { image, ...p } as any);
 const gkeJob: Make = (p) => new Job(newStack(gke), 'j', { image, ...p } as any);
-const train: Make = (p) => new TrainingJob(newStack(), 'train', { image, command: ['torchrun', 'train.py'], gpu: { count: 4 }, ...p } as any);
+const train: Make = (p) => new TrainingJob(newStack(), 'train', { image, command: ['torchrun', 'train.py'], size: 'xlarge', gpu: { count: 4 }, ...p } as any);
 const serve: Make = (p) => new ModelServer(newStack(), 'llm', { model: 'mistralai/Mistral-7B-Instruct-v0.3', gpu: { count: 1 }, ...p } as any);
-const group: Make = (p) => new InferenceGroup(newStack(), 'group', { image, groupSize: 2, port: 8000, gpu: { count: 8 }, ...p } as any);
+const group: Make = (p) => new InferenceGroup(newStack(), 'group', { image, groupSize: 2, port: 8000, size: '2xlarge', gpu: { count: 8 }, ...p } as any);
 const cq: Make = (p) => new ClusterQueue(newStack(), 'cq', { quotas: [{ flavor: 'a100', gpus: 8 }], ...p } as any);
 const flavor: Make = (p) => new ResourceFlavor(newStack(), 'a100', { ...p } as any);
 
@@ -42,6 +42,7 @@ const cases: { title: string; make: Make; props: Record<string, unknown>; field:
   { title: 'nodes outside the elastic range', make: train, props: { backend: 'pytorchjob', nodes: 8, elastic: { minNodes: 1, maxNodes: 4 } }, field: 'nodes', value: '8', rule: 'outside the elastic range 1-4' },
   { title: 'multi-worker CPU training without shm', make: (p) => new TrainingJob(newStack(), 'train', { image, command: ['torchrun', 'train.py'], ...p } as any), props: { nodes: 2 }, field: 'shm', value: '(missing)', rule: 'share tensors through /dev/shm' },
   { title: 'rendezvous variable set by hand', make: train, props: { env: { MASTER_ADDR: 'x' } }, field: 'env.MASTER_ADDR', value: '"x"', rule: 'set by the training job' },
+  { title: 'default /dev/shm of the GPUs above the memory limit', make: (p) => new Job(newStack(), 'j', { image, gpu: { count: 2 }, ...p } as any), props: {}, field: 'gpu.shm', value: '"2Gi"', rule: 'GPU pods get 1Gi of /dev/shm per GPU' },
   { title: 'queue name with upper case', make: train, props: { queue: 'Research' }, field: 'queue', value: '"Research"', rule: 'not a valid LocalQueue name' },
   { title: 'training prop misspelt', make: train, props: { node: 2 }, field: 'node', value: '2', rule: 'Did you mean "nodes"' },
   { title: 'unknown NCCL debug level', make: train, props: { nccl: { debug: 'DEBUG' } }, field: 'nccl.debug', value: '"DEBUG"', rule: '"WARN", "INFO" or "TRACE"' },
@@ -84,7 +85,7 @@ describe('bad input to GPU workloads, model servers, training jobs and queues', 
   it('refuses at synth a job queued to a LocalQueue the app does not have', () => {
     const stack = newStack();
     new LocalQueue(stack, 'team-a', { clusterQueue: 'shared' });
-    new TrainingJob(stack, 'train', { image, command: ['torchrun', 'train.py'], gpu: { count: 1 }, queue: 'team-b' });
+    new TrainingJob(stack, 'train', { image, command: ['torchrun', 'train.py'], size: 'medium', gpu: { count: 1 }, queue: 'team-b' });
     expect(() => synth(stack.node.root, { outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'keelson-ml-')) })).toThrow(/label-target-missing[\s\S]*LocalQueue shop\/team-b does not exist/);
   });
 });

@@ -14,7 +14,7 @@ const main = (pod: any) => pod.spec.containers[0];
 describe('gpu on any workload', () => {
   it('requests = limits of nvidia.com/gpu, the product node selector, the GPU taint toleration and a memory-backed /dev/shm', () => {
     const stack = newStack();
-    new Job(stack, 'render', { image, gpu: { count: 2, product: 'NVIDIA-L4' } });
+    new Job(stack, 'render', { image, size: 'xlarge', gpu: { count: 2, product: 'NVIDIA-L4' } });
     const pod = findObject(synthObjects(stack), 'Job', 'render').spec.template;
     const c = main(pod);
     expect(c.resources.requests['nvidia.com/gpu']).toBe(2);
@@ -30,7 +30,7 @@ describe('gpu on any workload', () => {
   it('follows the environment: GKE label, untainted nodes, runtime class, time-sliced resource', () => {
     const gke = defineEnvironment(production, { name: 'gke', gpu: { productLabel: 'cloud.google.com/gke-accelerator', taintKey: null, runtimeClassName: 'nvidia', timeSlicing: { replicas: 4, renameByDefault: true } } });
     const stack = newStack(gke);
-    new WebService(stack, 'infer', { image, port: 8080, gpu: { count: 1, product: 'nvidia-l4' } });
+    new WebService(stack, 'infer', { image, port: 8080, size: 'medium', gpu: { count: 1, product: 'nvidia-l4' } });
     const pod = findObject(synthObjects(stack), 'Deployment', 'infer').spec.template;
     expect(main(pod).resources.limits).toMatchObject({ 'nvidia.com/gpu.shared': 1 });
     expect(pod.spec.nodeSelector).toEqual({ 'cloud.google.com/gke-accelerator': 'nvidia-l4' });
@@ -40,10 +40,10 @@ describe('gpu on any workload', () => {
 
   it('asks for MIG slices as the MIG strategy exposes them', () => {
     const mixed = newStack(defineEnvironment(production, { name: 'mixed', gpu: { migStrategy: 'mixed' } }));
-    new Job(mixed, 'notebook', { image, gpu: { count: 1, mig: '1g.10gb' } });
+    new Job(mixed, 'notebook', { image, size: 'medium', gpu: { count: 1, mig: '1g.10gb' } });
     expect(main(findObject(synthObjects(mixed), 'Job').spec.template).resources.limits).toMatchObject({ 'nvidia.com/mig-1g.10gb': 1 });
     const single = newStack(defineEnvironment(production, { name: 'single', gpu: { migStrategy: 'single' } }));
-    new Job(single, 'notebook', { image, gpu: { count: 1, mig: '3g.40gb', product: 'NVIDIA-A100-SXM4-80GB' } });
+    new Job(single, 'notebook', { image, size: 'medium', gpu: { count: 1, mig: '3g.40gb', product: 'NVIDIA-A100-SXM4-80GB' } });
     const pod = findObject(synthObjects(single), 'Job').spec.template;
     expect(main(pod).resources.limits).toMatchObject({ 'nvidia.com/gpu': 1 });
     expect(pod.spec.nodeSelector).toEqual({ 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB-MIG-3g.40gb' });
@@ -54,7 +54,7 @@ describe('TrainingJob', () => {
   const build = (props: Record<string, unknown>) => {
     const stack = newStack();
     new LocalQueue(stack, 'research', { clusterQueue: 'gpus' });
-    new TrainingJob(stack, 'ddp', { image, command: ['torchrun', 'train.py'], nodes: 2, gpu: { count: 4 }, queue: 'research', ...props } as any);
+    new TrainingJob(stack, 'ddp', { image, command: ['torchrun', 'train.py'], nodes: 2, size: 'xlarge', gpu: { count: 4 }, queue: 'research', ...props } as any);
     return synthObjects(stack);
   };
 
@@ -109,7 +109,7 @@ describe('TrainingJob', () => {
   it('late env edits reach every replica template', () => {
     const stack = newStack();
     new LocalQueue(stack, 'research', { clusterQueue: 'gpus' });
-    const t = new TrainingJob(stack, 'ddp', { image, backend: 'pytorchjob', nodes: 2, gpu: { count: 1 }, queue: 'research' });
+    const t = new TrainingJob(stack, 'ddp', { image, backend: 'pytorchjob', nodes: 2, size: 'medium', gpu: { count: 1 }, queue: 'research' });
     t.env('WANDB_PROJECT', 'ddp');
     const job = findObject(synthObjects(stack), 'PyTorchJob', 'ddp');
     for (const role of ['Master', 'Worker']) expect(envOf(main(job.spec.pytorchReplicaSpecs[role].template)).WANDB_PROJECT).toBe('ddp');
@@ -160,7 +160,7 @@ describe('InferenceGroup', () => {
   it('a LeaderWorkerSet whose leader serves behind the Service and whose workers join it', () => {
     const stack = newStack();
     new InferenceGroup(stack, 'big', {
-      image, groupSize: 2, port: 8000, gpu: { count: 8 },
+      image, groupSize: 2, port: 8000, size: '2xlarge', gpu: { count: 8 },
       leader: { command: ['sh', '-c'], args: ['ray start --head && serve'] },
       worker: { command: ['sh', '-c'], args: ['ray start --address=$(LWS_LEADER_ADDRESS):6379 --block'] },
     });
@@ -224,7 +224,7 @@ describe('GPU checks on any YAML', () => {
   it('finds nothing in what the gpu prop emits', () => {
     const app = new App();
     const stack = new Stack(app, 'ml', { env: production });
-    new Job(stack, 'j', { image, gpu: { count: 4, product: 'NVIDIA-H100-80GB-HBM3' } });
+    new Job(stack, 'j', { image, size: 'xlarge', gpu: { count: 4, product: 'NVIDIA-H100-80GB-HBM3' } });
     const objects = synthObjects(stack).map((json, i) => ({ json, path: `ml#${i}` }));
     expect(runChecks(objects).filter((f) => f.rule.startsWith('gpu-'))).toEqual([]);
   });
@@ -234,7 +234,7 @@ describe('TrainingJob on Kubeflow Trainer', () => {
   it('a TrainJob on the runtime with the trainer from the main container and its pods patched with security, scheduling, volumes, env and labels', () => {
     const stack = newStack();
     new LocalQueue(stack, 'research', { clusterQueue: 'gpus' });
-    const t = new TrainingJob(stack, 'ft', { backend: 'trainjob', runtime: 'torch-cuda', image, command: ['torchrun', 'train.py'], nodes: 2, gpu: { count: 4, product: 'NVIDIA-H100-80GB-HBM3' }, queue: 'research', checkpoints: { claim: 'ckpt' } });
+    const t = new TrainingJob(stack, 'ft', { backend: 'trainjob', runtime: 'torch-cuda', image, command: ['torchrun', 'train.py'], nodes: 2, size: 'xlarge', gpu: { count: 4, product: 'NVIDIA-H100-80GB-HBM3' }, queue: 'research', checkpoints: { claim: 'ckpt' } });
     t.env('WANDB_PROJECT', 'ft');
     const objects = synthObjects(stack);
     const job = findObject(objects, 'TrainJob', 'ft');

@@ -187,7 +187,14 @@ export abstract class PodWorkload extends Workload {
     const memoryLimit = this.main.container.resources?.limits?.memory?.value;
     if (props.shm !== undefined && typeof memoryLimit === 'string') {
       const shm = parseMemory(ctx, 'shm', props.shm);
-      ctx.check(shm.amount < parseMemory(ctx, 'resources.limits.memory', memoryLimit).amount, 'shm', props.shm, `is not below the memory limit ${memoryLimit} (resources.limits.memory or the size preset), which /dev/shm counts against`, 'Raise the memory limit or shrink shm');
+      const fromGpu = this.gpu !== undefined;
+      ctx.check(
+        shm.amount < parseMemory(ctx, 'resources.limits.memory', memoryLimit).amount,
+        fromGpu ? 'gpu.shm' : 'shm',
+        props.shm,
+        `is not below the memory limit ${memoryLimit} (resources.limits.memory or the size preset), which /dev/shm counts against${fromGpu && props.gpu?.shm === undefined ? ' (GPU pods get 1Gi of /dev/shm per GPU)' : ''}`,
+        fromGpu ? 'Give the pod more memory (resources.limits.memory or a larger size) or set gpu.shm' : 'Raise the memory limit or shrink shm',
+      );
     }
 
     const native = nativeSidecars(env);
