@@ -2,7 +2,7 @@ import { findingOf, type CheckedObject, type Finding, type Rule } from '../core/
 import { matchesSelector } from '../core/checks/objects.js';
 import { KeelsonError } from '../core/errors.js';
 import type { KindRegistry } from '../core/kinds.js';
-import type { StackManifest, SynthContext } from '../core/synth-context.js';
+import { ContextSlot, type StackManifest, type SynthContext } from '../core/synth-context.js';
 
 const rule = (id: string, summary: string, fix: string): Rule => ({ id, severity: 'error', family: 'references', summary, fix });
 
@@ -32,10 +32,27 @@ interface Pods {
  * in the namespaces whose Namespace object is among them.
  */
 export function checkMeshReferences(objects: readonly CheckedObject[], all: readonly CheckedObject[], kinds: KindRegistry): Finding[] {
-  const findings: Finding[] = [];
+  return checkAgainst(objects, indexMeshTargets(all, kinds));
+}
+
+/** What mesh objects may refer to, indexed once per synth (or per folder in `keelson check`). */
+interface MeshTargets {
+  /** Names by `kind|namespace`. */
+  readonly byKind: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Services by `namespace/name`. */
+  readonly services: ReadonlyMap<string, Record<string, any>>;
+  /** Pod templates by namespace. */
+  readonly pods: ReadonlyMap<string, readonly Pods[]>;
+  /** Namespaces whose Namespace object is in view: only there is every object known. */
+  readonly namespaces: ReadonlySet<string>;
+  /** DestinationRule subset names by the `namespace/name` of their Service. */
+  readonly subsetsOf: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+function indexMeshTargets(all: readonly CheckedObject[], kinds: KindRegistry): MeshTargets {
   const byKind = new Map<string, Set<string>>();
   const services = new Map<string, Record<string, any>>();
-  const pods: Pods[] = [];
+  const pods = new Map<string, Pods[]>();
   for (const o of all) {
     const ns = o.json.metadata?.namespace ?? '';
     const key = `${o.json.kind}|${ns}`;
@@ -44,30 +61,37 @@ export function checkMeshReferences(objects: readonly CheckedObject[], all: read
     if (o.json.kind === 'Service' && o.json.apiVersion === 'v1') services.set(`${ns}/${o.json.metadata?.name}`, o.json);
     for (const t of kinds.podTemplates(o.json)) {
       const containers: any[] = [...(t.spec.containers ?? []), ...(t.spec.initContainers ?? [])];
-      pods.push({ namespace: ns, labels: t.metadata.labels ?? {}, ports: containers.flatMap((c) => c.ports ?? []) });
+      if (!pods.has(ns)) pods.set(ns, []);
+      pods.get(ns)!.push({ namespace: ns, labels: t.metadata.labels ?? {}, ports: containers.flatMap((c) => c.ports ?? []) });
     }
   }
-  // Names resolve only in namespaces whose Namespace object is in view: only there is every object known.
   const namespaces = new Set(all.filter((o) => o.json.kind === 'Namespace' && o.json.apiVersion === 'v1').map((o) => o.json.metadata?.name));
-  const exists = (kind: string, ns: string, name: string) => byKind.get(`${kind}|${ns}`)?.has(name) ?? false;
-  /** The Service a mesh host names, `[namespace, name]`, when it is one of this output's namespaces. */
-  const serviceOf = (host: string, ns: string): [string, string] | undefined => {
-    const parts = host.replace(/\.svc\.cluster\.local$/, '').replace(/\.svc$/, '').split('.');
-    if (parts.length === 1) return namespaces.has(ns) ? [ns, parts[0]!] : undefined;
-    if (parts.length === 2 && namespaces.has(parts[1])) return [parts[1]!, parts[0]!];
-    return undefined;
-  };
   const subsetsOf = new Map<string, Set<string>>();
   for (const o of all) {
     if (o.json.kind !== 'DestinationRule') continue;
-    const ns = o.json.metadata?.namespace ?? '';
-    const svc = serviceOf(String(o.json.spec?.host ?? ''), ns);
+    const svc = serviceOfHost(namespaces, String(o.json.spec?.host ?? ''), o.json.metadata?.namespace ?? '');
     if (!svc) continue;
     const set = subsetsOf.get(svc.join('/')) ?? new Set<string>();
     for (const s of o.json.spec?.subsets ?? []) set.add(s.name);
     subsetsOf.set(svc.join('/'), set);
   }
+  return { byKind, services, pods, namespaces, subsetsOf };
+}
 
+/** The Service a mesh host names, `[namespace, name]`, when it is in one of the namespaces in view. */
+function serviceOfHost(namespaces: ReadonlySet<string>, host: string, ns: string): [string, string] | undefined {
+  const parts = host.replace(/\.svc\.cluster\.local$/, '').replace(/\.svc$/, '').split('.');
+  if (parts.length === 1) return namespaces.has(ns) ? [ns, parts[0]!] : undefined;
+  if (parts.length === 2 && namespaces.has(parts[1]!)) return [parts[1]!, parts[0]!];
+  return undefined;
+}
+
+function checkAgainst(objects: readonly CheckedObject[], targets: MeshTargets): Finding[] {
+  const findings: Finding[] = [];
+  const { services, namespaces, subsetsOf } = targets;
+  const exists = (kind: string, ns: string, name: string) => targets.byKind.get(`${kind}|${ns}`)?.has(name) ?? false;
+  const serviceOf = (host: string, ns: string) => serviceOfHost(namespaces, host, ns);
+  const podsIn = (ns: string) => targets.pods.get(ns) ?? [];
   for (const o of objects) {
     const { kind, apiVersion = '' } = o.json;
     const ns = o.json.metadata?.namespace ?? '';
@@ -97,7 +121,7 @@ export function checkMeshReferences(objects: readonly CheckedObject[], all: read
       (spec.subsets ?? []).forEach((s: any, i: number) => {
         if (!service) return;
         const selector = { matchLabels: { ...service.spec?.selector, ...s.labels } };
-        if (!pods.some((p) => p.namespace === svc![0] && matchesSelector(selector, p.labels))) {
+        if (!podsIn(svc![0]).some((p) => matchesSelector(selector, p.labels))) {
           findings.push(findingOf(MESH_RULES.subsetPods, o, `spec.subsets[${i}].labels`, `subset "${s.name}" (${JSON.stringify(s.labels ?? {})}) selects no pod behind Service ${svc![1]}`));
         }
       });
@@ -116,7 +140,7 @@ export function checkMeshReferences(objects: readonly CheckedObject[], all: read
     }
     if (!apiVersion.startsWith('policy.linkerd.io/') && !(kind === 'HTTPRoute' && apiVersion.startsWith('gateway.networking.k8s.io/'))) continue;
     if (kind === 'Server') {
-      const selected = pods.filter((p) => p.namespace === ns && matchesSelector(spec.podSelector, p.labels));
+      const selected = podsIn(ns).filter((p) => matchesSelector(spec.podSelector, p.labels));
       const port = spec.port;
       // A port name must be a named container port; a number is matched against traffic, declared or not.
       if (typeof port === 'string' && selected.length && !selected.some((p) => p.ports.some((cp) => cp.name === port))) {
@@ -158,10 +182,18 @@ export function checkMeshReferences(objects: readonly CheckedObject[], all: read
   return findings;
 }
 
+/** The targets of the whole synth, indexed the first time a stack has mesh objects to check. */
+const MESH_TARGETS = new ContextSlot<MeshTargets>('mesh targets', (context) => indexMeshTargets(context.manifests.flatMap((m) => m.objects), context.kinds));
+
+const isMeshObject = (o: CheckedObject) => {
+  const apiVersion = String(o.json.apiVersion ?? '');
+  return /^(networking|security)\.istio\.io\/|^policy\.linkerd\.io\//.test(apiVersion) || (o.json.kind === 'HTTPRoute' && apiVersion.startsWith('gateway.networking.k8s.io/'));
+};
+
 /** The mesh reference checks of one synthesized stack, as errors that stop synth. */
 export function checkMeshObjects(context: SynthContext, manifest: StackManifest): KeelsonError[] {
-  const all = context.manifests.flatMap((m) => m.objects);
-  return checkMeshReferences(manifest.objects, all, context.kinds).map(
+  if (!manifest.objects.some(isMeshObject)) return [];
+  return checkAgainst(manifest.objects, context.state(MESH_TARGETS)).map(
     (f) => new KeelsonError({ path: f.path, field: `${f.object} ${f.field}`, value: f.rule, rule: f.message, hint: f.fix }),
   );
 }
