@@ -30,9 +30,11 @@ export interface ServiceDashboardProps {
 
 /** One time series panel of the dashboard: one or more PromQL queries, each with its legend. */
 interface PanelSpec {
+  /** Title shown above the panel. */
   readonly title: string;
   /** Grafana unit of the values, e.g. `reqps`, `percentunit`, `s`, `bytes`. */
   readonly unit: string;
+  /** Queries, each with its legend. */
   readonly queries: readonly { readonly expr: string; readonly legend: string }[];
 }
 
@@ -90,6 +92,8 @@ function serviceDashboardRows(props: ServiceDashboardProps): { readonly title: s
  * The dashboard model of `rows`, built with Grafana's foundation SDK: each row expanded with its
  * panels after it, three panels to a line, every query on the Prometheus data source chosen by
  * the `datasource` variable. Panel ids count from 1 in order, so the output is the same every synth.
+ * It is the classic dashboard JSON that Grafana's sidecar loads from files (the SDK's
+ * `dashboardv2` describes Grafana 12's dashboard API resource instead).
  */
 function dashboardModel(title: string, uid: string, rows: ReturnType<typeof serviceDashboardRows>): Dashboard {
   const datasource = { type: 'prometheus', uid: '${datasource}' };
