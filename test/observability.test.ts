@@ -282,6 +282,7 @@ describe('metrics on workloads', () => {
         'a range [..] applies to a metric selector, not to an instant vector "http-requests{namespace="shop", service="api"}". ' +
         'Name metrics in requests and latency (e.g. "http_requests_total") and give errors as label matchers (e.g. code=~"5..")',
     );
+    expect(errorOf(() => new ServiceDashboard(stack, 'typo', { target, service: 'api', container: 'api', metrics: {} } as any))).toBe('shop/typo: metrics {} is not a known prop. Did you mean "metric"?');
   });
 
   it.each([

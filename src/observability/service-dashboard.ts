@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { ErrorContext } from '../core/errors.js';
 import { KubeObject } from '../core/kube-object.js';
 import { sortLabels } from '../core/labels.js';
+import { checkKnownKeys, propKeys } from '../core/props.js';
 import { Stack } from '../core/stack.js';
 import { monitoringOf } from './monitoring-settings.js';
 import { checkPromql } from './promql.js';
@@ -27,6 +28,8 @@ export interface ServiceDashboardProps {
   /** Labels on the ConfigMap besides the environment's `monitoring.dashboardLabels` (e.g. the service's standard labels). @default - none */
   readonly labels?: Readonly<Record<string, string>>;
 }
+
+const SERVICE_DASHBOARD_KEYS = propKeys<ServiceDashboardProps>()('target', 'service', 'container', 'metric', 'labels');
 
 /** One time series panel of the dashboard: one or more PromQL queries, each with its legend. */
 interface PanelSpec {
@@ -141,6 +144,8 @@ export class ServiceDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceDashboardProps) {
     super(scope, id);
+    const ctx = new ErrorContext(this.node.path);
+    checkKnownKeys(ctx, '', props, SERVICE_DASHBOARD_KEYS);
     const t = props.target;
     const monitoring = monitoringOf(Stack.of(this).env);
     // Grafana uids are at most 40 characters: a readable prefix and a hash of namespace and name.
@@ -148,7 +153,6 @@ export class ServiceDashboard extends Construct {
     const uid = `${t.namespace}-${t.name}`.slice(0, 31).replace(/-+$/, '') + `-${hash}`;
     const rows = serviceDashboardRows(props);
     // Every query is PromQL like a rule's: a metric name or matcher from the props could break it.
-    const ctx = new ErrorContext(this.node.path);
     for (const p of rows.flatMap((r) => r.panels)) {
       for (const q of p.queries) {
         const problem = checkPromql(q.expr)[0];
