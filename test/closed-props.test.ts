@@ -72,7 +72,7 @@ const NOT_PROPS: Record<string, string> = {
   ReplicaObjects: 'result', ResolvedTrigger: 'result', ResolvedEventScaling: 'result', KedaTrigger: 'result (a trigger as rendered)',
   ReplicaScaler: 'builder', VerticalTargetContainer: 'builder',
   PromqlProblem: 'result', TemplateProblem: 'result', RuleProblem: 'result', ResolvedMonitoring: 'result', PreparedMetrics: 'result', WorkloadMonitoring: 'result',
-  BurnRateWindow: 'result (the constant BURN_RATE_WINDOWS)', BurnRateThreshold: 'result', DashboardPanel: 'builder (made by serviceDashboardPanels)',
+  BurnRateWindow: 'result (the constant BURN_RATE_WINDOWS)', BurnRateThreshold: 'result',
   QuotaPreset: 'result (the constant QUOTA_PRESETS, exposed as TeamNamespace.preset)', ArgoCdTarget: 'result', Dependency: 'result',
   ResolvedGpu: 'result', EngineArgs: 'builder (given to a ModelServerEngine by ModelServer)',
   MeshService: 'builder (a WebService)', ExtraRoutes: 'builder (added to the connection graph by an area above the network)',

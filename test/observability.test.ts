@@ -18,6 +18,7 @@ import {
   Redis,
   runChecks,
   schedulePeriodSeconds,
+  ServiceDashboard,
   StatefulApp,
   WebService,
   Worker,
@@ -47,7 +48,7 @@ function distExpressions(): { where: string; expr: string }[] {
     }
     if (obj.kind === 'ConfigMap' && obj.metadata.labels?.grafana_dashboard) {
       for (const json of Object.values(obj.data as Record<string, string>)) {
-        for (const p of JSON.parse(json).panels) for (const t of p.targets) out.push({ where: `${file} ${p.title}`, expr: t.expr });
+        for (const p of JSON.parse(json).panels) for (const t of p.targets ?? []) out.push({ where: `${file} ${p.title}`, expr: t.expr });
       }
     }
   }
@@ -227,11 +228,60 @@ describe('metrics on workloads', () => {
     new WebService(stack, 'api', { ...api, metrics: { port: 9090 } });
     const cm = findObject(synthObjects(stack), 'ConfigMap', 'api-dashboard');
     expect(cm.metadata.labels.grafana_dashboard).toBe('shop');
+    expect(cm.metadata.labels['app.kubernetes.io/name']).toBe('api');
     const model = JSON.parse(cm.data['shop-api.json']);
-    expect(model.uid.length).toBeLessThanOrEqual(40);
-    expect(model.panels.map((p: any) => p.title)).toEqual(['Request rate', 'Error ratio', 'Latency', 'CPU per pod against requests and limits', 'Memory per pod against requests and limits', 'Container restarts (1h)']);
-    expect(model.panels[2].targets.map((t: any) => t.legendFormat)).toEqual(['p50', 'p90', 'p99']);
-    expect(model.panels.every((p: any) => p.datasource.uid === '${datasource}')).toBe(true);
+    expect(model).toMatchObject({ uid: 'shop-api-737a40b9', title: 'shop / api', editable: false, tags: ['keelson'] });
+    expect(model.templating.list).toEqual([expect.objectContaining({ name: 'datasource', type: 'datasource', query: 'prometheus' })]);
+    // Two expanded rows (their panels follow them, as Grafana expects of an open row), three panels to a line.
+    expect(model.panels.map((p: any) => [p.type, p.title])).toEqual([
+      ['row', 'Traffic'],
+      ['timeseries', 'Request rate'],
+      ['timeseries', 'Error ratio'],
+      ['timeseries', 'Latency'],
+      ['row', 'Resources'],
+      ['timeseries', 'CPU per pod against requests and limits'],
+      ['timeseries', 'Memory per pod against requests and limits'],
+      ['timeseries', 'Container restarts (1h)'],
+    ]);
+    expect(model.panels.filter((p: any) => p.type === 'row').every((r: any) => r.collapsed === false && r.panels.length === 0)).toBe(true);
+    expect(model.panels.map((p: any) => p.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(model.panels.map((p: any) => [p.gridPos.x, p.gridPos.y])).toEqual([[0, 0], [0, 1], [8, 1], [16, 1], [0, 9], [0, 10], [8, 10], [16, 10]]);
+    const series = model.panels.filter((p: any) => p.type === 'timeseries');
+    expect(series.map((p: any) => p.fieldConfig.defaults.unit)).toEqual(['reqps', 'percentunit', 's', 'short', 'bytes', 'short']);
+    expect(series[2].targets.map((t: any) => [t.refId, t.legendFormat])).toEqual([['A', 'p50'], ['B', 'p90'], ['C', 'p99']]);
+    expect(series[0].targets[0].expr).toBe('sum by (code) (rate(http_requests_total{namespace="shop", service="api"}[5m]))');
+    expect(series[5].targets[0].expr).toBe('sum by (pod) (increase(kube_pod_container_status_restarts_total{namespace="shop", pod=~"api-[a-z0-9]+-[a-z0-9]+"}[1h]))');
+    for (const p of series) {
+      expect(p.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });
+      for (const t of p.targets) {
+        expect(t.datasource).toEqual(p.datasource);
+        expect(checkPromql(t.expr), `${p.title}: ${t.expr}`).toEqual([]);
+      }
+    }
+    // The same app gives the same dashboard, byte for byte.
+    const again = newStack(defineEnvironment(dev, { name: 'dev-grafana', monitoring: { dashboardLabels: { grafana_dashboard: 'shop' } } }));
+    new WebService(again, 'api', { ...api, metrics: { port: 9090 } });
+    expect(findObject(synthObjects(again), 'ConfigMap', 'api-dashboard').data).toEqual(cm.data);
+  });
+
+  it('queries the metrics an SLO names in the dashboard', () => {
+    const stack = newStack(dev);
+    new WebService(stack, 'api', { ...api, metrics: { port: 9090 }, slo: { availability: 99.9, metric: { requests: 'requests_total', latency: 'request_seconds', errors: 'status="error"' } } });
+    const model = JSON.parse(findObject(synthObjects(stack), 'ConfigMap', 'api-dashboard').data['shop-api.json']);
+    const exprs = model.panels.flatMap((p: any) => (p.targets ?? []).map((t: any) => t.expr));
+    expect(exprs).toContain('sum(rate(requests_total{namespace="shop", service="api", status="error"}[5m])) / sum(rate(requests_total{namespace="shop", service="api"}[5m]))');
+    expect(exprs).toContain('histogram_quantile(0.99, sum by (le) (rate(request_seconds_bucket{namespace="shop", service="api"}[5m])))');
+    expect(exprs.every((e: string) => checkPromql(e).length === 0)).toBe(true);
+  });
+
+  it('rejects a metric name that would make the dashboard queries invalid PromQL before building them', () => {
+    const stack = newStack(dev);
+    const target = { kind: 'Deployment', name: 'api', namespace: 'shop' } as const;
+    expect(errorOf(() => new ServiceDashboard(stack, 'dashboard', { target, service: 'api', container: 'api', metric: { requests: 'http-requests' } }))).toBe(
+      'shop/dashboard: metric.requests "http-requests" is not a metric name. e.g. "http_requests_total"',
+    );
+    expect(errorOf(() => new ServiceDashboard(stack, 'errors', { target, service: 'api', container: 'api', metric: { errors: 'code=~"5..' } }))).toMatch(/^shop\/errors: metric\.errors "code=~\\"5\.\." is not a list of label matchers \(at column \d+: /);
+    expect(errorOf(() => new ServiceDashboard(stack, 'typo', { target, service: 'api', container: 'api', metrics: {} } as any))).toBe('shop/typo: metrics {} is not a known prop. Did you mean "metric"?');
   });
 
   it.each([
