@@ -2,12 +2,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defineEnvironment, InferenceGroup, Job, KeelsonError, ModelServer, TrainingJob, ClusterQueue, LocalQueue, ResourceFlavor, synth } from '../src/index.js';
+import { defineEnvironment, InferenceGroup, Job, ModelServer, TrainingJob, ClusterQueue, LocalQueue, ResourceFlavor, synth } from '../src/index.js';
 import { production } from '../presets/index.js';
 import { newStack } from './support/app.js';
+import { itRefuses, type BadInputCase, type Make } from './support/bad-input.js';
 
 const image = 'acme/train:v1.2.3';
-type Make = (props: Record<string, unknown>) => unknown;
 const mig = defineEnvironment(production, { name: 'mig', gpu: { migStrategy: 'mixed' } });
 const gke = defineEnvironment(production, { name: 'gke', gpu: { productLabel: 'cloud.google.com/gke-accelerator', taintKey: null, gpusPerNode: 4 } });
 const job: Make = (p) => new Job(newStack(), 'j', { image, ...p } as any);
@@ -19,8 +19,7 @@ const group: Make = (p) => new InferenceGroup(newStack(), 'group', { image, grou
 const cq: Make = (p) => new ClusterQueue(newStack(), 'cq', { quotas: [{ flavor: 'a100', gpus: 8 }], ...p } as any);
 const flavor: Make = (p) => new ResourceFlavor(newStack(), 'a100', { ...p } as any);
 
-/** Each case: a constructor, props, and the field, value and rule the error must name. */
-const cases: { title: string; make: Make; props: Record<string, unknown>; field: string; value: string; rule: string }[] = [
+const cases: BadInputCase[] = [
   { title: 'zero GPUs', make: job, props: { gpu: { count: 0 } }, field: 'gpu.count', value: '0', rule: 'whole number of at least 1' },
   { title: 'half a GPU', make: job, props: { gpu: { count: 0.5 } }, field: 'gpu.count', value: '0.5', rule: 'whole number' },
   { title: 'misspelt GPU product', make: job, props: { gpu: { count: 1, product: 'NVIDIA-A100-SXM4-80G' } }, field: 'gpu.product', value: '"NVIDIA-A100-SXM4-80G"', rule: 'Did you mean "NVIDIA-A100-SXM4-80GB"' },
@@ -65,22 +64,7 @@ const cases: { title: string; make: Make; props: Record<string, unknown>; field:
 describe('bad input to GPU workloads, model servers, training jobs and queues', () => {
   it('covers at least 20 bad inputs', () => expect(cases.length).toBeGreaterThanOrEqual(20));
 
-  for (const c of cases) {
-    it(c.title, () => {
-      let error: unknown;
-      try {
-        c.make(c.props);
-      } catch (e) {
-        error = e;
-      }
-      expect(error, 'no error was thrown').toBeInstanceOf(KeelsonError);
-      const e = error as KeelsonError;
-      expect(e.path).toMatch(/^shop\//);
-      expect(e.field).toBe(c.field);
-      expect(e.message).toContain(c.value);
-      expect(e.message).toContain(c.rule);
-    });
-  }
+  itRefuses(cases);
 
   it('refuses at synth a job queued to a LocalQueue the app does not have', () => {
     const stack = newStack();
