@@ -34,7 +34,7 @@ const nodeModules = (() => {
 const cacheDir = path.join(nodeModules, '.cache', 'keelson');
 
 /** Packages bundled with the app (with everything they import); others load from node_modules at run time. */
-const BUNDLED_PACKAGES = new Set(['cdk8s', 'cdk8s-plus-28', 'constructs', 'keelson', 'yaml']);
+const BUNDLED_PACKAGES = new Set(['cdk8s', 'cdk8s-plus-28', 'constructs', 'keelson', 'yaml', '@grafana/grafana-foundation-sdk', '@prometheus-io/lezer-promql']);
 const NODE_MODULES_SEGMENT = `${path.sep}node_modules${path.sep}`;
 const isBuiltin = (spec) => spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0]);
 const packageName = (spec) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
