@@ -18,7 +18,7 @@ import { applyWaivers, unusedWaivers, WAIVER_RULES, type Waiver } from './waiver
 import { YAML_RULES } from './yaml-input.js';
 
 export * from './finding.js';
-export { validateSchema, jsiiPropertyName, type SchemaProblem } from './schema.js';
+export { validateSchema, type SchemaProblem } from './schema.js';
 export { waive, waiversOf, type Waiver } from './waivers.js';
 export { loadManifestFolder, parseManifests, type LoadedManifests } from './yaml-input.js';
 
