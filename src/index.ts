@@ -79,6 +79,7 @@ export * from './network/connectivity-report.js';
 export * from './mesh/mesh.js';
 export * from './mesh/canary.js';
 export * from './mesh/traffic.js';
+export * from './mesh/managed-split.js';
 export { MESH_RULES, checkMeshReferences } from './mesh/mesh-checks.js';
 export * from './core/checks/index.js';
 export * from './core/gpu.js';
