@@ -96,6 +96,28 @@ describe('RolloutService canary through Istio', () => {
   });
 });
 
+describe('RolloutService canary through Istio\'s ingress gateway', () => {
+  it('moves the weights of the gateway\'s VirtualService too', () => {
+    const app = new App();
+    const shop = new Stack(app, 'shop', { env: production, mesh: Mesh.istio({ ingressGateway: {} }) });
+    new RolloutService(shop, 'api', { ...canaryProps, ingress: { host: 'api.example.com', tls: true } });
+    const objects = synthObjects(app);
+    const rollout = findObject(objects, 'Rollout', 'api');
+    expect(rollout.spec.strategy.canary.trafficRouting.istio.virtualServices).toEqual([
+      { name: 'api', routes: ['split'] },
+      { name: 'api-ingress', routes: ['split'] },
+    ]);
+    const gateway = findObject(objects, 'VirtualService', 'api-ingress');
+    expect(gateway.spec.http[0].name).toBe('split');
+    expect(gateway.spec.http[0].route.map((r: any) => [r.destination.subset, r.weight])).toEqual([
+      ['stable', 100],
+      ['canary', 0],
+    ]);
+    validRollout(rollout);
+    expect(synthFindings(app).error).toBeUndefined();
+  });
+});
+
 describe('RolloutService canary through Linkerd', () => {
   const { app, objects } = meshedShop(Mesh.linkerd());
   const rollout = findObject(objects, 'Rollout', 'api');

@@ -159,9 +159,10 @@ export function istioRouting(scope: Construct, plan: MeshPlan, target: MeshServi
 /**
  * A workload's `ingress` through Istio's ingress gateway, from the Ingress it replaces: a
  * `Gateway` on the gateway's pods (HTTPS with the Ingress's TLS Secret, HTTP redirecting to
- * it; plain HTTP without TLS) and a `VirtualService` bound to it for the host and path.
+ * it; plain HTTP without TLS) and a `VirtualService` bound to it for the host and path, whose
+ * route is a `split` at 100/0 over the subsets when a controller moves the service's weights.
  */
-export function istioIngress(scope: Construct, plan: MeshPlan, w: Workload, ingress: Record<string, any>): void {
+export function istioIngress(scope: Construct, plan: MeshPlan, w: Workload, ingress: Record<string, any>, split?: ManagedSplit): void {
   const gw = plan.mesh.ingressGateway!;
   const rule = ingress.spec.rules[0];
   const host: string = rule.host;
@@ -177,12 +178,16 @@ export function istioIngress(scope: Construct, plan: MeshPlan, w: Workload, ingr
   KubeObject.create(scope, 'gateway', Gateway, { metadata: meta, spec: { selector: { ...gw.selector }, servers } });
   const service = path.backend.service;
   const port = w.ports.find((p) => p.name === service.port.name);
+  const to = (subset?: string) => ({ host: `${service.name}.${w.namespace}.svc.cluster.local`, ...(subset ? { subset } : {}), ...(port ? { port: { number: port.port } } : {}) });
+  const match = [{ uri: { prefix: path.path } }];
   KubeObject.create(scope, 'virtual-service', VirtualService, {
     metadata: { ...meta, name: `${w.name}-ingress` },
     spec: {
       hosts: [host],
       gateways: [w.name],
-      http: [{ match: [{ uri: { prefix: path.path } }], route: [{ destination: { host: `${service.name}.${w.namespace}.svc.cluster.local`, ...(port ? { port: { number: port.port } } : {}) } }] }],
+      http: split
+        ? [{ name: SPLIT_ROUTE, match, route: [{ destination: to(SPLIT_SUBSETS.stable), weight: 100 }, { destination: to(SPLIT_SUBSETS.canary), weight: 0 }] }]
+        : [{ match, route: [{ destination: to() }] }],
     },
   });
 }

@@ -1,3 +1,4 @@
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ErrorContext } from '../core/errors.js';
 import type { MeshService } from './canary.js';
@@ -13,7 +14,8 @@ export const SPLIT_SUBSETS = { stable: 'stable', canary: 'canary' } as const;
  * routing with every request on the stable pods, under the names the controller is given:
  * Istio a DestinationRule with `stable` and `canary` subsets (both with the service's selector;
  * the controller adds the pod-template hash of each version) and a VirtualService whose route
- * `split` weighs them 100/0; Linkerd Services `<service>-stable` and `<service>-canary` (the
+ * `split` weighs them 100/0 (and so does the route of the ingress gateway's VirtualService
+ * `<workload>-ingress`, when the mesh's gateway serves the service's Ingress); Linkerd Services `<service>-stable` and `<service>-canary` (the
  * service's selector, to which the controller adds the hash) and a Gateway API HTTPRoute on the
  * Service over both. Traffic settings of the service (`traffic()`) go into the same objects.
  */
@@ -24,6 +26,8 @@ export class ManagedSplit extends Construct {
   public readonly controller: string;
   /** The VirtualService (Istio) or HTTPRoute (Linkerd) whose weights the controller sets: the service's name. */
   public readonly routeObject: string;
+  /** Every VirtualService whose route `split` the controller sets (Istio): the service's, and the ingress gateway's. */
+  public readonly virtualServices: readonly string[];
   /** The DestinationRule of the subsets (Istio): the service's name. */
   public readonly destinationRule: string;
   /** The Service of the stable pods (Linkerd). */
@@ -40,6 +44,8 @@ export class ManagedSplit extends Construct {
     this.target = target;
     this.controller = controller;
     this.routeObject = target.serviceName;
+    const viaGateway = stack.mesh?.ingressGateway !== undefined && target.node.children.some((c) => c instanceof ApiObject && c.kind === 'Ingress');
+    this.virtualServices = viaGateway ? [target.serviceName, `${target.name}-ingress`] : [target.serviceName];
     this.destinationRule = target.serviceName;
     this.stableService = `${target.serviceName}-stable`;
     this.canaryService = `${target.serviceName}-canary`;

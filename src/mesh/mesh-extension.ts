@@ -147,14 +147,14 @@ function createObjects(stack: Stack, plan: MeshPlan): void {
     if (plan.mesh.provider === 'istio' && grants.length) istioWorkloadObjects(new Construct(w, 'mesh-authorization'), plan, w, grants);
     if (plan.mesh.provider === 'linkerd' && w.ports.length) linkerdWorkloadObjects(new Construct(w, 'mesh-authorization'), plan, w, grants, m.templates);
     const ingress = w.node.children.find((c): c is ApiObject => c instanceof ApiObject && c.kind === 'Ingress');
+    const split = w.node.children.find((c): c is ManagedSplit => c instanceof ManagedSplit);
     if (plan.mesh.ingressGateway && ingress) {
-      istioIngress(new Construct(w, MESH_INGRESS_ID), plan, w, ingress.toJson());
+      istioIngress(new Construct(w, MESH_INGRESS_ID), plan, w, ingress.toJson(), split);
       // The gateway serves the host now: the Ingress (and the ingress controller's path in the NetworkPolicy) goes.
       w.node.tryRemoveChild(ingress.node.id);
     }
     const canary = w.node.children.find((c): c is Canary => c instanceof Canary);
     const traffic = w.node.children.find((c): c is ServiceTraffic => c instanceof ServiceTraffic);
-    const split = w.node.children.find((c): c is ManagedSplit => c instanceof ManagedSplit);
     if (!canary && !traffic && !split) continue;
     if (canary && split) {
       (plan.errors as KeelsonError[]).push(new ErrorContext(w.node.path).error('canary', canary.image, `is a second canary: ${split.controller} already splits the requests of this service`, 'Release the new version through the rollout, and drop canary()'));

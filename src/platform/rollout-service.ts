@@ -109,7 +109,9 @@ export class RolloutService extends WebService {
         mesh.provider === 'istio'
           ? {
               istio: {
-                virtualService: { name: split.routeObject, routes: [SPLIT_ROUTE] },
+                ...(split.virtualServices.length === 1
+                  ? { virtualService: { name: split.routeObject, routes: [SPLIT_ROUTE] } }
+                  : { virtualServices: split.virtualServices.map((name) => ({ name, routes: [SPLIT_ROUTE] })) }),
                 destinationRule: { name: split.destinationRule, canarySubsetName: SPLIT_SUBSETS.canary, stableSubsetName: SPLIT_SUBSETS.stable },
               },
             }
