@@ -94,7 +94,7 @@ describe('TeamNamespace', () => {
 
   it('sizes the ResourceQuota and LimitRange from the preset', () => {
     const quota = findObject(staged, 'ResourceQuota');
-    expect(quota.spec.hard).toMatchObject({ 'requests.cpu': '8', 'requests.memory': '16Gi', pods: 50, 'services.nodeports': 0 });
+    expect(quota.spec.hard).toMatchObject({ 'requests.cpu': '8', 'requests.memory': '16Gi', pods: 50, 'services.loadbalancers': 1, 'services.nodeports': 4 });
     expect(findObject(inStack(objects, 'shop-production'), 'ResourceQuota').spec.hard['requests.cpu']).toBe('32');
     const limits = findObject(staged, 'LimitRange').spec.limits[0];
     expect(limits.type).toBe('Container');

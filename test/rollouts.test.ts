@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { production } from '../presets/index.js';
-import { ChecksFailedError, Job, KindRegistry, Mesh, RolloutService, Stack, synth, Team, waive, WebService, type Finding, type MeshProfile, type RolloutServiceProps } from '../src/index.js';
+import { ChecksFailedError, Job, KindRegistry, Mesh, RolloutService, runChecks, Stack, synth, Team, waive, WebService, type Finding, type MeshProfile, type RolloutServiceProps } from '../src/index.js';
 import { findObject, findObjects, synthObjects, type K8sObject } from '../src/testing.js';
 import { itRefuses, type BadInputCase, type Make } from './support/bad-input.js';
 
@@ -241,5 +241,71 @@ describe('quota fit', () => {
     const { findings, error } = synthFindings(app);
     expect(error).toBeUndefined();
     expect(quotaFindings(findings).map((f) => f.waived)).toEqual(['the migration runs before the rollout, never beside the surge']);
+  });
+});
+
+describe('quota fit of plain YAML (keelson check)', () => {
+  const ns = 'team';
+  const meta = (name: string) => ({ name, namespace: ns });
+  const container = (cpu: string, extra: Record<string, unknown> = {}) => ({ name: 'c', image: 'acme/app:v1', resources: { requests: { cpu, memory: '100Mi' }, limits: { cpu, memory: '100Mi' } }, ...extra });
+  const template = (containers: unknown[], initContainers: unknown[] = []) => ({ metadata: { labels: { app: 'x' } }, spec: { containers, ...(initContainers.length ? { initContainers } : {}) } });
+  const quota = (hard: Record<string, unknown>, spec: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: meta('quota'), spec: { hard, ...spec } });
+  /** The quota-fit messages of `objects` (with `hard` as the namespace's quota). */
+  const fit = (hard: Record<string, unknown>, ...objects: Record<string, any>[]) =>
+    runChecks([quota(hard), ...objects].map((json, i) => ({ json, path: `team.yaml#${i}` })))
+      .filter((f) => f.rule === 'quota-fit')
+      .map((f) => f.message);
+  const deployment = (name: string, replicas: number, strategy?: unknown) => ({
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta(name),
+    spec: { replicas, selector: { matchLabels: { app: 'x' } }, template: template([container('1')]), ...(strategy ? { strategy } : {}) },
+  });
+
+  it('counts an HPA\'s maximum with the default 25% surge', () => {
+    const hpa = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: meta('api'), spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' }, minReplicas: 2, maxReplicas: 8 } };
+    expect(fit({ pods: 10 }, deployment('api', 2), hpa)).toEqual([]);
+    expect(fit({ pods: 9 }, deployment('api', 2), hpa)).toEqual(['namespace team needs 10 pods at its peak, above the quota\'s 9, so admission refuses the pods beyond it: Deployment api 10 pods = 8 + 2 surge']);
+  });
+
+  it('counts no surge for Recreate, and a KEDA ScaledObject\'s maximum', () => {
+    const keda = { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: meta('worker'), spec: { scaleTargetRef: { name: 'worker' }, maxReplicaCount: 5, triggers: [] } };
+    expect(fit({ 'requests.cpu': '5' }, deployment('worker', 1, { type: 'Recreate' }), keda)).toEqual([]);
+    expect(fit({ 'requests.cpu': '4' }, deployment('worker', 1, { type: 'Recreate' }), keda)[0]).toContain('requests.cpu 5 at its peak');
+  });
+
+  it('counts a blue-green Rollout\'s second colour and a Job\'s parallelism', () => {
+    const rollout = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: meta('web'), spec: { replicas: 3, selector: { matchLabels: { app: 'x' } }, template: template([container('1')]), strategy: { blueGreen: { activeService: 'web' } } } };
+    const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: meta('batch'), spec: { parallelism: 4, template: template([container('500m')]) } };
+    expect(fit({ 'limits.cpu': '8' }, rollout, job)).toEqual([]);
+    expect(fit({ 'limits.cpu': '7.5' }, rollout, job)).toEqual(['namespace team needs limits.cpu 8 at its peak, above the quota\'s "7.5", so admission refuses the pods beyond it: Rollout web 6 (6 pods = 3 + 3 second colour, 1 each), Job batch 2 (4 pods, 0.5 each)']);
+  });
+
+  it('takes a pod\'s largest init container when it asks for more than the containers, and LimitRange defaults for containers without resources', () => {
+    const bare = { name: 'bare', image: 'acme/app:v1' };
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: meta('p'), spec: { containers: [bare], initContainers: [container('3')] } };
+    const range = { apiVersion: 'v1', kind: 'LimitRange', metadata: meta('limits'), spec: { limits: [{ type: 'Container', defaultRequest: { cpu: '250m' }, default: { cpu: '1' } }] } };
+    expect(fit({ 'requests.cpu': '3' }, pod, range)).toEqual([]);
+    expect(fit({ 'requests.cpu': '2' }, pod, range)[0]).toContain('requests.cpu 3 at its peak');
+    const plain = { apiVersion: 'v1', kind: 'Pod', metadata: meta('q'), spec: { containers: [bare] } };
+    expect(fit({ 'requests.cpu': '200m' }, plain, range)[0]).toContain('requests.cpu 0.25 at its peak');
+  });
+
+  it('leaves a quota with scopes alone', () => {
+    const scoped = quota({ pods: 1 }, { scopes: ['BestEffort'] });
+    expect(runChecks([scoped, deployment('api', 4)].map((json, i) => ({ json, path: `t#${i}` }))).filter((f) => f.rule === 'quota-fit')).toEqual([]);
+  });
+
+  it('counts the node ports of LoadBalancer Services and a StatefulSet\'s claims at its replicas', () => {
+    const lb = { apiVersion: 'v1', kind: 'Service', metadata: meta('edge'), spec: { type: 'LoadBalancer', selector: { app: 'x' }, ports: [{ port: 80 }, { port: 443 }] } };
+    expect(fit({ 'services.nodeports': 0 }, lb)).toEqual(['namespace team needs services.nodeports 2, above the quota\'s 0, so the API server refuses what goes beyond it: Service edge 2']);
+    expect(fit({ 'services.nodeports': 0 }, { ...lb, spec: { ...lb.spec, allocateLoadBalancerNodePorts: false } })).toEqual([]);
+    const db = {
+      apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: meta('db'),
+      spec: { replicas: 3, serviceName: 'db', selector: { matchLabels: { app: 'x' } }, template: template([container('1')]), volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } } }] },
+    };
+    expect(fit({ persistentvolumeclaims: 3, 'requests.storage': '30Gi' }, db)).toEqual([]);
+    expect(fit({ persistentvolumeclaims: 2, 'requests.storage': '20Gi' }, db)).toEqual([
+      'namespace team needs persistentvolumeclaims 3, above the quota\'s 2, so the API server refuses what goes beyond it: StatefulSet db 3',
+      'namespace team needs requests.storage 30Gi, above the quota\'s "20Gi", so the API server refuses what goes beyond it: StatefulSet db 30Gi',
+    ]);
   });
 });

@@ -124,6 +124,71 @@ function shown(key: string, amount: number): string {
   return `${+amount.toFixed(3)}`;
 }
 
+/** `count/<resource>[.<group>]` of an object: its kind in the plural, lower-case, and its API group. */
+function countKey(json: Record<string, any>): string {
+  const kind = String(json.kind).toLowerCase();
+  const plural = kind.endsWith('s') ? `${kind}es` : kind.endsWith('y') ? `${kind.slice(0, -1)}ies` : `${kind}s`;
+  const apiVersion = String(json.apiVersion);
+  return `count/${plural}${apiVersion.includes('/') ? `.${apiVersion.split('/')[0]}` : ''}`;
+}
+
+/** Quota keys that count objects under their older names. */
+const OBJECT_QUOTA_ALIASES: Readonly<Record<string, string>> = {
+  services: 'count/services',
+  secrets: 'count/secrets',
+  configmaps: 'count/configmaps',
+  replicationcontrollers: 'count/replicationcontrollers',
+  resourcequotas: 'count/resourcequotas',
+  persistentvolumeclaims: 'count/persistentvolumeclaims',
+};
+
+/** What a namespace's objects take of the quotas that are not about pods: the total and who takes it. */
+interface ObjectQuota {
+  amount: number;
+  readonly by: Map<string, number>;
+}
+
+/**
+ * The object quotas of a namespace: `count/…` of every object; `services.loadbalancers` and
+ * `services.nodeports` (a LoadBalancer Service takes a node port per port unless
+ * `allocateLoadBalancerNodePorts: false`); PersistentVolumeClaims and `requests.storage`,
+ * including a StatefulSet's claim templates at its most replicas.
+ */
+function objectQuotas(index: ObjectIndex, objects: readonly CheckedObject[]): Map<string, ObjectQuota> {
+  const out = new Map<string, ObjectQuota>();
+  const add = (key: string, obj: CheckedObject, amount: number) => {
+    if (!amount) return;
+    let q = out.get(key);
+    if (!q) out.set(key, (q = { amount: 0, by: new Map() }));
+    const who = `${obj.json.kind} ${obj.json.metadata?.name}`;
+    q.amount += amount;
+    q.by.set(who, (q.by.get(who) ?? 0) + amount);
+  };
+  for (const obj of objects) {
+    const json = obj.json;
+    add(countKey(json), obj, 1);
+    if (json.kind === 'Service' && json.apiVersion === 'v1') {
+      const ports: any[] = Array.isArray(json.spec?.ports) ? json.spec.ports : [];
+      if (json.spec?.type === 'NodePort') add('services.nodeports', obj, ports.length);
+      if (json.spec?.type === 'LoadBalancer') {
+        add('services.loadbalancers', obj, 1);
+        add('services.nodeports', obj, json.spec.allocateLoadBalancerNodePorts === false ? ports.filter((p) => p?.nodePort !== undefined).length : ports.length);
+      }
+    }
+    const claims: { replicas: number; claim: Record<string, any> }[] =
+      json.kind === 'PersistentVolumeClaim' && json.apiVersion === 'v1'
+        ? [{ replicas: 1, claim: json }]
+        : json.kind === 'StatefulSet' && Array.isArray(json.spec?.volumeClaimTemplates)
+          ? json.spec.volumeClaimTemplates.map((claim: Record<string, any>) => ({ replicas: index.maxReplicasOf(obj) ?? 1, claim }))
+          : [];
+    for (const { replicas, claim } of claims) {
+      if (json.kind !== 'PersistentVolumeClaim') add('count/persistentvolumeclaims', obj, replicas);
+      add('requests.storage', obj, replicas * (quantityAmount(claim.spec?.resources?.requests?.storage) ?? 0));
+    }
+  }
+  return out;
+}
+
 /** The quota keys checked against pods: `pods` and compute `requests.*`/`limits.*` (bare `cpu`/`memory` are requests). */
 function resourceOf(key: string): string | undefined {
   if (key === 'pods' || key === 'count/pods') return 'pods';
@@ -137,8 +202,8 @@ function resourceOf(key: string): string | undefined {
  * (each scalable workload at its autoscaler's maximum, plus the surge of a rolling update,
  * a blue-green rollout's second colour or a canary at full size beside the stable pods; Jobs
  * at their parallelism; requests defaulted by the LimitRange as admission would) against every
- * `pods`, `requests.*` and `limits.*` of the quota; a quota with scopes is left alone. And every
- * container's limits against the LimitRange's maximum.
+ * `pods`, `requests.*` and `limits.*` of the quota, and the objects of each `count/…` against it;
+ * a quota with scopes is left alone. And every container's limits against the LimitRange's maximum.
  */
 export function checkQuotas(index: ObjectIndex): Finding[] {
   const out: Finding[] = [];
@@ -158,13 +223,29 @@ export function checkQuotas(index: ObjectIndex): Finding[] {
         out.push(...checkLimitRange(obj, pod, limitItems));
       }
     }
+    const counted = objectQuotas(index, objects);
     for (const quota of index.ofKind('ResourceQuota', ns)) {
       const spec = quota.json.spec ?? {};
       if (spec.scopes?.length || spec.scopeSelector) continue;
       for (const [key, hardValue] of Object.entries(isObject(spec.hard) ? spec.hard : {})) {
         const resource = resourceOf(key);
         const hard = quantityAmount(hardValue);
-        if (!resource || hard === undefined) continue;
+        if (hard === undefined) continue;
+        const objectQuota = counted.get(OBJECT_QUOTA_ALIASES[key] ?? key);
+        if (!resource && objectQuota && objectQuota.amount > hard * (1 + 1e-9)) {
+          const top = [...objectQuota.by].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([what, n]) => `${what} ${shown(key, n)}`);
+          const more = objectQuota.by.size > 3 ? `, and ${objectQuota.by.size - 3} more` : '';
+          out.push(
+            findingOf(
+              QUOTA_RULES.fit,
+              quota,
+              fieldPath(['spec', 'hard', key]),
+              `namespace ${ns} needs ${key} ${shown(key, objectQuota.amount)}, above the quota's ${JSON.stringify(hardValue)}, so the API server refuses what goes beyond it: ${top.join(', ')}${more}`,
+              'Give the namespace a larger quota (the Team\'s quota size), or make fewer of these objects',
+            ),
+          );
+        }
+        if (!resource) continue;
         const parts = demands
           .map((d) => ({ d, amount: resource === 'pods' ? d.pods : d.pods * (d.perPod.get(resource) ?? 0) }))
           .filter((p) => p.amount > 0)
@@ -172,9 +253,9 @@ export function checkQuotas(index: ObjectIndex): Finding[] {
         const peak = parts.reduce((s, p) => s + p.amount, 0);
         if (peak <= hard * (1 + 1e-9)) continue;
         const name = (d: Demand) => `${d.obj.json.kind} ${d.obj.json.metadata?.name}`;
-        const count = (d: Demand) => `${d.pods} pod${d.pods === 1 ? '' : 's'}${d.why === String(d.pods) ? '' : ` = ${d.why}`}`;
+        const podCount = (d: Demand) => `${d.pods} pod${d.pods === 1 ? '' : 's'}${d.why === String(d.pods) ? '' : ` = ${d.why}`}`;
         const top = parts.slice(0, 3).map(({ d, amount }) =>
-          resource === 'pods' ? `${name(d)} ${count(d)}` : `${name(d)} ${shown(resource, amount)} (${count(d)}, ${shown(resource, d.perPod.get(resource)!)} each)`,
+          resource === 'pods' ? `${name(d)} ${podCount(d)}` : `${name(d)} ${shown(resource, amount)} (${podCount(d)}, ${shown(resource, d.perPod.get(resource)!)} each)`,
         );
         const more = parts.length > 3 ? `, and ${parts.length - 3} more` : '';
         out.push(
