@@ -10,7 +10,8 @@ import { findingOf, fieldPath, type CheckedObject, type Finding, type Rule } fro
  * Schema checks against Kubernetes 1.28 and the CRDs Keelson emits.
  *
  * - Types, required fields, enums and formats: the ajv-compiled validators of
- *   `kubernetes-models` and `@kubernetes-models/*` CRD packages.
+ *   `kubernetes-models` for Kubernetes' kinds; for CRDs, those generated from the
+ *   upstream CRD files into src/imports, or an `@kubernetes-models/*` package's.
  * - Which apiVersion/kind pairs 1.28 serves, and which fields exist (unknown
  *   fields are errors, as with `kubectl apply --validate=strict`): the 1.28 type
  *   model that `cdk8s-plus-28` generates from the upstream OpenAPI spec and ships
