@@ -8,10 +8,9 @@
 // Usage: keelson-app main.ts [args...]   (KEELSON_DEBUG=1 maps stack traces to the sources)
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { builtinModules } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build, version as esbuildVersion } from 'esbuild';
 
 const entry = process.argv[2];
 if (!entry) {
@@ -34,7 +33,7 @@ const nodeModules = (() => {
 const cacheDir = path.join(nodeModules, '.cache', 'keelson');
 
 /** Packages bundled with the app (with everything they import); others load from node_modules at run time. */
-const BUNDLED_PACKAGES = new Set(['cdk8s', 'cdk8s-plus-28', 'constructs', 'keelson', 'yaml']);
+const BUNDLED_PACKAGES = new Set(['cdk8s', 'cdk8s-plus-28', 'constructs', 'keelson', 'yaml', '@grafana/grafana-foundation-sdk', '@prometheus-io/lezer-promql']);
 const NODE_MODULES_SEGMENT = `${path.sep}node_modules${path.sep}`;
 const isBuiltin = (spec) => spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0]);
 const packageName = (spec) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
@@ -80,6 +79,9 @@ const ownLocation = {
 // Bundled CommonJS packages call require() for node's built-ins.
 const banner = "import { createRequire as __keelsonCreateRequire } from 'node:module'; const require = __keelsonCreateRequire(import.meta.url);";
 
+// esbuild itself is loaded only to rebuild: a cached bundle starts without it.
+const esbuildVersion = JSON.parse(fs.readFileSync(createRequire(import.meta.url).resolve('esbuild/package.json'), 'utf8')).version;
+
 /** What a cached bundle was built from: each input file with its size and modification time. */
 const cacheKey = createHash('sha256').update(JSON.stringify([entryPath, esbuildVersion, debug, fs.statSync(new URL(import.meta.url)).mtimeMs])).digest('hex').slice(0, 16);
 const bundleFile = path.join(cacheDir, `bundle-${cacheKey}.mjs`);
@@ -102,6 +104,7 @@ async function rebuild() {
   fs.mkdirSync(cacheDir, { recursive: true });
   const tmp = `${bundleFile}.${process.pid}.tmp`;
   try {
+    const { build } = await import('esbuild');
     const result = await build({
       entryPoints: [entryPath],
       bundle: true,

@@ -63,7 +63,7 @@ const NOT_PROPS: Record<string, string> = {
   ContainerProbes: 'result', CronSchedule: 'result', ImageRef: 'result', Quantity: 'result', WorkloadPort: 'result',
   SynthResult: 'result', StackManifest: 'result', StackFindings: 'result', ManifestObject: 'result', Connection: 'result', ConsumedValue: 'result',
   ValueSource: 'result', FoundSelection: 'result', FoundReference: 'result', PodTemplate: 'result', DatabaseMembers: 'result', CredentialRefs: 'result',
-  Route: 'result', RoutePort: 'result', WorkloadRoutes: 'result', Finding: 'result', Rule: 'result', SchemaProblem: 'result', LoadedManifests: 'result',
+  Route: 'result', RoutePort: 'result', WorkloadRoutes: 'result', Finding: 'result', SchemaProblem: 'result', LoadedManifests: 'result',
   Waiver: 'result (built by waive())', CheckedObject: 'result (built by synth or loadManifestFolder)',
   // Builder inputs: filled in by Keelson's own constructs (or a construct author's code), typed, never from user props.
   ContainerContext: 'builder', ProbeTarget: 'builder', NamedPort: 'builder', ContainerSpec: 'builder', PodTemplateSpec: 'builder', PodScheduling: 'builder',

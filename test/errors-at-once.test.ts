@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { KeelsonError, runApp, Stack, WebService, Worker } from '../src/index.js';
+import { ExternalSecret, KeelsonError, runApp, Stack, WebService, Worker } from '../src/index.js';
 import { production, staging } from '../presets/index.js';
 
 let tmp: string | undefined;
@@ -40,6 +40,19 @@ describe('every construct error at once', () => {
       expect.stringMatching(/^ {2}- jobs\/mailer: replicaz 2 is not a known prop\. Did you mean "replicas"\?$/),
     ]);
     expect(wrote).toBe(false);
+  });
+
+  it('reports a bad ExternalSecret, an L1 class of the public API, with the next bad construct', () => {
+    const { errors } = run((app) => {
+      const shop = new Stack(app, 'shop', { env: staging });
+      new ExternalSecret(shop, 'creds', { spce: {} } as never);
+      new WebService(shop, 'api', { image: 'acme/api:v1', port: 0 });
+    });
+    expect(errors).toEqual([
+      'error: 2 errors:',
+      expect.stringMatching(/^ {2}- shop\/creds: spce \{\} is not a known prop\. Did you mean "spec"\?$/),
+      expect.stringMatching(/^ {2}- shop\/api: port 0 is not a valid port/),
+    ]);
   });
 
   it('adds the synth-time errors of the constructs that did build', () => {

@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Option, type Command } from 'commander';
 import { activeErrors, formatFinding, type CheckedObject, type Finding } from '../core/checks/finding.js';
 import { parseManifests, runChecks } from '../core/checks/index.js';
 import { YAML_RULES } from '../core/checks/yaml-input.js';
@@ -98,14 +97,4 @@ export async function checkCommand(target: string, format: 'text' | 'json', io: 
     io.out(`keelson check: ${report.files} file${report.files === 1 ? '' : 's'}, ${report.objects} object${report.objects === 1 ? '' : 's'}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
   }
   return errors ? 1 : 0;
-}
-
-/** Registers `check` on the program. */
-export function registerCheck(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  program
-    .command('check')
-    .description('check a folder of Kubernetes YAML (any YAML, not only what keelson wrote); exit code 1 on errors')
-    .argument('[dir]', 'folder or file to check', 'dist')
-    .addOption(new Option('--format <format>', 'report format').choices(['text', 'json']).default('text'))
-    .action(async (dir: string, options: { format: 'text' | 'json' }) => setExit(await checkCommand(dir, options.format, io)));
 }

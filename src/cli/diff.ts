@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Command } from 'commander';
 import { createTwoFilesPatch } from 'diff';
 import { parseAllDocuments } from 'yaml';
 import { MARKER_FILE, readTree, userFiles } from '../core/synth.js';
@@ -186,14 +185,4 @@ export function diffCommand(options: DiffCommandOptions, debug: boolean, io: Cli
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-}
-
-/** Registers `diff` on the program. */
-export function registerDiff(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  program
-    .command('diff')
-    .description('synthesize into a temporary folder and show what would change in the output directory; exit code 1 when it is stale')
-    .option('--out <dir>', 'the committed output directory', 'dist')
-    .option('--app <command>', 'command that runs the app (default: "app" of cdk8s.yaml)')
-    .action((options: DiffCommandOptions) => setExit(diffCommand(options, Boolean(program.opts().debug), io)));
 }

@@ -2,11 +2,12 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { k8s } from 'cdk8s-plus-28';
+import { kubernetesValidator, schemaModel } from './checks/kubernetes-schema.js';
 import type { KindDefinition, ModelClass, PodSelection } from './kind-definition.js';
 
 /**
  * The kinds Keelson knows without registration: Kubernetes 1.28 (served versions from
- * cdk8s-plus-28's generated classes, schemas from `kubernetes-models`) and the CRDs
+ * cdk8s-plus-28's generated classes, schemas generated from the 1.28 OpenAPI spec) and the CRDs
  * Keelson emits or users commonly do. A CRD's validators are generated from its upstream
  * CRD file into src/imports (passed in as the registry's SchemaSource); versions with no
  * upstream file among those are validated by an `@kubernetes-models/*` package that
@@ -28,6 +29,13 @@ function npmModel(pkg: string, file: string, kind: string): ModelClass | undefin
   }
   return undefined;
 }
+
+/** The validator of one of Kubernetes' own kinds, from the generated 1.28 validators. */
+const kubernetesModel = (group: string, kind: string) => (version: string) => {
+  const apiVersion = group ? `${group}/${version}` : version;
+  const validate = kubernetesValidator(apiVersion, kind);
+  return validate && schemaModel(apiVersion, kind, validate);
+};
 
 /** The validator of `group`/`kind` in package `pkg`, laid out as `<group>/<version>/<Kind>.js`. */
 const modelsIn = (pkg: string, group: string, kind: string) => (version: string) => npmModel(pkg, `${group ? `${group}/` : ''}${version}/${kind}.js`, kind);
@@ -113,7 +121,7 @@ function kubernetesKinds(): KindDefinition[] {
     const slash = key.lastIndexOf('/');
     const group = key.slice(0, slash);
     const kind = key.slice(slash + 1);
-    return { group, kind, versions: served, validator: modelsIn('kubernetes-models', group, kind), ...KUBERNETES[key] };
+    return { group, kind, versions: served, validator: kubernetesModel(group, kind), ...KUBERNETES[key] };
   });
 }
 

@@ -41,6 +41,13 @@ export class FailedConstructUsed extends Error {
   }
 }
 
+const WRAPPED = Symbol('keelson.reportsEveryError');
+
+/** True when `cls` was wrapped with {@link reportsEveryError} (or extends a class that was). */
+export function isReportingEveryError(cls: unknown): boolean {
+  return typeof cls === 'function' && (cls as unknown as Record<symbol, unknown>)[WRAPPED] === true;
+}
+
 /**
  * Wraps a public construct class so that, in an app with a {@link ConstructErrors} collector,
  * a {@link KeelsonError} thrown while constructing is recorded rather than thrown. Anywhere
@@ -49,6 +56,9 @@ export class FailedConstructUsed extends Error {
  */
 export function reportsEveryError<T extends abstract new (...args: any[]) => any>(cls: T): T {
   return new Proxy(cls, {
+    get(target, property, receiver) {
+      return property === WRAPPED ? true : Reflect.get(target, property, receiver);
+    },
     construct(target, args, newTarget) {
       const [scope, id] = args as [unknown, unknown];
       const collector = Construct.isConstruct(scope) ? ConstructErrors.of(scope) : undefined;

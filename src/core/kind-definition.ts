@@ -121,6 +121,8 @@ export interface KindDefinition {
    * @default - no content checks
    */
   readonly inspect?: (json: Record<string, any>) => readonly ContentProblem[];
+  /** The rules `inspect` reports, so that waivers can name them. @default - none */
+  readonly rules?: readonly Rule[];
   /** For kinds with a /scale subresource: the field path of the replica count, e.g. `spec.replicas`. @default - not scalable */
   readonly replicasField?: string;
   /**

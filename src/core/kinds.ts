@@ -1,5 +1,6 @@
 import type { IConstruct } from 'constructs';
 import { builtInKinds } from './builtin-kinds.js';
+import type { Rule } from './checks/finding.js';
 import type { ContentProblem, KindDefinition, KindReference, ModelClass, PodSelection, SchemaSource, ScrapeTargets } from './kind-definition.js';
 
 export type * from './kind-definition.js';
@@ -191,6 +192,11 @@ export class KindRegistry {
     return this.definitionOf(json)?.scrapes;
   }
 
+  /** The rules the kinds' `inspect` functions report. */
+  public get rules(): Rule[] {
+    return this.definitions.flatMap((d) => d.rules ?? []);
+  }
+
   /** Problems in an object's content, from its kind's `inspect`. */
   public inspect(json: Record<string, any>): readonly ContentProblem[] {
     return this.definitionOf(json)?.inspect?.(json) ?? [];
@@ -234,7 +240,7 @@ function registeredKinds(root: IConstruct): KindDefinition[] {
   return root.node.metadata.filter((m) => m.type === KIND_METADATA).map((m) => m.data as KindDefinition);
 }
 
-const DEFINITION_KEYS: readonly string[] = propKeys<KindDefinition>()('group', 'kind', 'versions', 'rank', 'clusterScoped', 'setupFile', 'nameFormat', 'podTemplates', 'runs', 'validator', 'selects', 'refersTo', 'replicasField', 'scrapes', 'inspect', 'namedByLabel');
+const DEFINITION_KEYS: readonly string[] = propKeys<KindDefinition>()('group', 'kind', 'versions', 'rank', 'clusterScoped', 'setupFile', 'nameFormat', 'podTemplates', 'runs', 'validator', 'selects', 'refersTo', 'replicasField', 'scrapes', 'inspect', 'rules', 'namedByLabel');
 const FIELD_PATH = /^[A-Za-z0-9_$-]+(\.([A-Za-z0-9_$-]+|\*))*$/;
 const TEMPLATE_PATH = /^$|^([A-Za-z0-9_$-]+|\*)(\.([A-Za-z0-9_$-]+|\*))*$/;
 
@@ -294,6 +300,13 @@ export function registerKind(scope: IConstruct, definition: KindDefinition): voi
     }
   }
   ctx.check(def.inspect === undefined || typeof def.inspect === 'function', 'registerKind.inspect', def.inspect, 'is not a function', 'Pass (json) => ContentProblem[]');
+  ctx.check(
+    def.rules === undefined || (Array.isArray(def.rules) && def.rules.every((r: any) => isObject(r) && typeof r.id === 'string' && /^[a-z0-9-]+$/.test(r.id) && ['error', 'warning'].includes(r.severity))),
+    'registerKind.rules', def.rules, 'is not a list of rules', 'List the rules inspect reports, e.g. [{ id: "my-field-invalid", severity: "error", family: "my-crd", summary, fix }]',
+  );
+  (Array.isArray(def.rules) ? def.rules : []).forEach((r: unknown, i: number) => {
+    checkKnownKeys(ctx, `registerKind.rules[${i}]`, r, propKeys<Rule>()('id', 'severity', 'family', 'summary', 'fix'));
+  });
   ctx.check(def.namedByLabel === undefined || (typeof def.namedByLabel === 'string' && isLabelKey(def.namedByLabel)), 'registerKind.namedByLabel', def.namedByLabel, 'is not a label key', 'Use e.g. "kueue.x-k8s.io/queue-name"');
   const root = scope.node.root;
   const other = root.node.metadata.find((m) => m.type === KIND_METADATA && m.data.group === def.group && m.data.kind === def.kind);

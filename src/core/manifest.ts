@@ -1,6 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import type { IConstruct } from 'constructs';
 import { KeelsonError, KeelsonErrors } from './errors.js';
+import { checkWaiverRules, waiversOf } from './checks/waivers.js';
 import { KindRegistry } from './kinds.js';
 import { KubeObject, plainJson } from './kube-object.js';
 import { Stack } from './stack.js';
@@ -10,7 +11,7 @@ import type { ManifestObject, StackManifest, SynthContext } from './synth-contex
  * Walks the tree of `context.root` once, runs construct validations and the synth's
  * extensions, and returns every object grouped by stack, in apply order. Linear in the
  * number of constructs. Throws {@link KeelsonErrors} listing every validation error,
- * duplicate object and error an extension found.
+ * duplicate object, waiver of a rule no check knows, and error an extension found.
  */
 export function collectStacks(context: SynthContext): StackManifest[] {
   const root = context.root;
@@ -67,6 +68,7 @@ export function collectStacks(context: SynthContext): StackManifest[] {
     const children = node.node.children;
     for (let i = children.length - 1; i >= 0; i--) stack.push({ node: children[i]!, chart: currentChart, top: currentTop });
   }
+  errors.push(...checkWaiverRules(waiversOf(root), context.rules));
   if (errors.length) throw new KeelsonErrors(errors);
   const sorted = [...stacks.values()].filter((s) => s.objects.length > 0);
   for (const s of sorted) s.objects.sort((a, b) => compareObjects(a, b, kinds));

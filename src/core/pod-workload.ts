@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { waive } from './checks/waivers.js';
+import { waiveImplied } from './checks/waivers.js';
 import { checkContainerName, CONTAINER_KEYS, resolveContainer, type ContainerProps, type NamedContainerProps, type ResolvedContainer } from './container.js';
 import { parseDuration, type Duration } from './duration.js';
 import { toEnvVars, type EnvValue } from './env-value.js';
@@ -266,7 +266,7 @@ export abstract class PodWorkload extends Workload {
     const sidecarVolumes = [...sidecars, ...init].flatMap((c) => c.security.volumes);
     const spread = (this.spreadChoice ?? env.topologySpread) && options.maxReplicas > 1;
     if (!spread && options.maxReplicas > 1 && options.restartPolicy === undefined) {
-      waive(this, 'missing-anti-affinity', this.spreadChoice === false ? 'spread: false on the workload' : `the ${env.name} environment does not spread replicas (topologySpread: false)`);
+      waiveImplied(this, 'missing-anti-affinity', this.spreadChoice === false ? 'spread: false on the workload' : `the ${env.name} environment does not spread replicas (topologySpread: false)`);
     }
     return buildPodTemplate({
       identity: this.identity,

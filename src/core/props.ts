@@ -9,7 +9,7 @@ export function checkKnownKeys(ctx: ErrorContext, field: string, value: unknown,
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
   for (const key of Object.keys(value)) {
     if (known.includes(key)) continue;
-    const near = nearest(key, known);
+    const near = nearestKnown(key, known);
     throw ctx.error(
       field ? `${field}.${key}` : key,
       (value as Record<string, unknown>)[key],
@@ -37,8 +37,8 @@ export function checkObject(ctx: ErrorContext, field: string, value: unknown, op
   ctx.check(value !== null && typeof value === 'object' && !Array.isArray(value), field, value, 'must be an object');
 }
 
-/** The known key closest to `key` by edit distance, when close enough to be a typo. */
-function nearest(key: string, known: readonly string[]): string | undefined {
+/** The known name closest to `key` by edit distance, when close enough to be a typo (for "did you mean" hints). */
+export function nearestKnown(key: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
   for (const k of known) {

@@ -1,5 +1,7 @@
 import type { Chart } from 'cdk8s';
 import type { IConstruct } from 'constructs';
+import { RULES } from './checks/index.js';
+import type { Rule } from './checks/finding.js';
 import { KindRegistry, type KindDefinition, type SchemaSource } from './kinds.js';
 import type { KeelsonError } from './errors.js';
 
@@ -50,6 +52,12 @@ export interface SynthExtension {
    */
   readonly kinds?: readonly KindDefinition[];
   /**
+   * The rules the area's checks report by id (e.g. the mesh's reference rules), so that
+   * waivers can name them. Rules of its kinds' `inspect` come with the kinds.
+   * @default - none
+   */
+  readonly rules?: readonly Rule[];
+  /**
    * Runs when the walk first reaches `chart`, before it visits the chart's children: the place
    * to create objects derived from every construct. Runs in every synth, and objects it creates
    * stay in the tree, so it creates them only once.
@@ -97,6 +105,11 @@ export class SynthContext {
   public get kinds(): KindRegistry {
     this.registry ??= KindRegistry.forTree(this.root, this.schemas, this.extensions.flatMap((e) => e.kinds ?? []));
     return this.registry;
+  }
+
+  /** Every rule this synth knows: the built-in checks, the extensions' and those of its kinds. */
+  public get rules(): readonly Rule[] {
+    return [...RULES, ...this.extensions.flatMap((e) => e.rules ?? []), ...this.kinds.rules];
   }
 
   /** Every stack of the synth, in folder order; set once the walk is done. */

@@ -15,7 +15,7 @@ import { parseStorage, type ByteQuantity } from '../core/quantity.js';
 import { resolveResources, type ResourceProps } from '../core/resources.js';
 import { resolveSecurity, type ResolvedSecurity } from '../core/security.js';
 import { Workload, type WorkloadPort } from '../core/workload.js';
-import { waive } from '../core/checks/waivers.js';
+import { waiveImplied } from '../core/checks/waivers.js';
 import { ExternalSecret } from '../imports/external-secrets.js';
 import { DisruptionBudget } from '../scaling/disruption-budget.js';
 import { checkKnownKeys, checkObject, propKeys } from '../core/props.js';
@@ -374,7 +374,7 @@ export abstract class Database<K extends string> extends Workload {
         metadata: { name: this.name, labels: standardLabels(this.identity) },
         errors: { ctx, field: 'disruption' },
       }).object;
-    } else if (this.podCount > 1) waive(this, 'missing-pdb', `the ${env.name} environment runs without PodDisruptionBudgets (podDisruptionBudgets: false)`);
+    } else if (this.podCount > 1) waiveImplied(this, 'missing-pdb', `the ${env.name} environment runs without PodDisruptionBudgets (podDisruptionBudgets: false)`);
     if (props.backup) {
       this.backup = new DatabaseBackup(this, 'backup', {
         ctx,

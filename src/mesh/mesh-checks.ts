@@ -1,5 +1,6 @@
 import { findingOf, type CheckedObject, type Finding, type Rule } from '../core/checks/finding.js';
 import { matchesSelector } from '../core/checks/objects.js';
+import { applyWaivers, waiversOf } from '../core/checks/waivers.js';
 import { KeelsonError } from '../core/errors.js';
 import type { KindRegistry } from '../core/kinds.js';
 import { ContextSlot, type StackManifest, type SynthContext } from '../core/synth-context.js';
@@ -190,10 +191,11 @@ const isMeshObject = (o: CheckedObject) => {
   return /^(networking|security)\.istio\.io\/|^policy\.linkerd\.io\//.test(apiVersion) || (o.json.kind === 'HTTPRoute' && apiVersion.startsWith('gateway.networking.k8s.io/'));
 };
 
-/** The mesh reference checks of one synthesized stack, as errors that stop synth. */
+/** The mesh reference checks of one synthesized stack, as errors that stop synth; a waived rule (waive() or an opt-out annotation) is left out. */
 export function checkMeshObjects(context: SynthContext, manifest: StackManifest): KeelsonError[] {
   if (!manifest.objects.some(isMeshObject)) return [];
-  return checkAgainst(manifest.objects, context.state(MESH_TARGETS)).map(
-    (f) => new KeelsonError({ path: f.path, field: `${f.object} ${f.field}`, value: f.rule, rule: f.message, hint: f.fix }),
-  );
+  const findings = applyWaivers(checkAgainst(manifest.objects, context.state(MESH_TARGETS)), manifest.objects, waiversOf(context.root), context.kinds);
+  return findings
+    .filter((f) => f.waived === undefined)
+    .map((f) => new KeelsonError({ path: f.path, field: `${f.object} ${f.field}`, value: f.rule, rule: f.message, hint: f.fix }));
 }

@@ -14,7 +14,7 @@ import { Canary, TRACK_LABEL, type MeshService } from './canary.js';
 import { crdType } from './crd-type.js';
 import { istioIngress, istioNamespaceObjects, istioRouting, istioWorkloadObjects } from './istio.js';
 import { linkerdNamespaceObjects, linkerdRouting, linkerdWorkloadObjects } from './linkerd.js';
-import { checkMeshObjects } from './mesh-checks.js';
+import { checkMeshObjects, MESH_RULES } from './mesh-checks.js';
 import { MESH_INGRESS_ID, planMesh, type MeshMember, type MeshPlan, type OwnedTemplate } from './mesh-plan.js';
 import { renderMeshReport } from './mesh-report.js';
 import { ServiceTraffic } from './traffic.js';
@@ -49,6 +49,7 @@ class MeshSynth {
  */
 export const meshExtension: SynthExtension = {
   name: 'mesh',
+  rules: Object.values(MESH_RULES),
   prepareStack(context: SynthContext, chart: Chart): void {
     if (!(chart instanceof Stack)) return;
     const state = context.state(MeshSynth.SLOT);

@@ -1,6 +1,6 @@
 import type { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { waive } from '../core/checks/waivers.js';
+import { waiveImplied } from '../core/checks/waivers.js';
 import type { EnvironmentProfile } from '../core/environment.js';
 import type { ErrorContext } from '../core/errors.js';
 import type { KubeObject } from '../core/kube-object.js';
@@ -100,6 +100,6 @@ export function addReplicaObjects(scope: Construct, props: ReplicatedProps): Rep
           errors: { ctx: props.ctx, field: 'disruption', minReplicasFrom: props.events ? 'scaleOn.min' : props.autoscale ? 'autoscale.min' : 'replicas' },
         }).object
       : undefined;
-  if (!props.env.podDisruptionBudgets && props.range.max > 1) waive(scope, 'missing-pdb', `the ${props.env.name} environment runs without PodDisruptionBudgets (podDisruptionBudgets: false)`);
+  if (!props.env.podDisruptionBudgets && props.range.max > 1) waiveImplied(scope, 'missing-pdb', `the ${props.env.name} environment runs without PodDisruptionBudgets (podDisruptionBudgets: false)`);
   return { autoscaler, scaledObject, triggerAuthentications, verticalAutoscaler, disruptionBudget };
 }

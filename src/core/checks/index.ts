@@ -14,11 +14,11 @@ import { checkPodSecurity, POD_SECURITY_RULES } from './pod-security.js';
 import { checkRbac, RBAC_RULES } from './rbac.js';
 import { checkReferences, REFERENCE_RULES } from './references.js';
 import { checkSchemas, SCHEMA_RULES } from './schema.js';
-import { applyWaivers, type Waiver } from './waivers.js';
+import { applyWaivers, unusedWaivers, WAIVER_RULES, type Waiver } from './waivers.js';
 import { YAML_RULES } from './yaml-input.js';
 
 export * from './finding.js';
-export { validateSchema, jsiiPropertyName, type SchemaProblem } from './schema.js';
+export { validateSchema, type SchemaProblem } from './schema.js';
 export { waive, waiversOf, type Waiver } from './waivers.js';
 export { loadManifestFolder, parseManifests, type LoadedManifests } from './yaml-input.js';
 
@@ -35,6 +35,7 @@ export const RULES: readonly Rule[] = [
   ...Object.values(AVAILABILITY_RULES),
   ...Object.values(RBAC_RULES),
   ...Object.values(GPU_RULES),
+  ...Object.values(WAIVER_RULES),
 ];
 
 const SEVERITY_ORDER = { error: 0, warning: 1 } as const;
@@ -52,7 +53,9 @@ export interface CheckOptions {
  * references are resolved within the set). Findings are sorted errors first,
  * then by path; waived findings are marked, not dropped. A Pod Security rule waived on a
  * construct lowers the enforced level of the Namespace among `objects` that runs its pods
- * (see {@link admitWaivedPods}): the one change checks make to the objects.
+ * (see {@link admitWaivedPods}): the one change checks make to the objects. A waiver under
+ * which no finding of its rule was reported gets a `waiver-unused` warning (rules checked
+ * elsewhere, such as the mesh's, are not judged here).
  */
 export function runChecks(objects: readonly CheckedObject[], options: CheckOptions = {}): Finding[] {
   checkKnownKeys(new ErrorContext('runChecks'), 'options', options, propKeys<CheckOptions>()('kinds', 'waivers'));
@@ -71,8 +74,9 @@ export function runChecks(objects: readonly CheckedObject[], options: CheckOptio
     ...checkGpus(objects, kinds),
   ];
   const order = new Map(objects.map((o, i) => [o.path, i]));
-  const waived = applyWaivers(findings, objects, options.waivers ?? [], kinds);
-  return [...waived, ...admitWaivedPods(objects, waived, options.waivers ?? [])].sort(
+  const waivers = options.waivers ?? [];
+  const waived = applyWaivers(findings, objects, waivers, kinds);
+  return [...waived, ...admitWaivedPods(objects, waived, waivers), ...unusedWaivers(findings, waivers, [...RULES, ...kinds.rules])].sort(
     (a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || (order.get(a.path) ?? 0) - (order.get(b.path) ?? 0) || (a.field < b.field ? -1 : a.field > b.field ? 1 : 0),
   );
 }

@@ -1,21 +1,17 @@
-import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
-import * as path from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { k8s } from 'cdk8s-plus-28';
 import { KindRegistry, type ModelClass } from '../kinds.js';
 import { findingOf, fieldPath, type CheckedObject, type Finding, type Rule } from './finding.js';
+import { kubernetesGroups, kubernetesValidator, type SchemaError, type ValidateFunction } from './kubernetes-schema.js';
 
 /**
  * Schema checks against Kubernetes 1.28 and the CRDs Keelson emits.
  *
- * - Types, required fields, enums and formats: the ajv-compiled validators of
- *   `kubernetes-models` for Kubernetes' kinds; for CRDs, those generated from the
- *   upstream CRD files into src/imports, or an `@kubernetes-models/*` package's.
- * - Which apiVersion/kind pairs 1.28 serves, and which fields exist (unknown
- *   fields are errors, as with `kubectl apply --validate=strict`): the 1.28 type
- *   model that `cdk8s-plus-28` generates from the upstream OpenAPI spec and ships
- *   in its jsii assembly.
+ * - Kubernetes' own kinds: which apiVersion/kind pairs 1.28 serves, field types,
+ *   required fields, and no unknown fields (as `kubectl apply --validate=strict`):
+ *   validators generated from the upstream 1.28 OpenAPI spec (kubernetes-schema.ts).
+ * - Custom resources: the validator of the kind's registry entry or the registry's
+ *   SchemaSource (generated from the upstream CRD's schema into src/imports, an
+ *   `@kubernetes-models/*` package's for versions without an upstream file, or
+ *   registered by the app).
  */
 export const SCHEMA_RULES = {
   typeMeta: { id: 'schema-type-meta', severity: 'error', family: 'schema', summary: 'apiVersion and kind are present and strings', fix: 'Add apiVersion and kind, e.g. apiVersion: apps/v1, kind: Deployment' },
@@ -42,134 +38,46 @@ export interface SchemaProblem {
   readonly message: string;
 }
 
-/** A type reference in a jsii assembly. */
-type JsiiTypeRef = { fqn?: string; primitive?: string; collection?: { kind: 'array' | 'map'; elementtype: JsiiTypeRef }; union?: unknown };
-type JsiiType = { kind: string; datatype?: boolean; properties?: { name: string; type: JsiiTypeRef }[] };
-
-interface Kubernetes128 {
-  /** `apiVersion|kind` → fqn of the props struct. */
-  readonly kinds: Map<string, string>;
-  /** API groups of Kubernetes itself ('' for core). */
-  readonly groups: Set<string>;
-  /** Struct fqn → property name (jsii spelling) → type. */
-  readonly structs: Map<string, Map<string, JsiiTypeRef>>;
-}
-
-let kubernetes128: Kubernetes128 | undefined;
-
-/** Loads the 1.28 type model from cdk8s-plus-28: its `k8s` classes (served kinds) and jsii assembly (fields). */
-function loadKubernetes128(): Kubernetes128 {
-  if (kubernetes128) return kubernetes128;
-  const require = createRequire(import.meta.url);
-  const dir = path.dirname(require.resolve('cdk8s-plus-28/package.json'));
-  let assembly = JSON.parse(fs.readFileSync(path.join(dir, '.jsii'), 'utf8'));
-  if (assembly.schema === 'jsii/file-redirect') assembly = JSON.parse(gunzipSync(fs.readFileSync(path.join(dir, assembly.filename))).toString('utf8'));
-  const prefix = `${assembly.name}.k8s.`;
-  const structs = new Map<string, Map<string, JsiiTypeRef>>();
-  for (const [fqn, type] of Object.entries(assembly.types as Record<string, JsiiType>)) {
-    if (!fqn.startsWith(prefix) || type.kind !== 'interface' || !type.datatype) continue;
-    structs.set(fqn, new Map((type.properties ?? []).map((p) => [p.name, p.type])));
-  }
-  const kinds = new Map<string, string>();
-  const groups = new Set<string>();
-  for (const [name, value] of Object.entries(k8s)) {
-    const gvk = (value as { GVK?: { apiVersion: string; kind: string } }).GVK;
-    if (!gvk || !structs.has(`${prefix}${name}Props`)) continue;
-    kinds.set(`${gvk.apiVersion}|${gvk.kind}`, `${prefix}${name}Props`);
-    groups.add(groupOf(gvk.apiVersion));
-  }
-  kubernetes128 = { kinds, groups, structs };
-  return kubernetes128;
-}
-
 /** API groups Kubernetes removed entirely before 1.28. */
 const REMOVED_GROUPS = new Set(['extensions', 'settings.k8s.io', 'auditregistration.k8s.io']);
 
 /** Groups of Kubernetes itself, including ones 1.28 no longer serves. */
-function isKubernetesGroup(group: string, k128: Kubernetes128): boolean {
-  return k128.groups.has(group) || REMOVED_GROUPS.has(group);
+function isKubernetesGroup(group: string): boolean {
+  return kubernetesGroups().has(group) || REMOVED_GROUPS.has(group);
 }
 
 function groupOf(apiVersion: string): string {
   return apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
 }
 
-/**
- * The jsii spelling of a Kubernetes field name, as the cdk8s importer derives it
- * (`clusterIP` → `clusterIp`, `x-kubernetes-list-type` → `xKubernetesListType`, `$ref` → `ref`).
- */
-export function jsiiPropertyName(field: string): string {
-  let name = PROPERTY_NAMES.get(field);
-  if (name === undefined) PROPERTY_NAMES.set(field, (name = computePropertyName(field)));
-  return name;
-}
-
-/** Field names seen so far; manifests reuse a few hundred names thousands of times. */
-const PROPERTY_NAMES = new Map<string, string>();
-
-function computePropertyName(field: string): string {
-  let s = field.replace(/^[$_.\- ]+/, '');
-  let lower = false;
-  let upper = false;
-  let upperBefore = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (lower && /\p{Lu}/u.test(c)) {
-      s = `${s.slice(0, i)}-${s.slice(i)}`;
-      lower = false;
-      upperBefore = upper;
-      upper = true;
-      i++;
-    } else if (upper && upperBefore && /\p{Ll}/u.test(c)) {
-      s = `${s.slice(0, i - 1)}-${s.slice(i - 1)}`;
-      upperBefore = upper;
-      upper = false;
-      lower = true;
-    } else {
-      lower = c.toLowerCase() === c && c.toUpperCase() !== c;
-      upperBefore = upper;
-      upper = c.toUpperCase() === c && c.toLowerCase() !== c;
-    }
-  }
-  return s
-    .toLowerCase()
-    .replace(/[_.\- ]+([\p{Alpha}\p{N}_]|$)/gu, (_, p: string) => p.toUpperCase())
-    .replace(/\d+([\p{Alpha}\p{N}_]|$)/gu, (m) => m.toUpperCase());
-}
-
-/** Top-level fields every object may carry besides its props. */
+/** Top-level fields every object may carry besides those its schema lists. */
 const TYPE_META_FIELDS = new Set(['apiVersion', 'kind', 'status']);
 
-function unknownFields(value: unknown, type: JsiiTypeRef, segments: (string | number)[], model: Kubernetes128, out: SchemaProblem[]): void {
-  // `segments` is one path stack, pushed and popped on the way down: no copy per field.
-  if (value === null || value === undefined) return;
-  if (type.collection) {
-    const element = type.collection.elementtype;
-    if (type.collection.kind === 'array' && Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) {
-        segments.push(i);
-        unknownFields(value[i], element, segments, model, out);
-        segments.pop();
-      }
-    } else if (type.collection.kind === 'map' && typeof value === 'object' && !Array.isArray(value)) {
-      for (const k in value as Record<string, unknown>) {
-        segments.push(k);
-        unknownFields((value as Record<string, unknown>)[k], element, segments, model, out);
-        segments.pop();
-      }
-    }
-    return;
+/** A copy of `value` without the object fields that are null: the API server decodes an explicit null as an absent field. */
+function withoutNulls(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = withoutNulls(v);
+  return out;
+}
+
+function containsNull(value: unknown): boolean {
+  if (value === null) return true;
+  if (typeof value !== 'object') return false;
+  for (const v of Object.values(value as object)) if (containsNull(v)) return true;
+  return false;
+}
+
+/** Validates one object of Kubernetes' own kinds: types, required fields and (as `kubectl apply --validate=strict`) unknown fields. */
+function kubernetesProblems(json: Record<string, any>, validate: ValidateFunction): SchemaProblem[] {
+  if (validate(json)) return [];
+  if (containsNull(json)) {
+    const cleaned = withoutNulls(json) as Record<string, any>;
+    if (validate(cleaned)) return [];
+    return problemsOf(cleaned, validate.errors ?? [], true);
   }
-  const struct = type.fqn ? model.structs.get(type.fqn) : undefined;
-  if (!struct || typeof value !== 'object' || Array.isArray(value)) return;
-  for (const key in value as Record<string, unknown>) {
-    if (segments.length === 0 && TYPE_META_FIELDS.has(key)) continue;
-    const childType = struct.get(jsiiPropertyName(key));
-    segments.push(key);
-    if (!childType) out.push({ rule: SCHEMA_RULES.unknownField.id, field: fieldPath(segments), message: 'is not a field of the Kubernetes 1.28 schema' });
-    else unknownFields((value as Record<string, unknown>)[key], childType, segments, model, out);
-    segments.pop();
-  }
+  return problemsOf(json, validate.errors ?? [], true);
 }
 
 function valueAt(json: unknown, segments: readonly string[]): unknown {
@@ -189,29 +97,50 @@ function typeProblems(json: Record<string, any>, model: ModelClass): SchemaProbl
     new model(json).validate();
     return [];
   } catch (e) {
-    const errors: any[] = (e as { errors?: any[] }).errors ?? [{ instancePath: '', message: (e as Error).message, params: {} }];
-    const seen = new Set<string>();
-    const out: SchemaProblem[] = [];
-    for (const err of errors) {
-      const segments: string[] = String(err.instancePath ?? '').split('/').slice(1).map((s: string) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-      const asPath = segments.map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-      let field = fieldPath(asPath);
-      let message: string;
-      if (err.keyword === 'required') {
-        field = fieldPath([...asPath, err.params.missingProperty]);
-        message = 'is required';
-      } else if (err.keyword === 'enum') {
-        message = `is ${describe(valueAt(json, segments))}, must be one of ${(err.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-      } else {
-        message = `is ${describe(valueAt(json, segments))}, ${err.message}`;
-      }
-      const key = `${field}|${message}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push({ rule: SCHEMA_RULES.invalid.id, field, message });
-    }
-    return out;
+    return problemsOf(json, (e as { errors?: SchemaError[] }).errors ?? [{ instancePath: '', message: (e as Error).message, keyword: 'schema', params: {} }], false);
   }
+}
+
+/**
+ * Readable problems from ajv errors: one per field and message; alternatives (int-or-string,
+ * quantities) as one "must be integer or string"; with `strictFields`, an additional
+ * property is an unknown field, as the API server's strict field validation reports it.
+ */
+function problemsOf(json: Record<string, any>, errors: readonly SchemaError[], strictFields: boolean): SchemaProblem[] {
+  const alternatives = new Map<string, string[]>();
+  for (const err of errors) if (err.keyword === 'anyOf') alternatives.set(err.instancePath, []);
+  for (const err of errors) if (err.keyword === 'type' && alternatives.has(err.instancePath)) alternatives.get(err.instancePath)!.push(String(err.params.type));
+  const seen = new Set<string>();
+  const out: SchemaProblem[] = [];
+  for (const err of errors) {
+    const segments: string[] = String(err.instancePath ?? '').split('/').slice(1).map((s: string) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const asPath = segments.map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+    let rule: string = SCHEMA_RULES.invalid.id;
+    let field = fieldPath(asPath);
+    let message: string;
+    const types = alternatives.get(err.instancePath);
+    if (types && err.keyword === 'type') continue;
+    if (err.keyword === 'additionalProperties' && strictFields) {
+      if (asPath.length === 0 && TYPE_META_FIELDS.has(err.params.additionalProperty)) continue;
+      rule = SCHEMA_RULES.unknownField.id;
+      field = fieldPath([...asPath, err.params.additionalProperty]);
+      message = 'is not a field of the Kubernetes 1.28 schema';
+    } else if (err.keyword === 'required') {
+      field = fieldPath([...asPath, err.params.missingProperty]);
+      message = 'is required';
+    } else if (err.keyword === 'enum') {
+      message = `is ${describe(valueAt(json, segments))}, must be one of ${(err.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    } else if (types) {
+      message = `is ${describe(valueAt(json, segments))}, must be ${types.join(' or ')}`;
+    } else {
+      message = `is ${describe(valueAt(json, segments))}, ${err.message}`;
+    }
+    const key = `${rule}|${field}|${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ rule, field, message });
+  }
+  return out;
 }
 
 /**
@@ -226,15 +155,11 @@ export function validateSchema(json: Record<string, any>, kinds: KindRegistry = 
     const field = typeof apiVersion !== 'string' || !apiVersion ? 'apiVersion' : 'kind';
     return [{ rule: SCHEMA_RULES.typeMeta.id, field, message: 'is missing' }];
   }
-  const k128 = loadKubernetes128();
   const group = groupOf(apiVersion);
-  if (isKubernetesGroup(group, k128)) {
-    const props = k128.kinds.get(`${apiVersion}|${kind}`);
-    if (!props) return [{ rule: SCHEMA_RULES.notServed.id, field: 'apiVersion', message: `${apiVersion} ${kind} is not served by Kubernetes 1.28` }];
-    const model = kinds.validator(apiVersion, kind);
-    const problems = model ? typeProblems(json, model) : [];
-    unknownFields(json, { fqn: props }, [], k128, problems);
-    return problems;
+  if (isKubernetesGroup(group)) {
+    const validate = kubernetesValidator(apiVersion, kind);
+    if (!validate) return [{ rule: SCHEMA_RULES.notServed.id, field: 'apiVersion', message: `${apiVersion} ${kind} is not served by Kubernetes 1.28` }];
+    return kubernetesProblems(json, validate);
   }
   const def = kinds.find(apiVersion, kind);
   if (!def) return [{ rule: SCHEMA_RULES.unknownKind.id, field: 'apiVersion', message: `no schema is known for ${apiVersion} ${kind}, so it was not validated` }];
