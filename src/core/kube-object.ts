@@ -1,5 +1,6 @@
 import { ApiObject, App, type JsonPatch } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { renderL1 } from './l1-json.js';
 
 /** A typed L1 class of cdk8s-plus-28 (`k8s.KubeDeployment`, …): its kind and its props-to-JSON renderer. */
 export interface KubeType<P> {
@@ -62,7 +63,8 @@ export class KubeObject extends ApiObject {
   private patched = false;
 
   constructor(scope: Construct, id: string, type: KubeType<any>, props: Record<string, any>) {
-    const { apiVersion, kind, metadata, ...manifest } = plainJson({ ...type.GVK, ...type.manifest(props) }) as Record<string, any>;
+    const rendered = renderL1(type, props, plainJson) ?? plainJson({ ...type.GVK, ...type.manifest(props) });
+    const { apiVersion, kind, metadata, ...manifest } = rendered as Record<string, any>;
     super(scope, id, { apiVersion, kind, metadata, ...manifest });
     this.manifest = manifest;
     Object.defineProperty(this, KUBE_OBJECT, { value: true });
