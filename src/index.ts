@@ -79,6 +79,7 @@ export * from './network/connectivity-report.js';
 export * from './mesh/mesh.js';
 export * from './mesh/canary.js';
 export * from './mesh/traffic.js';
+export * from './mesh/managed-split.js';
 export { MESH_RULES, checkMeshReferences } from './mesh/mesh-checks.js';
 export * from './core/checks/index.js';
 // The checks with the generated CRD validators by default (the composition root's runChecks).
@@ -136,6 +137,7 @@ import { RolloutService as RolloutServiceConstruct } from './platform/rollout-se
 import { TeamNamespace as TeamNamespaceConstruct } from './platform/team-namespace.js';
 import { Team as TeamConstruct } from './platform/team.js';
 import { Canary as CanaryConstruct } from './mesh/canary.js';
+import { ManagedSplit as ManagedSplitConstruct } from './mesh/managed-split.js';
 import { ServiceTraffic as ServiceTrafficConstruct } from './mesh/traffic.js';
 import { ModelServer as ModelServerConstruct } from './ml/model-server.js';
 import { InferenceGroup as InferenceGroupConstruct } from './ml/inference-group.js';
@@ -216,6 +218,8 @@ export const LocalQueue = reportsEveryError(LocalQueueConstruct);
 export type LocalQueue = LocalQueueConstruct;
 export const Canary = reportsEveryError(CanaryConstruct);
 export type Canary = CanaryConstruct;
+export const ManagedSplit = reportsEveryError(ManagedSplitConstruct);
+export type ManagedSplit = ManagedSplitConstruct;
 export const ServiceTraffic = reportsEveryError(ServiceTrafficConstruct);
 export type ServiceTraffic = ServiceTrafficConstruct;
 export const ExternalSecret = reportsEveryError(ExternalSecretConstruct);

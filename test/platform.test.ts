@@ -8,6 +8,7 @@ import {
   AppSecret,
   ArgoCdApps,
   BlueGreenService,
+  ChecksFailedError,
   Job,
   KeelsonError,
   KeelsonErrors,
@@ -93,7 +94,7 @@ describe('TeamNamespace', () => {
 
   it('sizes the ResourceQuota and LimitRange from the preset', () => {
     const quota = findObject(staged, 'ResourceQuota');
-    expect(quota.spec.hard).toMatchObject({ 'requests.cpu': '8', 'requests.memory': '16Gi', pods: 50, 'services.nodeports': 0 });
+    expect(quota.spec.hard).toMatchObject({ 'requests.cpu': '8', 'requests.memory': '16Gi', pods: 50, 'services.loadbalancers': 1, 'services.nodeports': 4 });
     expect(findObject(inStack(objects, 'shop-production'), 'ResourceQuota').spec.hard['requests.cpu']).toBe('32');
     const limits = findObject(staged, 'LimitRange').spec.limits[0];
     expect(limits.type).toBe('Container');
@@ -538,9 +539,24 @@ describe('team namespace limits', () => {
     new WebService(shop, 'api', { image, port: 8080, resources: { limits: { memory: '16Gi' }, requests: { memory: '1Gi' } } });
     const platform = new Stack(app, 'platform', { env: production, createNamespace: false });
     new Team(platform, 'shop', { quota: 'small' });
-    const [e] = errorsOf(() => synthObjects(app));
-    expect(e).toMatchObject({ path: 'shop/api/deployment', field: 'spec.template.spec.containers[0].resources.limits.memory', value: '16Gi' });
-    expect(e!.rule).toMatch(/is above the largest container of namespace shop \(8Gi, quota "small"\)/);
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'keelson-limits-'));
+    try {
+      const error = (() => {
+        try {
+          synth(app, { outdir });
+        } catch (e) {
+          return e as ChecksFailedError;
+        }
+        throw new Error('expected synth to stop');
+      })();
+      expect(error).toBeInstanceOf(ChecksFailedError);
+      const found = error.findings.filter((f) => f.rule === 'limit-range-max');
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatchObject({ severity: 'error', path: 'shop/api/deployment', field: 'spec.template.spec.containers[0].resources.limits.memory' });
+      expect(found[0]!.message).toBe('"16Gi" is above the maximum "8Gi" of LimitRange shop/shop-limits, so admission refuses the pods');
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -7,6 +7,7 @@ import type { DestinationRule as IDestinationRule, Gateway as IGateway, ServiceE
 import type { AuthorizationPolicy as IAuthorizationPolicy, PeerAuthentication as IPeerAuthentication } from '../imports/types/security.istio.io.v1.js';
 import type { Canary, MeshService } from './canary.js';
 import { crdType } from './crd-type.js';
+import { SPLIT_ROUTE, SPLIT_SUBSETS, type ManagedSplit } from './managed-split.js';
 import type { Grant, MeshPlan } from './mesh-plan.js';
 import type { ServiceTraffic } from './traffic.js';
 
@@ -82,8 +83,12 @@ function seconds(s: number): string {
   return `${s}s`;
 }
 
-/** DestinationRule and VirtualService of a service with a canary and/or traffic settings, under `scope`. */
-export function istioRouting(scope: Construct, plan: MeshPlan, target: MeshService, canary: Canary | undefined, traffic: ServiceTraffic | undefined): void {
+/**
+ * DestinationRule and VirtualService of a service with a canary, a split a controller moves
+ * (`split`: subsets by the service's selector, route `split` at 100/0) and/or traffic settings,
+ * under `scope`.
+ */
+export function istioRouting(scope: Construct, plan: MeshPlan, target: MeshService, canary: Canary | undefined, traffic: ServiceTraffic | undefined, split?: ManagedSplit): void {
   const host = `${target.serviceName}.${target.namespace}.svc.cluster.local`;
   const meta = { name: target.serviceName, labels: labels(plan, { ...target.selector }) };
   const o = traffic?.outlierDetection;
@@ -113,7 +118,12 @@ export function istioRouting(scope: Construct, plan: MeshPlan, target: MeshServi
         { name: 'stable', labels: { [LABEL.version]: canary.stableVersion } },
         { name: 'canary', labels: { [LABEL.version]: canary.version } },
       ]
-    : undefined;
+    : split
+      ? [
+          { name: SPLIT_SUBSETS.stable, labels: { ...target.selector } },
+          { name: SPLIT_SUBSETS.canary, labels: { ...target.selector } },
+        ]
+      : undefined;
   if (subsets || Object.keys(trafficPolicy).length) {
     KubeObject.create(scope, 'destination-rule', DestinationRule, {
       metadata: meta,
@@ -125,20 +135,22 @@ export function istioRouting(scope: Construct, plan: MeshPlan, target: MeshServi
     ...(traffic?.timeoutSeconds !== undefined ? { timeout: seconds(traffic.timeoutSeconds) } : {}),
     ...(r ? { retries: { attempts: r.attempts, retryOn: r.on.join(','), ...(r.perTryTimeoutSeconds !== undefined ? { perTryTimeout: seconds(r.perTryTimeoutSeconds) } : {}) } } : {}),
   };
-  if (!canary && !Object.keys(settings).length) return;
+  if (!canary && !split && !Object.keys(settings).length) return;
   const to = (subset?: string) => ({ host, ...(subset ? { subset } : {}) });
   const http: HttpRoute[] = [];
   if (canary && Object.keys(canary.headers).length) {
     http.push({ name: 'canary-by-header', match: [{ headers: Object.fromEntries(Object.entries(canary.headers).map(([k, v]) => [k, { exact: v }])) }], route: [{ destination: to('canary') }], ...settings });
   }
+  const weight = canary ? canary.weight : split ? 0 : undefined;
   http.push({
-    name: canary ? 'split' : 'default',
-    route: canary
-      ? [
-          { destination: to('stable'), weight: 100 - canary.weight },
-          { destination: to('canary'), weight: canary.weight },
-        ]
-      : [{ destination: to() }],
+    name: weight !== undefined ? SPLIT_ROUTE : 'default',
+    route:
+      weight !== undefined
+        ? [
+            { destination: to(SPLIT_SUBSETS.stable), weight: 100 - weight },
+            { destination: to(SPLIT_SUBSETS.canary), weight },
+          ]
+        : [{ destination: to() }],
     ...settings,
   });
   KubeObject.create(scope, 'virtual-service', VirtualService, { metadata: meta, spec: { hosts: [host], http } });
@@ -147,9 +159,10 @@ export function istioRouting(scope: Construct, plan: MeshPlan, target: MeshServi
 /**
  * A workload's `ingress` through Istio's ingress gateway, from the Ingress it replaces: a
  * `Gateway` on the gateway's pods (HTTPS with the Ingress's TLS Secret, HTTP redirecting to
- * it; plain HTTP without TLS) and a `VirtualService` bound to it for the host and path.
+ * it; plain HTTP without TLS) and a `VirtualService` bound to it for the host and path, whose
+ * route is a `split` at 100/0 over the subsets when a controller moves the service's weights.
  */
-export function istioIngress(scope: Construct, plan: MeshPlan, w: Workload, ingress: Record<string, any>): void {
+export function istioIngress(scope: Construct, plan: MeshPlan, w: Workload, ingress: Record<string, any>, split?: ManagedSplit): void {
   const gw = plan.mesh.ingressGateway!;
   const rule = ingress.spec.rules[0];
   const host: string = rule.host;
@@ -165,12 +178,16 @@ export function istioIngress(scope: Construct, plan: MeshPlan, w: Workload, ingr
   KubeObject.create(scope, 'gateway', Gateway, { metadata: meta, spec: { selector: { ...gw.selector }, servers } });
   const service = path.backend.service;
   const port = w.ports.find((p) => p.name === service.port.name);
+  const to = (subset?: string) => ({ host: `${service.name}.${w.namespace}.svc.cluster.local`, ...(subset ? { subset } : {}), ...(port ? { port: { number: port.port } } : {}) });
+  const match = [{ uri: { prefix: path.path } }];
   KubeObject.create(scope, 'virtual-service', VirtualService, {
     metadata: { ...meta, name: `${w.name}-ingress` },
     spec: {
       hosts: [host],
       gateways: [w.name],
-      http: [{ match: [{ uri: { prefix: path.path } }], route: [{ destination: { host: `${service.name}.${w.namespace}.svc.cluster.local`, ...(port ? { port: { number: port.port } } : {}) } }] }],
+      http: split
+        ? [{ name: SPLIT_ROUTE, match, route: [{ destination: to(SPLIT_SUBSETS.stable), weight: 100 }, { destination: to(SPLIT_SUBSETS.canary), weight: 0 }] }]
+        : [{ match, route: [{ destination: to() }] }],
     },
   });
 }

@@ -18,6 +18,7 @@ import {
 import type { HTTPRoute as IHTTPRoute } from '../imports/types/gateway.networking.k8s.io.v1.js';
 import { TRACK_LABEL, type Canary, type MeshService } from './canary.js';
 import { crdType } from './crd-type.js';
+import type { ManagedSplit } from './managed-split.js';
 import type { Grant, MeshPlan, OwnedTemplate } from './mesh-plan.js';
 import type { ServiceTraffic } from './traffic.js';
 
@@ -141,9 +142,11 @@ export function linkerdWorkloadObjects(scope: Construct, plan: MeshPlan, w: Work
 /**
  * Linkerd's traffic split and settings for a service: Services `<service>-stable` and
  * `<service>-canary` and a Gateway API HTTPRoute on the Service with backend weights,
- * timeouts and retries; outlier detection as failure accrual on the Service.
+ * timeouts and retries; outlier detection as failure accrual on the Service. For a `split` a
+ * controller moves, both Services select the service's pods (the controller adds each
+ * version's pod-template hash) and the route starts at 100/0.
  */
-export function linkerdRouting(scope: Construct, plan: MeshPlan, target: MeshService, canary: Canary | undefined, traffic: ServiceTraffic | undefined): void {
+export function linkerdRouting(scope: Construct, plan: MeshPlan, target: MeshService, canary: Canary | undefined, traffic: ServiceTraffic | undefined, split?: ManagedSplit): void {
   const o = traffic?.outlierDetection;
   // Failure accrual is read from the Services the proxies balance over: the target's, and the canary's two.
   const accrual: Record<string, string> = o
@@ -156,12 +159,13 @@ export function linkerdRouting(scope: Construct, plan: MeshPlan, target: MeshSer
   for (const [k, v] of Object.entries(accrual)) target.service.metadata.addAnnotation(k, v);
   const r = traffic?.retries;
   const timeout = traffic?.timeoutSeconds;
-  if (!canary && !r && timeout === undefined) return;
+  if (!canary && !split && !r && timeout === undefined) return;
   const servicePorts: any[] = target.service.manifest.spec.ports;
   const port = target.port;
-  if (canary) {
+  const weight = canary ? canary.weight : split ? 0 : undefined;
+  if (weight !== undefined) {
     for (const track of ['stable', 'canary'] as const) {
-      const selector = track === 'canary' ? { ...target.selector, [TRACK_LABEL]: 'canary' } : { ...target.selector, [LABEL.version]: canary.stableVersion };
+      const selector = !canary ? { ...target.selector } : track === 'canary' ? { ...target.selector, [TRACK_LABEL]: 'canary' } : { ...target.selector, [LABEL.version]: canary.stableVersion };
       KubeObject.create(scope, `service-${track}`, k8s.KubeService, {
         metadata: { name: `${target.serviceName}-${track}`, labels: labels(plan, { ...target.selector }), ...(o ? { annotations: accrual } : {}) },
         spec: {
@@ -183,7 +187,7 @@ export function linkerdRouting(scope: Construct, plan: MeshPlan, target: MeshSer
     });
   }
   rules.push({
-    backendRefs: canary ? [backend(`${target.serviceName}-stable`, 100 - canary.weight), backend(`${target.serviceName}-canary`, canary.weight)] : [backend(target.serviceName)],
+    backendRefs: weight !== undefined ? [backend(`${target.serviceName}-stable`, 100 - weight), backend(`${target.serviceName}-canary`, weight)] : [backend(target.serviceName)],
     ...settings,
   });
   const annotations = r

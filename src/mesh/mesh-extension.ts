@@ -14,6 +14,7 @@ import { Canary, TRACK_LABEL, type MeshService } from './canary.js';
 import { crdType } from './crd-type.js';
 import { istioIngress, istioNamespaceObjects, istioRouting, istioWorkloadObjects } from './istio.js';
 import { linkerdNamespaceObjects, linkerdRouting, linkerdWorkloadObjects } from './linkerd.js';
+import { ManagedSplit } from './managed-split.js';
 import { checkMeshObjects, MESH_RULES } from './mesh-checks.js';
 import { MESH_INGRESS_ID, planMesh, type MeshMember, type MeshPlan, type OwnedTemplate } from './mesh-plan.js';
 import { renderMeshReport } from './mesh-report.js';
@@ -147,23 +148,28 @@ function createObjects(stack: Stack, plan: MeshPlan): void {
     if (plan.mesh.provider === 'istio' && grants.length) istioWorkloadObjects(new Construct(w, 'mesh-authorization'), plan, w, grants);
     if (plan.mesh.provider === 'linkerd' && w.ports.length) linkerdWorkloadObjects(new Construct(w, 'mesh-authorization'), plan, w, grants, m.templates);
     const ingress = w.node.children.find((c): c is ApiObject => c instanceof ApiObject && c.kind === 'Ingress');
+    const split = w.node.children.find((c): c is ManagedSplit => c instanceof ManagedSplit);
     if (plan.mesh.ingressGateway && ingress) {
-      istioIngress(new Construct(w, MESH_INGRESS_ID), plan, w, ingress.toJson());
+      istioIngress(new Construct(w, MESH_INGRESS_ID), plan, w, ingress.toJson(), split);
       // The gateway serves the host now: the Ingress (and the ingress controller's path in the NetworkPolicy) goes.
       w.node.tryRemoveChild(ingress.node.id);
     }
     const canary = w.node.children.find((c): c is Canary => c instanceof Canary);
     const traffic = w.node.children.find((c): c is ServiceTraffic => c instanceof ServiceTraffic);
-    if (!canary && !traffic) continue;
+    if (!canary && !traffic && !split) continue;
+    if (canary && split) {
+      (plan.errors as KeelsonError[]).push(new ErrorContext(w.node.path).error('canary', canary.image, `is a second canary: ${split.controller} already splits the requests of this service`, 'Release the new version through the rollout, and drop canary()'));
+      continue;
+    }
     if (canary) createCanaryDeployment(canary);
-    const target = (canary ?? traffic)!.target as MeshService;
+    const target = (canary ?? split ?? traffic)!.target as MeshService;
     const routing = new Construct(w, 'mesh-routing');
-    if (plan.mesh.provider === 'istio') istioRouting(routing, plan, target, canary, traffic);
-    else linkerdRouting(routing, plan, target, canary, traffic);
+    if (plan.mesh.provider === 'istio') istioRouting(routing, plan, target, canary, traffic, split);
+    else linkerdRouting(routing, plan, target, canary, traffic, split);
   }
   for (const m of plan.members) {
     if (m.excluded === undefined) continue;
-    const has = m.workload.node.findAll().some((c) => c instanceof Canary || c instanceof ServiceTraffic);
+    const has = m.workload.node.findAll().some((c) => c instanceof Canary || c instanceof ServiceTraffic || c instanceof ManagedSplit);
     if (has) (plan.errors as KeelsonError[]).push(new ErrorContext(m.workload.node.path).error('mesh', m.excluded, 'excludes the workload from the mesh, which its canary or traffic settings need', 'Keep the workload in the mesh'));
   }
 }

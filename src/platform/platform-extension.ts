@@ -1,7 +1,6 @@
 import type { Chart } from 'cdk8s';
 import type { IConstruct } from 'constructs';
-import { ErrorContext, KeelsonError } from '../core/errors.js';
-import { parseCpu, parseMemory } from '../core/quantity.js';
+import { KeelsonError } from '../core/errors.js';
 import { Stack } from '../core/stack.js';
 import { ContextSlot, type StackFindings, type StackManifest, type SynthContext, type SynthExtension } from '../core/synth-context.js';
 import type { Workload } from '../core/workload.js';
@@ -70,8 +69,8 @@ const PLATFORM_STATE = new ContextSlot<PlatformState>('platform', (context) => {
  * leaves its Namespace to the TeamNamespace or the first stack that owns it, ArgoCdApps
  * creates its Applications from the finished tree, pod templates get the checksum of the
  * config they read, and stacks Argo CD syncs get sync waves. After: the checks of
- * Applications, AppProjects, waves, blue-green Services and container limits in team namespaces,
- * and `kustomization.yaml` files when asked.
+ * Applications, AppProjects, waves and blue-green Services (what a team namespace's quota and
+ * LimitRange admit is a check of every synth: the quota family), and `kustomization.yaml` files when asked.
  */
 export const platformExtension: SynthExtension = {
   name: 'platform',
@@ -96,7 +95,6 @@ export const platformExtension: SynthExtension = {
       if (state.syncedBy.get(chart)?.waves) errors.push(...checkWaveOrder(context, stack, state));
     }
     errors.push(...checkBlueGreenServices(stack, state));
-    errors.push(...checkContainerLimits(context, stack, state));
     return { errors, ...(wantsKustomizations(context.root) ? { files: { 'kustomization.yaml': kustomizationOf(stack) } } : {}) };
   },
 };
@@ -190,46 +188,6 @@ function checkBlueGreenServices(stack: StackManifest, state: PlatformState): Kee
       const matches = (labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
       if (matches(blue) && matches(green)) {
         out.push(new KeelsonError({ path: o.path, field: 'spec.selector', value: selector, rule: `selects the pods of both colours of ${bg.node.path}, so traffic goes to blue and green at once`, hint: `Select one colour with the "${SLOT_LABEL}" label (the active one is ${bg.active})` }));
-      }
-    }
-  }
-  return out;
-}
-
-/** A container whose limit is above the LimitRange maximum of its team namespace never starts: admission rejects its pods. */
-function checkContainerLimits(context: SynthContext, stack: StackManifest, state: PlatformState): KeelsonError[] {
-  const out: KeelsonError[] = [];
-  const quiet = new ErrorContext('');
-  const amount = (parse: typeof parseCpu, value: unknown) => {
-    try {
-      return parse(quiet, '', value).amount;
-    } catch {
-      return undefined;
-    }
-  };
-  for (const o of stack.objects) {
-    const owner = state.namespaceOwner.get(o.json.metadata?.namespace);
-    if (!(owner instanceof TeamNamespace)) continue;
-    const max = { cpu: amount(parseCpu, owner.preset.maxCpu)!, memory: amount(parseMemory, owner.preset.maxMemory)! };
-    for (const pod of context.kinds.podTemplates(o.json)) {
-      for (const list of ['initContainers', 'containers'] as const) {
-        (pod.spec[list] ?? []).forEach((c: any, i: number) => {
-          for (const resource of ['cpu', 'memory'] as const) {
-            const value = c.resources?.limits?.[resource];
-            const size = amount(resource === 'cpu' ? parseCpu : parseMemory, value);
-            if (size === undefined || size <= max[resource]) continue;
-            const largest = resource === 'cpu' ? owner.preset.maxCpu : owner.preset.maxMemory;
-            out.push(
-              new KeelsonError({
-                path: o.path,
-                field: `${pod.field}.${list}[${i}].resources.limits.${resource}`,
-                value,
-                rule: `is above the largest container of namespace ${owner.namespaceName} (${largest}, quota "${owner.quotaSize}"), so its LimitRange rejects the pods`,
-                hint: `Use a smaller size, or give the namespace a larger quota in the Team (${owner.node.path})`,
-              }),
-            );
-          }
-        });
       }
     }
   }

@@ -117,7 +117,7 @@ export class TeamNamespace extends Construct {
           pods: k8s.Quantity.fromNumber(preset.pods),
           persistentvolumeclaims: k8s.Quantity.fromNumber(preset.persistentVolumeClaims),
           'services.loadbalancers': k8s.Quantity.fromNumber(preset.loadBalancers),
-          'services.nodeports': k8s.Quantity.fromNumber(0),
+          'services.nodeports': k8s.Quantity.fromNumber(preset.nodePorts),
         },
       },
     });

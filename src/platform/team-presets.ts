@@ -27,18 +27,20 @@ export interface QuotaPreset {
   readonly persistentVolumeClaims: number;
   /** Number of LoadBalancer Services. */
   readonly loadBalancers: number;
+  /** Node ports: a LoadBalancer Service takes one per port (the cloud load balancer reaches the pods through them), a NodePort Service too. */
+  readonly nodePorts: number;
   /** Largest CPU limit of one container. */
   readonly maxCpu: string;
   /** Largest memory limit of one container. */
   readonly maxMemory: string;
 }
 
-/** Quota presets, each double the one before. */
+/** Quota presets, each double the one before; four node ports per load balancer. */
 export const QUOTA_PRESETS: Readonly<Record<QuotaSize, QuotaPreset>> = {
-  small: { requestsCpu: '8', requestsMemory: '16Gi', limitsCpu: '16', limitsMemory: '32Gi', requestsStorage: '200Gi', pods: 50, persistentVolumeClaims: 10, loadBalancers: 1, maxCpu: '4', maxMemory: '8Gi' },
-  medium: { requestsCpu: '16', requestsMemory: '32Gi', limitsCpu: '32', limitsMemory: '64Gi', requestsStorage: '500Gi', pods: 100, persistentVolumeClaims: 20, loadBalancers: 2, maxCpu: '8', maxMemory: '16Gi' },
-  large: { requestsCpu: '32', requestsMemory: '64Gi', limitsCpu: '64', limitsMemory: '128Gi', requestsStorage: '1Ti', pods: 200, persistentVolumeClaims: 40, loadBalancers: 4, maxCpu: '16', maxMemory: '32Gi' },
-  xlarge: { requestsCpu: '64', requestsMemory: '128Gi', limitsCpu: '128', limitsMemory: '256Gi', requestsStorage: '2Ti', pods: 400, persistentVolumeClaims: 80, loadBalancers: 8, maxCpu: '32', maxMemory: '64Gi' },
+  small: { requestsCpu: '8', requestsMemory: '16Gi', limitsCpu: '16', limitsMemory: '32Gi', requestsStorage: '200Gi', pods: 50, persistentVolumeClaims: 10, loadBalancers: 1, nodePorts: 4, maxCpu: '4', maxMemory: '8Gi' },
+  medium: { requestsCpu: '16', requestsMemory: '32Gi', limitsCpu: '32', limitsMemory: '64Gi', requestsStorage: '500Gi', pods: 100, persistentVolumeClaims: 20, loadBalancers: 2, nodePorts: 8, maxCpu: '8', maxMemory: '16Gi' },
+  large: { requestsCpu: '32', requestsMemory: '64Gi', limitsCpu: '64', limitsMemory: '128Gi', requestsStorage: '1Ti', pods: 200, persistentVolumeClaims: 40, loadBalancers: 4, nodePorts: 16, maxCpu: '16', maxMemory: '32Gi' },
+  xlarge: { requestsCpu: '64', requestsMemory: '128Gi', limitsCpu: '128', limitsMemory: '256Gi', requestsStorage: '2Ti', pods: 400, persistentVolumeClaims: 80, loadBalancers: 8, nodePorts: 32, maxCpu: '32', maxMemory: '64Gi' },
 };
 
 /** The container defaults of every LimitRange: what a container that sets no resources gets. */

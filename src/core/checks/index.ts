@@ -11,6 +11,7 @@ import { checkIngressRoutes, INGRESS_RULES } from './ingress-routes.js';
 import { checkMetadata, METADATA_RULES } from './metadata.js';
 import { ObjectIndex } from './objects.js';
 import { checkPodSecurity, POD_SECURITY_RULES } from './pod-security.js';
+import { checkQuotas, QUOTA_RULES } from './quota.js';
 import { checkRbac, RBAC_RULES } from './rbac.js';
 import { checkReferences, REFERENCE_RULES } from './references.js';
 import { checkSchemas, SCHEMA_RULES } from './schema.js';
@@ -35,6 +36,7 @@ export const RULES: readonly Rule[] = [
   ...Object.values(AVAILABILITY_RULES),
   ...Object.values(RBAC_RULES),
   ...Object.values(GPU_RULES),
+  ...Object.values(QUOTA_RULES),
   ...Object.values(WAIVER_RULES),
 ];
 
@@ -72,6 +74,7 @@ export function runChecks(objects: readonly CheckedObject[], options: CheckOptio
     ...checkContent(objects, kinds),
     ...checkRbac(objects),
     ...checkGpus(objects, kinds),
+    ...checkQuotas(index),
   ];
   const order = new Map(objects.map((o, i) => [o.path, i]));
   const waivers = options.waivers ?? [];
