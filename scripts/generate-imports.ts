@@ -464,10 +464,9 @@ function modelList(crds: readonly LoadedCrd[], models: readonly GeneratedModel[]
   const entries = models.map((m) => `  '${m.apiVersion}|${m.kind}': './${m.module}.cjs',`);
   return [
     header(crds),
-    "import { createRequire } from 'node:module';",
+    "import { fileURLToPath } from 'node:url';",
+    "import { requireCompiled } from '../core/code-cache.js';",
     "import { crdModel, type CrdModelClass, type CrdValidateFunction } from './crd-model.js';",
-    '',
-    'const require = createRequire(import.meta.url);',
     '',
     '/** The module of each generated validator, by `apiVersion|kind`. */',
     'const MODULES: Readonly<Record<string, string>> = {',
@@ -487,7 +486,7 @@ function modelList(crds: readonly LoadedCrd[], models: readonly GeneratedModel[]
     ' */',
     'export function generatedModel(apiVersion: string, kind: string): CrdModelClass | undefined {',
     '  const module = MODULES[`${apiVersion}|${kind}`];',
-    '  return module === undefined ? undefined : crdModel(apiVersion, kind, require(module) as CrdValidateFunction);',
+    '  return module === undefined ? undefined : crdModel(apiVersion, kind, requireCompiled(fileURLToPath(new URL(module, import.meta.url))) as CrdValidateFunction);',
     '}',
     '',
   ].join('\n');

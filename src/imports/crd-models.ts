@@ -59,10 +59,9 @@
 //   sealed-secrets/bitnami.com_sealedsecrets.yaml: SealedSecret v1alpha1 (controller-gen.kubebuilder.io/version v0.15.0)
 //   linkerd/external-workload.yaml: ExternalWorkload v1alpha1, v1beta1
 
-import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { requireCompiled } from '../core/code-cache.js';
 import { crdModel, type CrdModelClass, type CrdValidateFunction } from './crd-model.js';
-
-const require = createRequire(import.meta.url);
 
 /** The module of each generated validator, by `apiVersion|kind`. */
 const MODULES: Readonly<Record<string, string>> = {
@@ -176,5 +175,5 @@ export const GENERATED_KINDS: readonly { readonly apiVersion: string; readonly k
  */
 export function generatedModel(apiVersion: string, kind: string): CrdModelClass | undefined {
   const module = MODULES[`${apiVersion}|${kind}`];
-  return module === undefined ? undefined : crdModel(apiVersion, kind, require(module) as CrdValidateFunction);
+  return module === undefined ? undefined : crdModel(apiVersion, kind, requireCompiled(fileURLToPath(new URL(module, import.meta.url))) as CrdValidateFunction);
 }

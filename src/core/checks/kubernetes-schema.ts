@@ -1,4 +1,5 @@
-import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { requireCompiled } from '../code-cache.js';
 import type { ModelClass } from '../kind-definition.js';
 
 /** One problem found by a generated validator, in ajv's error shape. */
@@ -25,7 +26,7 @@ let validators: Readonly<Record<string, ValidateFunction>> | undefined;
 let groups: ReadonlySet<string> | undefined;
 
 function load(): Readonly<Record<string, ValidateFunction>> {
-  validators ??= createRequire(import.meta.url)('./kubernetes-1.28.cjs') as Record<string, ValidateFunction>;
+  validators ??= requireCompiled(fileURLToPath(new URL('./kubernetes-1.28.cjs', import.meta.url))) as Record<string, ValidateFunction>;
   return validators;
 }
 
