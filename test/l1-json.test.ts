@@ -8,10 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { generateL1Fields } from '../scripts/generate-l1-fields.js';
 import { KubeObject, plainJson } from '../src/core/kube-object.js';
 import { renderL1 } from '../src/core/l1-json.js';
-import { dev, paymentsStack, production, shopStack, staging } from '../presets/index.js';
-import { mlStack } from '../presets/stacks/ml.js';
-import { ordersStack } from '../presets/stacks/orders.js';
-import { platformStack } from '../presets/stacks/platform.js';
+import { exampleApp } from '../presets/example-app.js';
 
 const require = createRequire(import.meta.url);
 const library = (type: any, props: unknown) => plainJson({ ...type.GVK, ...type.manifest(props) });
@@ -28,15 +25,7 @@ describe('one-pass rendering of the typed L1 classes', () => {
       calls.push([type, props]);
       return create(scope, id, type, props);
     });
-    const app = new App();
-    for (const env of [staging, production]) {
-      shopStack(app, env);
-      ordersStack(app, env);
-      paymentsStack(app, env);
-    }
-    shopStack(app, dev);
-    platformStack(app, production);
-    mlStack(app, production);
+    exampleApp(new App());
     const l1 = calls.filter(([type]) => Object.values(k8s).includes(type as never));
     expect(l1.length).toBeGreaterThan(150);
     expect(new Set(l1.map(([type]) => (type as { GVK: { kind: string } }).GVK.kind)).size).toBeGreaterThan(12);
