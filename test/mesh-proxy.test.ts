@@ -1,7 +1,10 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { production } from '../presets/index.js';
-import { Mesh, Stack, WebService, type MeshProfile } from '../src/index.js';
+import { ChecksFailedError, Mesh, runChecks, Stack, synth, Team, WebService, type Finding, type MeshProfile } from '../src/index.js';
 import { findObjects, synthObjects, type K8sObject } from '../src/testing.js';
 import { itRefuses, type BadInputCase } from './support/bad-input.js';
 
@@ -64,4 +67,77 @@ describe('proxy resources bad input', () => {
     { title: 'proxy resources in ambient mode', make: istio, props: { mode: 'ambient', proxyResources: {} }, field: 'proxyResources', value: '{}', rule: 'ambient mode injects no proxy', path: 'Mesh.istio' },
   ];
   itRefuses(cases);
+});
+
+/** Synthesizes `app` into a temporary folder: the findings, or those of the error that stopped it. */
+function synthFindings(app: App): readonly Finding[] {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'keelson-proxy-'));
+  try {
+    return synth(app, { outdir }).findings;
+  } catch (e) {
+    if (e instanceof ChecksFailedError) return e.findings;
+    throw e;
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** Namespace `shop` under a small Team quota (16 CPU limits, 4 CPU per container): 20 nano replicas, 25 pods with the surge. */
+function quotaFindings(mesh: MeshProfile | 'none', rule = 'quota-fit'): Finding[] {
+  const app = new App();
+  const shop = new Stack(app, 'shop', { env: production, mesh });
+  new WebService(shop, 'api', { image, port: 8080, size: 'nano', replicas: 20 });
+  new Team(new Stack(app, 'platform', { env: production, createNamespace: false }), 'shop', { quota: 'small' });
+  return synthFindings(app).filter((f) => f.rule === rule);
+}
+
+describe('quota fit counts the injected proxy', () => {
+  it('a quota that holds the pods without a mesh', () => {
+    expect(quotaFindings('none')).toEqual([]);
+  });
+
+  it('does not hold them with a proxy in each: the finding names the proxy share', () => {
+    const found = quotaFindings(Mesh.istio());
+    expect(found.map((f) => [f.severity, f.field])).toEqual([['error', 'spec.hard["limits.cpu"]']]);
+    expect(found[0]!.message).toBe(
+      'namespace shop needs limits.cpu 16.25 at its peak, above the quota\'s "16", so admission refuses the pods beyond it: ' +
+        'Deployment api 16.25 (25 pods = 20 + 5 surge, 0.65 each, 0.5 of it the mesh proxy); the injected mesh proxies take 12.5 of the peak',
+    );
+  });
+
+  it('a smaller proxy limit fits again', () => {
+    expect(quotaFindings(Mesh.linkerd({ proxyResources: { limits: { cpu: '400m' } } }))).toEqual([]);
+  });
+
+  it('a proxy limit above the LimitRange maximum is refused on its annotation', () => {
+    const found = quotaFindings(Mesh.istio({ proxyResources: { limits: { cpu: '6' } } }), 'limit-range-max');
+    expect(found.map((f) => f.field)).toEqual(['spec.template.metadata.annotations["sidecar.istio.io/proxyCPULimit"]']);
+    expect(found[0]!.message).toContain('"6", the injected mesh proxy\'s limit, is above the maximum "4"');
+  });
+});
+
+describe('quota fit of plain YAML counts proxy annotations (keelson check)', () => {
+  const meta = (name: string) => ({ name, namespace: 'team' });
+  const pod = (annotations: Record<string, string>) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { ...meta('p'), annotations },
+    spec: { containers: [{ name: 'app', image: 'acme/app:v1', resources: { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } } }] },
+  });
+  const quota = { apiVersion: 'v1', kind: 'ResourceQuota', metadata: meta('quota'), spec: { hard: { 'requests.cpu': '1', 'requests.memory': '1050Mi' } } };
+  const fit = (annotations: Record<string, string>) =>
+    runChecks([quota, pod(annotations)].map((json, i) => ({ json, path: `team.yaml#${i}` })))
+      .filter((f) => f.rule === 'quota-fit')
+      .map((f) => `${f.field}: ${f.message}`);
+
+  it('a pod without proxy annotations fits', () => {
+    expect(fit({ 'linkerd.io/inject': 'enabled' })).toEqual([]);
+  });
+
+  it('Linkerd\'s annotations add a container; a missing request is its limit, as admission defaults it', () => {
+    expect(fit({ 'config.linkerd.io/proxy-cpu-limit': '200m', 'config.linkerd.io/proxy-memory-request': '64Mi' })).toEqual([
+      'spec.hard["requests.cpu"]: namespace team needs requests.cpu 1.2 at its peak, above the quota\'s "1", so admission refuses the pods beyond it: Pod p 1.2 (1 pod, 1.2 each, 0.2 of it the mesh proxy); the injected mesh proxies take 0.2 of the peak',
+      'spec.hard["requests.memory"]: namespace team needs requests.memory 1.06Gi at its peak, above the quota\'s "1050Mi", so admission refuses the pods beyond it: Pod p 1.06Gi (1 pod, 1.06Gi each, 64Mi of it the mesh proxy); the injected mesh proxies take 64Mi of the peak',
+    ]);
+  });
 });
