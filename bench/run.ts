@@ -13,8 +13,13 @@ const sizes = (process.env.BENCH_SIZES ?? '100,1000,5000').split(',').map(Number
 const repeats = Number(process.env.BENCH_RUNS ?? 3);
 /** Skip a run whose time, extrapolated quadratically from the last measured size, exceeds this. */
 const budgetSeconds = Number(process.env.BENCH_BUDGET ?? 90);
-const impls = ['keelson', 'helm', 'cdk8s', 'cdk8s-plus'] as const;
-type Impl = (typeof impls)[number];
+const allImpls = ['keelson', 'helm', 'cdk8s', 'cdk8s-plus'] as const;
+type Impl = (typeof allImpls)[number];
+/** The tools to measure (BENCH_TOOLS=keelson,helm for a large size the others cannot reach). */
+const impls = (process.env.BENCH_TOOLS ?? allImpls.join(',')).split(',').map((t) => {
+  if (!allImpls.includes(t as Impl)) throw new Error(`BENCH_TOOLS: unknown tool ${JSON.stringify(t)} (tools: ${allImpls.join(', ')})`);
+  return t as Impl;
+});
 interface Sample { seconds: number; rssMb: number }
 
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -75,8 +80,7 @@ function median(samples: Sample[]): Sample {
   return { seconds: (a.seconds + b.seconds) / 2, rssMb: Math.max(a.rssMb, b.rssMb) };
 }
 // Warm the file cache and esbuild so the first measurement is not penalised.
-await run('keelson', 1);
-await run('helm', 1);
+for (const impl of impls) await run(impl, 1);
 for (const n of sizes) {
   for (let r = 0; r < repeats; r++) {
     for (const impl of impls) {

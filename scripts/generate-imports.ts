@@ -2,7 +2,10 @@
  * Regenerates the CRD code under src/imports/ from upstream CRD files:
  *
  * - `<group>.ts`: typed L1 classes (static GVK, static manifest(props), Props
- *   interfaces) from `cdk8s import`, usable with `KubeObject.create`;
+ *   interfaces) from `cdk8s import`, usable with `KubeObject.create` (for sources with an alias);
+ * - `types/<group>.<version>.ts`: for the versions a source lists in `types`, one interface
+ *   per kind with the object's JSON shape (field names and values as the API server takes
+ *   them), for code that writes the JSON itself;
  * - `models/<group>.<version>.<Kind>.cjs`: one validator per served CRD version,
  *   the version's `openAPIV3Schema` compiled by ajv into standalone CommonJS code;
  * - `crd-models.ts`: `generatedModel(apiVersion, kind)`, which loads them on first use; `index.ts`: the exports.
@@ -20,14 +23,20 @@ import { Ajv, type AnySchemaObject } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
 import { parseAllDocuments, stringify } from 'yaml';
 
-/** One group of generated L1 classes and the upstream files it comes from. */
+/** One API group of generated code and the upstream files it comes from. */
 interface Source {
-  /** Name of the group's namespace in src/imports/index.ts. */
-  readonly alias: string;
+  /** Name of the group's namespace of L1 classes in src/imports/index.ts; no L1 classes without it. */
+  readonly alias?: string;
   /** CRD files, relative to the CRD folder. */
   readonly files: readonly string[];
+  /** The API group to take from files that hold several (Istio's crd-all.gen.yaml); every CRD in the files when absent. */
+  readonly group?: string;
+  /** Kinds to take from the files; every kind when absent. */
+  readonly kinds?: readonly string[];
   /** Versions to generate; every served version when absent. */
   readonly versions?: readonly string[];
+  /** Versions whose JSON shapes are written as TypeScript interfaces to `types/<group>.<version>.ts`. */
+  readonly types?: readonly string[];
 }
 
 /** What src/imports holds, per API group. */
@@ -53,8 +62,38 @@ export const SOURCES: readonly Source[] = [
       'kueue/kueue.x-k8s.io_workloadpriorityclasses.yaml',
     ],
   },
-  // @kubernetes-models/gateway-api covers the other Gateway API kinds, but ships TCPRoute only as v1alpha2.
   { alias: 'gatewayApi', files: ['gateway-api/gateway.networking.k8s.io_tcproutes.yaml'] },
+  // Validators (and, where Keelson writes the objects, JSON shape types) of the CRDs whose L1 classes nobody needs.
+  {
+    files: [
+      'gateway-api/gateway.networking.k8s.io_gatewayclasses.yaml', 'gateway-api/gateway.networking.k8s.io_gateways.yaml',
+      'gateway-api/gateway.networking.k8s.io_grpcroutes.yaml', 'gateway-api/gateway.networking.k8s.io_httproutes.yaml',
+      'gateway-api/gateway.networking.k8s.io_referencegrants.yaml',
+    ],
+    types: ['v1'],
+  },
+  { files: ['istio/crd-all.gen.yaml'], group: 'networking.istio.io', types: ['v1'] },
+  { files: ['istio/crd-all.gen.yaml'], group: 'security.istio.io', types: ['v1'] },
+  { files: ['istio/crd-all.gen.yaml'], group: 'telemetry.istio.io' },
+  // TrafficExtension is left out: Keelson does not know the kind.
+  { files: ['istio/crd-all.gen.yaml'], group: 'extensions.istio.io', kinds: ['WasmPlugin'] },
+  { files: ['keda/keda.sh_scaledjobs.yaml', 'keda/keda.sh_scaledobjects.yaml'], types: ['v1alpha1'] },
+  {
+    files: [
+      'prometheus-operator/monitoring.coreos.com_podmonitors.yaml', 'prometheus-operator/monitoring.coreos.com_probes.yaml',
+      'prometheus-operator/monitoring.coreos.com_prometheusrules.yaml', 'prometheus-operator/monitoring.coreos.com_servicemonitors.yaml',
+    ],
+  },
+  { files: ['argo-cd/application-crd.yaml', 'argo-cd/appproject-crd.yaml'] },
+  {
+    files: [
+      'external-secrets/external-secrets.io_clustersecretstores.yaml', 'external-secrets/external-secrets.io_externalsecrets.yaml',
+      'external-secrets/external-secrets.io_secretstores.yaml',
+    ],
+  },
+  { files: ['cert-manager/cert-manager.io_certificates.yaml', 'cert-manager/cert-manager.io_clusterissuers.yaml', 'cert-manager/cert-manager.io_issuers.yaml'] },
+  { files: ['sealed-secrets/bitnami.com_sealedsecrets.yaml'] },
+  { files: ['linkerd/external-workload.yaml'] },
 ];
 
 /** First line of every generated file; files starting with it are replaced on each run. */
@@ -80,13 +119,14 @@ function loadSource(crdDir: string, source: Source): LoadedCrd[] {
     for (const doc of parseAllDocuments(text)) {
       const crd = doc.toJS() as Crd | null;
       if (!crd || (crd as any).kind !== 'CustomResourceDefinition') continue;
+      if ((source.group && crd.spec.group !== source.group) || (source.kinds && !source.kinds.includes(crd.spec.names.kind))) continue;
       const versions = crd.spec.versions.filter((v) => (source.versions ? source.versions.includes(v.name) : v.served));
       if (versions.length > 0) loaded.push({ file, crd, versions });
     }
   }
   if (loaded.length === 0) throw new Error(`no CRD versions to import in ${source.files.join(', ')}`);
   const groups = new Set(loaded.map((l) => l.crd.spec.group));
-  if (groups.size !== 1) throw new Error(`${source.alias}: expected one API group, found ${[...groups].join(', ')}`);
+  if (groups.size !== 1) throw new Error(`${source.files.join(', ')}: expected one API group, found ${[...groups].join(', ')}`);
   return loaded;
 }
 
@@ -235,6 +275,72 @@ export function shareRepeatedSchemas(schema: AnySchemaObject): AnySchemaObject {
   return names.size > 0 ? { ...body, definitions } : body;
 }
 
+/** `name` as a property key: bare when it is an identifier, quoted otherwise. */
+const propertyKey = (name: string) => (/^[A-Za-z_$][\w$]*$/.test(name) ? name : JSON.stringify(name));
+
+/**
+ * The TypeScript type of the JSON a structural schema admits: objects with their listed
+ * fields (optional unless required), maps, arrays, enums as unions of literals, int-or-string
+ * as `number | string`. Constraints a type cannot say (patterns, bounds, one-of rules) are
+ * left to the validator.
+ */
+export function jsonType(s: any, indent = ''): string {
+  const nullable = (t: string) => (s?.nullable === true ? `${t} | null` : t);
+  if (s?.['x-kubernetes-int-or-string'] === true) return nullable('number | string');
+  if (Array.isArray(s?.enum) && s.enum.length > 0) return nullable(s.enum.filter((v: unknown) => v !== null).map((v: unknown) => JSON.stringify(v)).join(' | '));
+  switch (s?.type) {
+    case 'string': return nullable('string');
+    case 'integer': case 'number': return nullable('number');
+    case 'boolean': return nullable('boolean');
+    case 'array': return nullable(`${wrapped(jsonType(s.items, indent))}[]`);
+    case 'object': {
+      const properties = Object.entries((s.properties ?? {}) as Record<string, any>);
+      if (properties.length === 0) {
+        return nullable(s.additionalProperties && typeof s.additionalProperties === 'object' ? `Record<string, ${jsonType(s.additionalProperties, indent)}>` : 'Record<string, unknown>');
+      }
+      const required = new Set<string>(s.required ?? []);
+      const inner = `${indent}  `;
+      const lines = properties.map(([name, child]) => `${inner}${propertyKey(name)}${required.has(name) ? '' : '?'}: ${jsonType(child, inner)};`);
+      if (s['x-kubernetes-preserve-unknown-fields'] === true) lines.push(`${inner}[field: string]: unknown;`);
+      return nullable(`{\n${lines.join('\n')}\n${indent}}`);
+    }
+    default:
+      return 'unknown';
+  }
+}
+
+/** A union or nullable type in parentheses, so `[]` applies to all of it. */
+const wrapped = (t: string) => (t.includes(' | ') && !t.startsWith('{') ? `(${t})` : t);
+
+/** `types/<group>.<version>.ts`: one interface per kind of the source's CRDs that serve `version`, its status left out. */
+function typesModule(crds: readonly LoadedCrd[], version: string): string {
+  const serving = crds.filter((l) => l.versions.some((v) => v.name === version));
+  if (serving.length === 0) throw new Error(`${crds[0]?.crd.spec.group}: no CRD serves ${version}, so there are no types of it`);
+  const kinds = serving.map((l) => {
+    const kind = l.crd.spec.names.kind;
+    const schema = l.versions.find((v) => v.name === version)!.schema?.openAPIV3Schema ?? {};
+    const { status: _status, apiVersion: _apiVersion, kind: _kind, metadata: _metadata, ...fields } = (schema.properties ?? {}) as Record<string, any>;
+    const body = jsonType({ type: 'object', properties: fields, required: (schema.required ?? []).filter((r: string) => r in fields) });
+    const members = body === 'Record<string, unknown>' ? '' : body.slice(2, -2);
+    return [
+      `/** ${l.crd.spec.group}/${version} ${kind}, as the API server takes it (without status). */`,
+      `export interface ${kind} {`,
+      `  apiVersion: '${l.crd.spec.group}/${version}';`,
+      `  kind: '${kind}';`,
+      '  metadata?: k8s.ObjectMeta;',
+      ...(members ? [members] : []),
+      '}',
+    ].join('\n');
+  });
+  return [
+    header(serving.map((l) => ({ ...l, versions: l.versions.filter((v) => v.name === version) })), [`JSON shapes of ${crds[0]!.crd.spec.group}/${version} objects, from the CRD schemas.`]),
+    "import type { k8s } from 'cdk8s-plus-28';",
+    '',
+    kinds.join('\n\n'),
+    '',
+  ].join('\n');
+}
+
 /** Runtime helpers of ajv's standalone code, by the module ajv names: the function each becomes in `models/ajv-runtime.cjs`. */
 const AJV_RUNTIME: Record<string, string> = { 'ajv/dist/runtime/ucs2length': 'ucs2length' };
 
@@ -255,11 +361,11 @@ const AJV_RUNTIME_MODULE = [
 ].join('\n');
 
 /**
- * Compiles one CRD version's schema into a CommonJS module (plain JavaScript, so it
- * loads synchronously with `require` wherever Keelson runs) whose export is the
- * ajv validate function.
+ * Compiles one CRD version's schema into the body of a CommonJS module (plain JavaScript,
+ * so it loads synchronously with `require` wherever Keelson runs) whose export is the ajv
+ * validate function. The body depends only on the schema.
  */
-function validatorModule(l: LoadedCrd, version: CrdVersion): string {
+function validatorBody(l: LoadedCrd, version: CrdVersion): string {
   const kind = l.crd.spec.names.kind;
   const apiVersion = `${l.crd.spec.group}/${version.name}`;
   const raw = version.schema?.openAPIV3Schema;
@@ -282,7 +388,6 @@ function validatorModule(l: LoadedCrd, version: CrdVersion): string {
   });
   const runtime = [...helpers].sort().map((mod) => AJV_RUNTIME[mod]!);
   return [
-    header([{ ...l, versions: [version] }], [`Validates ${apiVersion} ${kind} objects: ajv standalone code compiled from the CRD schema.`]),
     "'use strict';",
     ...(runtime.length ? [`const { ${runtime.join(', ')} } = require('./ajv-runtime.cjs');`] : []),
     '',
@@ -291,6 +396,15 @@ function validatorModule(l: LoadedCrd, version: CrdVersion): string {
     `module.exports = ${entry[1]};`,
     '',
   ].join('\n');
+}
+
+/** The CRD versions one validator module serves (several when their schemas compile to the same code). */
+interface ValidatorModule { readonly module: string; readonly body: string; readonly uses: { readonly l: LoadedCrd; readonly version: CrdVersion }[] }
+
+/** A validator module with its header: the upstream file of every kind and version it validates. */
+function validatorModule(m: ValidatorModule): string {
+  const names = m.uses.map((u) => `${u.l.crd.spec.group}/${u.version.name} ${u.l.crd.spec.names.kind}`);
+  return header(m.uses.map((u) => ({ ...u.l, versions: [u.version] })), [`Validates ${names.join(', ')} objects: ajv standalone code compiled from the CRD schema.`]) + '\n' + m.body;
 }
 
 /** Deletes generated files (those starting with the marker) so renamed or dropped kinds leave nothing behind. */
@@ -310,19 +424,27 @@ export function generateImports(crdDir: string, outDir: string): void {
     const loaded = SOURCES.map((source) => ({ source, crds: loadSource(crdDir, source) }));
     const files = new Map<string, string>();
     const models: GeneratedModel[] = [];
+    const validators = new Map<string, ValidatorModule>();
     const groups: { alias: string; group: string }[] = [];
     for (const { source, crds } of loaded) {
       const group = crds[0]!.crd.spec.group;
-      groups.push({ alias: source.alias, group });
-      files.set(`${group}.ts`, header(crds) + importL1(group, crds, work));
+      if (source.alias) {
+        groups.push({ alias: source.alias, group });
+        files.set(`${group}.ts`, header(crds) + importL1(group, crds, work));
+      }
+      for (const version of source.types ?? []) files.set(`types/${group}.${version}.ts`, typesModule(crds, version));
       for (const l of crds) {
         for (const version of l.versions) {
-          const module = `models/${group}.${version.name}.${l.crd.spec.names.kind}`;
-          files.set(`${module}.cjs`, validatorModule(l, version));
-          models.push({ apiVersion: `${group}/${version.name}`, kind: l.crd.spec.names.kind, module });
+          // Versions and kinds with the same schema (Istio's v1, v1beta1 and v1alpha3; Issuer and ClusterIssuer) share one module.
+          const body = validatorBody(l, version);
+          let shared = validators.get(body);
+          if (!shared) validators.set(body, (shared = { module: `models/${group}.${version.name}.${l.crd.spec.names.kind}`, body, uses: [] }));
+          shared.uses.push({ l, version });
+          models.push({ apiVersion: `${group}/${version.name}`, kind: l.crd.spec.names.kind, module: shared.module });
         }
       }
     }
+    for (const m of validators.values()) files.set(`${m.module}.cjs`, validatorModule(m));
     const all = loaded.flatMap((l) => l.crds);
     files.set('models/ajv-runtime.cjs', AJV_RUNTIME_MODULE);
     files.set('crd-models.ts', modelList(all, models));

@@ -1,7 +1,10 @@
 import { App } from 'cdk8s';
 import type { IConstruct } from 'constructs';
+import type { CheckedObject, Finding } from './core/checks/finding.js';
+import { runChecks as runChecksWith, type CheckOptions } from './core/checks/index.js';
 import { ConstructErrors } from './core/construct-errors.js';
 import { KeelsonError, KeelsonErrors } from './core/errors.js';
+import { KindRegistry } from './core/kinds.js';
 import { collectStacks } from './core/manifest.js';
 import { formatError, formatFindings, formatSummary, RUN_ENV } from './core/run.js';
 import { Stack } from './core/stack.js';
@@ -30,6 +33,15 @@ export const DEFAULT_EXTENSIONS: readonly SynthExtension[] = [meshExtension, net
 /** A fresh context for one synth of `root` with the default extensions and the generated CRD validators. */
 export function createSynthContext(root: IConstruct): SynthContext {
   return new SynthContext(root, DEFAULT_EXTENSIONS, generatedModel);
+}
+
+/**
+ * Runs every rule family over a set of objects (see the checks' `runChecks`), by default
+ * with the built-in kinds and the CRD validators generated from upstream CRDs, as synth
+ * validates them.
+ */
+export function runChecks(objects: readonly CheckedObject[], options: CheckOptions = {}): Finding[] {
+  return runChecksWith(objects, { ...options, kinds: options.kinds ?? KindRegistry.builtIns(generatedModel) });
 }
 
 /**

@@ -83,6 +83,8 @@ export * from './mesh/traffic.js';
 export * from './mesh/managed-split.js';
 export { MESH_RULES, checkMeshReferences } from './mesh/mesh-checks.js';
 export * from './core/checks/index.js';
+// The checks with the generated CRD validators by default (the composition root's runChecks).
+export { runChecks } from './app.js';
 export * from './core/gpu.js';
 export * from './ml/queue-label.js';
 export * from './ml/resource-flavor.js';

@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { ExternalSecret as ExternalSecretModel } from '@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret';
+import { generatedModel } from '../src/imports/crd-models.js';
 import { MongoDb, MySql, Redis, Stack, WebService } from '../src/index.js';
 import { production } from '../presets/environments.js';
 import { findObject, findObjects, podSpecOf, synthObjects, type K8sObject } from '../src/testing.js';
@@ -116,7 +116,8 @@ describe('credentials from an external store', () => {
     const objects = synthObjects(s);
     const es = findObject(objects, 'ExternalSecret', 'db-credentials');
     expect(es.apiVersion).toBe('external-secrets.io/v1');
-    expect(() => new ExternalSecretModel(es as any).validate()).not.toThrow();
+    const ExternalSecretModel = generatedModel('external-secrets.io/v1', 'ExternalSecret')!;
+    expect(() => new ExternalSecretModel(es).validate()).not.toThrow();
     expect(es.spec).toEqual({
       secretStoreRef: { name: 'vault', kind: 'ClusterSecretStore' },
       refreshInterval: '15m',

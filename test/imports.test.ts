@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { App, Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { KubeObject, type KubeType } from '../src/core/kube-object.js';
-import { GENERATED_MARKER, generateImports } from '../scripts/generate-imports.js';
+import { GENERATED_MARKER, generateImports, jsonType } from '../scripts/generate-imports.js';
 import { GENERATED_KINDS, generatedModel, kubeflow, kueue, linkerdPolicy, lws, vpa, type CrdSchemaError } from '../src/imports/index.js';
 
 const CRDS = path.resolve(import.meta.dirname, '..', '..', 'shared', 'conformance', 'crds');
@@ -188,6 +188,33 @@ describe('generate-imports', () => {
       expect(text).toContain('controller-gen.kubebuilder.io/version v0.20.1');
     }
     expect(fs.readFileSync(path.join(IMPORTS, 'external-secrets.ts'), 'utf8').startsWith(GENERATED_MARKER)).toBe(false);
+  });
+
+  it('writes the JSON shape of a schema as a TypeScript type: required fields, enums, int-or-string, maps, preserved fields', () => {
+    const schema = {
+      type: 'object',
+      required: ['port'],
+      properties: {
+        port: { 'x-kubernetes-int-or-string': true },
+        mode: { type: 'string', enum: ['STRICT', 'PERMISSIVE'] },
+        labels: { type: 'object', additionalProperties: { type: 'string' } },
+        hosts: { type: 'array', items: { type: 'string', nullable: true } },
+        'x-extra': { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: { a: { type: 'integer' } } },
+      },
+    };
+    expect(jsonType(schema)).toBe(
+      ['{', '  port: number | string;', '  mode?: "STRICT" | "PERMISSIVE";', '  labels?: Record<string, string>;', '  hosts?: (string | null)[];', '  "x-extra"?: {', '    a?: number;', '    [field: string]: unknown;', '  };', '}'].join('\n'),
+    );
+  });
+
+  it('types the objects Keelson writes itself from the CRDs: Istio, Gateway API HTTPRoute, KEDA', () => {
+    const types = fs.readdirSync(path.join(IMPORTS, 'types')).sort();
+    expect(types).toEqual(['gateway.networking.k8s.io.v1.ts', 'keda.sh.v1alpha1.ts', 'networking.istio.io.v1.ts', 'security.istio.io.v1.ts']);
+    const istio = fs.readFileSync(path.join(IMPORTS, 'types', 'security.istio.io.v1.ts'), 'utf8');
+    expect(istio.startsWith(GENERATED_MARKER)).toBe(true);
+    expect(istio).toContain('export interface AuthorizationPolicy {');
+    expect(istio).toContain('action?: "ALLOW" | "DENY" | "AUDIT" | "CUSTOM";');
+    expect(istio).not.toContain('status?');
   });
 
   it.skipIf(!fs.existsSync(CRDS))('regenerates exactly the committed src/imports from the upstream CRDs', () => {

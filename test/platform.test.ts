@@ -234,10 +234,25 @@ describe('ArgoCdApps', () => {
 
 describe('BlueGreenService', () => {
   const props = (active: 'blue' | 'green'): BlueGreenServiceProps => ({ image, port: 3000, replicas: 2, rollout: { strategy: 'blue-green', active, images: { green: 'acme/app:v1.3.0' } } });
-  const files = (active: 'blue' | 'green') => {
+  const files = (active: 'blue' | 'green', preview = true) => {
     const stack = new Stack(new App(), 'shop', { env: production });
-    new BlueGreenService(stack, 'frontend', props(active));
+    const p = props(active);
+    new BlueGreenService(stack, 'frontend', { ...p, rollout: { ...p.rollout, preview } });
     return synthFiles(stack);
+  };
+  /** Lines that differ between two syntheses, as `file: before -> after`. */
+  const changedLines = (before: Map<string, string>, after: Map<string, string>) => {
+    expect([...after.keys()]).toEqual([...before.keys()]);
+    const changed: string[] = [];
+    for (const [name, text] of before) {
+      const a = text.split('\n');
+      const b = after.get(name)!.split('\n');
+      expect(b.length).toBe(a.length);
+      a.forEach((line, i) => {
+        if (line !== b[i]) changed.push(`${name}: ${line.trim()} -> ${b[i]!.trim()}`);
+      });
+    }
+    return changed;
   };
 
   it('runs two Deployments with a slot label, the Service on the active colour and a preview on the idle one', () => {
@@ -259,19 +274,13 @@ describe('BlueGreenService', () => {
   });
 
   it('switching the active colour changes exactly the two Services\' selectors', () => {
-    const before = files('blue');
-    const after = files('green');
-    expect([...after.keys()]).toEqual([...before.keys()]);
-    const changed: string[] = [];
-    for (const [name, text] of before) {
-      const a = text.split('\n');
-      const b = after.get(name)!.split('\n');
-      expect(b.length).toBe(a.length);
-      a.forEach((line, i) => {
-        if (line !== b[i]) changed.push(`${name}: ${line.trim()} -> ${b[i]!.trim()}`);
-      });
-    }
-    expect(changed).toEqual(['shop/frontend.yaml: keelson.dev/slot: blue -> keelson.dev/slot: green', 'shop/frontend.yaml: keelson.dev/slot: green -> keelson.dev/slot: blue']);
+    expect(changedLines(files('blue'), files('green'))).toEqual(['shop/frontend.yaml: keelson.dev/slot: blue -> keelson.dev/slot: green', 'shop/frontend.yaml: keelson.dev/slot: green -> keelson.dev/slot: blue']);
+  });
+
+  it('without the preview Service, switching is a one-line diff: the Service selector', () => {
+    const before = files('blue', false);
+    expect([...before.values()].join('\n')).not.toContain('frontend-preview');
+    expect(changedLines(before, files('green', false))).toEqual(['shop/frontend.yaml: keelson.dev/slot: blue -> keelson.dev/slot: green']);
   });
 
   it('late env edits reach both colours', () => {

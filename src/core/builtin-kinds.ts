@@ -8,76 +8,24 @@ import type { KindDefinition, ModelClass, PodSelection } from './kind-definition
 /**
  * The kinds Keelson knows without registration: Kubernetes 1.28 (served versions from
  * cdk8s-plus-28's generated classes, schemas generated from the 1.28 OpenAPI spec) and the CRDs
- * whose models ship on npm as `@kubernetes-models/*` (versions as those packages ship
- * them), plus CRDs Keelson emits whose validators are not there yet.
+ * Keelson emits or users commonly do. A CRD's validators are generated from its upstream
+ * CRD file into src/imports (passed in as the registry's SchemaSource); versions with no
+ * upstream file among those are validated by an `@kubernetes-models/*` package that
+ * ships them, or not at all (`schema-unknown-kind`).
  */
 
 const require = createRequire(import.meta.url);
 
 /**
- * Loads the model class `kind` from `file` of the npm package `pkg` (ESM, loaded
- * synchronously with `require`). Loading is deferred to first use: all models
- * together cost seconds of start-up. Package `exports` do not list the per-kind
- * files, so they are found along the module search path.
+ * Loads the model class `kind` from `file` of the npm package `pkg` (CommonJS, loaded
+ * synchronously with `require`). Loading is deferred to first use: all models together
+ * cost seconds of start-up. Package `exports` do not list every per-kind file, so they
+ * are found along the module search path.
  */
 function npmModel(pkg: string, file: string, kind: string): ModelClass | undefined {
   for (const dir of require.resolve.paths(pkg) ?? []) {
     const full = path.join(dir, pkg, file);
-    if (fs.existsSync(full)) return (requireEsm(full) as Record<string, ModelClass>)[kind];
-  }
-  return undefined;
-}
-
-type Resolve = (request: string, parent: { paths?: string[] } | undefined, ...rest: unknown[]) => string;
-
-/**
- * `require` of an ES module. Node (20.19 and later) loads its imports as ES modules; a
- * require hook that compiles ES modules to CommonJS instead (tsx) resolves them with
- * CommonJS conditions, which the models' import-only `exports` do not offer, so for the
- * duration of the call a bare import that fails to resolve is resolved with the
- * `import` condition.
- */
-function requireEsm(file: string): unknown {
-  const Module = require('node:module') as { _resolveFilename: Resolve };
-  const original = Module._resolveFilename;
-  Module._resolveFilename = function (this: unknown, request, parent, ...rest) {
-    try {
-      return original.call(this, request, parent, ...rest);
-    } catch (e) {
-      const found = resolveImport(request, parent?.paths ?? []);
-      if (found) return found;
-      throw e;
-    }
-  };
-  try {
-    return require(file);
-  } finally {
-    Module._resolveFilename = original;
-  }
-}
-
-/** The file a bare specifier names under the `import` condition of its package's `exports`. */
-function resolveImport(request: string, searchPaths: readonly string[]): string | undefined {
-  if (request.startsWith('.') || path.isAbsolute(request)) return undefined;
-  const parts = request.split('/');
-  const name = parts.slice(0, request.startsWith('@') ? 2 : 1).join('/');
-  const subpath = ['.', ...parts.slice(request.startsWith('@') ? 2 : 1)].join('/');
-  const dir = searchPaths.map((p) => path.join(p, name)).find((d) => fs.existsSync(path.join(d, 'package.json')));
-  if (!dir) return undefined;
-  const exports = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).exports;
-  const entries: Record<string, unknown> = exports && typeof exports === 'object' && Object.keys(exports).some((k) => k.startsWith('.')) ? exports : { '.': exports };
-  const target = (t: any): string | undefined => (typeof t === 'string' ? t : (t?.import ?? t?.default));
-  if (entries[subpath] !== undefined) {
-    const t = target(entries[subpath]);
-    return t && path.join(dir, t);
-  }
-  for (const [pattern, value] of Object.entries(entries)) {
-    const star = pattern.indexOf('*');
-    if (star < 0) continue;
-    const [before, after] = [pattern.slice(0, star), pattern.slice(star + 1)];
-    if (!subpath.startsWith(before) || !subpath.endsWith(after) || subpath.length < before.length + after.length) continue;
-    const t = target(value);
-    return t && path.join(dir, t.replace('*', subpath.slice(before.length, subpath.length - after.length)));
+    if (fs.existsSync(full)) return (require(full) as Record<string, ModelClass>)[kind];
   }
   return undefined;
 }
@@ -177,13 +125,13 @@ function kubernetesKinds(): KindDefinition[] {
   });
 }
 
-/** CRD kinds of one `@kubernetes-models/*` package: `group: { Kind: versions | [versions, traits] }`. */
-type PackageKinds = Readonly<Record<string, Readonly<Record<string, readonly string[] | readonly [readonly string[], Traits]>>>>;
+/** CRD kinds by API group: `group: { Kind: versions | [versions, traits] }`. */
+type CrdKinds = Readonly<Record<string, Readonly<Record<string, readonly string[] | readonly [readonly string[], Traits]>>>>;
 
-/** The CRD kinds whose models ship on npm, by package (versions as the installed packages ship them). */
-const NPM_CRDS: Readonly<Record<string, PackageKinds>> = {
-  '@kubernetes-models/external-secrets': {
-    // The package also ships v1beta1, which current external-secrets releases no longer serve.
+/** The CRD kinds Keelson knows, with the versions their operators serve, by the project that defines them. */
+const CRDS: Readonly<Record<string, CrdKinds>> = {
+  'external-secrets': {
+    // The CRDs also carry v1beta1, which current external-secrets releases no longer serve.
     'external-secrets.io': {
       ExternalSecret: [['v1'], { rank: 20 }],
       SecretStore: [['v1'], { rank: 18 }],
@@ -198,8 +146,8 @@ const NPM_CRDS: Readonly<Record<string, PackageKinds>> = {
       UUID: ['v1alpha1'], VaultDynamicSecret: ['v1alpha1'], Webhook: ['v1alpha1'], ClusterGenerator: [['v1alpha1'], CLUSTER],
     },
   },
-  '@kubernetes-models/sealed-secrets': { 'bitnami.com': { SealedSecret: [['v1alpha1'], { rank: 20 }] } },
-  '@kubernetes-models/istio': {
+  'sealed-secrets': { 'bitnami.com': { SealedSecret: [['v1alpha1'], { rank: 20 }] } },
+  istio: {
     'extensions.istio.io': { WasmPlugin: ['v1alpha1'] },
     'install.istio.io': { IstioOperator: ['v1alpha1'] },
     'networking.istio.io': {
@@ -216,7 +164,7 @@ const NPM_CRDS: Readonly<Record<string, PackageKinds>> = {
     'security.istio.io': { AuthorizationPolicy: ['v1', 'v1beta1'], PeerAuthentication: ['v1', 'v1beta1'], RequestAuthentication: ['v1', 'v1beta1'] },
     'telemetry.istio.io': { Telemetry: ['v1', 'v1alpha1'] },
   },
-  '@kubernetes-models/prometheus-operator': {
+  'prometheus-operator': {
     'monitoring.coreos.com': {
       Alertmanager: ['v1'],
       PodMonitor: [['v1'], { rank: 70, scrapes: { of: 'pods', selector: 'spec.selector', endpoints: 'spec.podMetricsEndpoints', namespaceSelector: 'spec.namespaceSelector' } }],
@@ -230,8 +178,8 @@ const NPM_CRDS: Readonly<Record<string, PackageKinds>> = {
       ScrapeConfig: ['v1alpha1'],
     },
   },
-  '@kubernetes-models/argo-cd': { 'argoproj.io': { Application: ['v1alpha1'], AppProject: [['v1alpha1'], { rank: 15 }], ApplicationSet: ['v1alpha1'] } },
-  '@kubernetes-models/argo-rollouts': {
+  'argo-cd': { 'argoproj.io': { Application: ['v1alpha1'], AppProject: [['v1alpha1'], { rank: 15 }], ApplicationSet: ['v1alpha1'] } },
+  'argo-rollouts': {
     'argoproj.io': {
       Rollout: [['v1alpha1'], { ...SERVING, replicasField: 'spec.replicas' }],
       Experiment: [['v1alpha1'], { podTemplates: ['spec.templates.*.template'] }],
@@ -240,7 +188,7 @@ const NPM_CRDS: Readonly<Record<string, PackageKinds>> = {
       ClusterAnalysisTemplate: [['v1alpha1'], CLUSTER],
     },
   },
-  '@kubernetes-models/keda': {
+  keda: {
     'keda.sh': {
       ScaledObject: [['v1alpha1'], { rank: 50, refersTo: [{ field: 'spec.scaleTargetRef', defaultKind: 'Deployment', maxReplicasField: 'spec.maxReplicaCount', target: 'scalable' }] }],
       ScaledJob: [['v1alpha1'], { podTemplates: ['spec.jobTargetRef.template'] }],
@@ -249,7 +197,7 @@ const NPM_CRDS: Readonly<Record<string, PackageKinds>> = {
     },
     'eventing.keda.sh': { CloudEventSource: ['v1alpha1'], ClusterCloudEventSource: [['v1alpha1'], CLUSTER] },
   },
-  '@kubernetes-models/gateway-api': {
+  'gateway-api': {
     'gateway.networking.k8s.io': {
       GatewayClass: [['v1', 'v1beta1'], CLUSTER],
       Gateway: ['v1', 'v1beta1'],
@@ -264,7 +212,7 @@ const NPM_CRDS: Readonly<Record<string, PackageKinds>> = {
     },
     'gateway.networking.x-k8s.io': { XBackendTrafficPolicy: ['v1alpha1'], XMesh: [['v1alpha1'], CLUSTER] },
   },
-  '@kubernetes-models/cert-manager': {
+  'cert-manager': {
     'cert-manager.io': { Certificate: ['v1'], CertificateRequest: ['v1'], Issuer: ['v1'], ClusterIssuer: [['v1'], CLUSTER] },
     'acme.cert-manager.io': { Challenge: ['v1'], Order: ['v1'] },
     'awspca.cert-manager.io': { AWSPCAIssuer: ['v1beta1'], AWSPCAClusterIssuer: [['v1beta1'], CLUSTER] },
@@ -275,10 +223,55 @@ const NPM_CRDS: Readonly<Record<string, PackageKinds>> = {
 };
 
 /**
+ * Versions of the CRD kinds above with no upstream CRD file to generate a validator from,
+ * validated by the newest `@kubernetes-models/*` package that still installs on Node 20
+ * and ships them: `package: { group: { Kind: versions } }`. Kind versions in neither
+ * place have no validator.
+ */
+const NPM_MODELS: Readonly<Record<string, Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>>> = {
+  '@kubernetes-models/external-secrets': {
+    'external-secrets.io': { PushSecret: ['v1alpha1'] },
+    'generators.external-secrets.io': {
+      ACRAccessToken: ['v1alpha1'], ECRAuthorizationToken: ['v1alpha1'], Fake: ['v1alpha1'], GCRAccessToken: ['v1alpha1'], Password: ['v1alpha1'], VaultDynamicSecret: ['v1alpha1'],
+    },
+  },
+  '@kubernetes-models/istio': { 'install.istio.io': { IstioOperator: ['v1alpha1'] } },
+  '@kubernetes-models/prometheus-operator': {
+    'monitoring.coreos.com': {
+      Alertmanager: ['v1'], Prometheus: ['v1'], ThanosRuler: ['v1'], AlertmanagerConfig: ['v1alpha1'], PrometheusAgent: ['v1alpha1'], ScrapeConfig: ['v1alpha1'],
+    },
+  },
+  '@kubernetes-models/argo-cd': { 'argoproj.io': { ApplicationSet: ['v1alpha1'] } },
+  '@kubernetes-models/argo-rollouts': {
+    'argoproj.io': { Rollout: ['v1alpha1'], Experiment: ['v1alpha1'], AnalysisRun: ['v1alpha1'], AnalysisTemplate: ['v1alpha1'], ClusterAnalysisTemplate: ['v1alpha1'] },
+  },
+  '@kubernetes-models/keda': { 'keda.sh': { TriggerAuthentication: ['v1alpha1'], ClusterTriggerAuthentication: ['v1alpha1'] } },
+  '@kubernetes-models/gateway-api': {
+    'gateway.networking.k8s.io': { GRPCRoute: ['v1alpha2'], TLSRoute: ['v1alpha2'], TCPRoute: ['v1alpha2'], UDPRoute: ['v1alpha2'], ReferenceGrant: ['v1alpha2'] },
+  },
+  '@kubernetes-models/cert-manager': {
+    'cert-manager.io': { CertificateRequest: ['v1'] },
+    'acme.cert-manager.io': { Challenge: ['v1'], Order: ['v1'] },
+    'awspca.cert-manager.io': { AWSPCAIssuer: ['v1beta1'], AWSPCAClusterIssuer: ['v1beta1'] },
+    'policy.cert-manager.io': { CertificateRequestPolicy: ['v1alpha1'] },
+    'trust.cert-manager.io': { Bundle: ['v1alpha1'] },
+  },
+};
+
+/** The validator of `group`/`kind` for the versions an npm package ships (see {@link NPM_MODELS}); undefined for kinds it has none of. */
+function npmValidator(group: string, kind: string): KindDefinition['validator'] {
+  for (const [pkg, groups] of Object.entries(NPM_MODELS)) {
+    const versions = groups[group]?.[kind];
+    if (versions) return (version) => (versions.includes(version) ? modelsIn(pkg, group, kind)(version) : undefined);
+  }
+  return undefined;
+}
+
+/**
  * CRDs Keelson knows whose models no npm package ships; field paths and versions
- * from the upstream CRDs. Their validators are generated into src/imports/: plug
- * each in as `validator` here when it lands (until then their objects are checked
- * for everything but their schema, which gets a `schema-unknown-kind` warning).
+ * from the upstream CRDs. Their validators are generated into src/imports/ and reach
+ * the registry as its SchemaSource (without one, their objects are checked for
+ * everything but their schema, which gets a `schema-unknown-kind` warning).
  */
 const CRDS_WITHOUT_MODELS: readonly KindDefinition[] = [
   { group: 'kubeflow.org', kind: 'PyTorchJob', versions: ['v1'], podTemplates: ['spec.pytorchReplicaSpecs.*.template'], replicasField: 'spec.pytorchReplicaSpecs.Worker.replicas' },
@@ -311,11 +304,12 @@ let builtIn: readonly KindDefinition[] | undefined;
 export function builtInKinds(): readonly KindDefinition[] {
   if (builtIn) return builtIn;
   const crds: KindDefinition[] = [];
-  for (const [pkg, groups] of Object.entries(NPM_CRDS)) {
+  for (const groups of Object.values(CRDS)) {
     for (const [group, kinds] of Object.entries(groups)) {
       for (const [kind, spec] of Object.entries(kinds)) {
         const [versions, traits] = typeof spec[0] === 'string' ? [spec as readonly string[], {}] : (spec as readonly [readonly string[], Traits]);
-        crds.push({ group, kind, versions, validator: modelsIn(pkg, group, kind), ...traits });
+        const validator = npmValidator(group, kind);
+        crds.push({ group, kind, versions, ...(validator ? { validator } : {}), ...traits });
       }
     }
   }

@@ -23,6 +23,41 @@
 //   kueue/kueue.x-k8s.io_topologies.yaml: Topology v1beta1, v1beta2 (controller-gen.kubebuilder.io/version v0.20.1)
 //   kueue/kueue.x-k8s.io_workloadpriorityclasses.yaml: WorkloadPriorityClass v1beta1, v1beta2 (controller-gen.kubebuilder.io/version v0.20.1)
 //   gateway-api/gateway.networking.k8s.io_tcproutes.yaml: TCPRoute v1
+//   gateway-api/gateway.networking.k8s.io_gatewayclasses.yaml: GatewayClass v1, v1beta1
+//   gateway-api/gateway.networking.k8s.io_gateways.yaml: Gateway v1, v1beta1
+//   gateway-api/gateway.networking.k8s.io_grpcroutes.yaml: GRPCRoute v1
+//   gateway-api/gateway.networking.k8s.io_httproutes.yaml: HTTPRoute v1, v1beta1
+//   gateway-api/gateway.networking.k8s.io_referencegrants.yaml: ReferenceGrant v1, v1beta1
+//   istio/crd-all.gen.yaml: DestinationRule v1, v1alpha3, v1beta1
+//   istio/crd-all.gen.yaml: EnvoyFilter v1alpha3
+//   istio/crd-all.gen.yaml: Gateway v1, v1alpha3, v1beta1
+//   istio/crd-all.gen.yaml: ProxyConfig v1beta1
+//   istio/crd-all.gen.yaml: ServiceEntry v1, v1alpha3, v1beta1
+//   istio/crd-all.gen.yaml: Sidecar v1, v1alpha3, v1beta1
+//   istio/crd-all.gen.yaml: VirtualService v1, v1alpha3, v1beta1
+//   istio/crd-all.gen.yaml: WorkloadEntry v1, v1alpha3, v1beta1
+//   istio/crd-all.gen.yaml: WorkloadGroup v1, v1alpha3, v1beta1
+//   istio/crd-all.gen.yaml: AuthorizationPolicy v1, v1beta1
+//   istio/crd-all.gen.yaml: PeerAuthentication v1, v1beta1
+//   istio/crd-all.gen.yaml: RequestAuthentication v1, v1beta1
+//   istio/crd-all.gen.yaml: Telemetry v1, v1alpha1
+//   istio/crd-all.gen.yaml: WasmPlugin v1alpha1
+//   keda/keda.sh_scaledjobs.yaml: ScaledJob v1alpha1 (controller-gen.kubebuilder.io/version v0.21.0)
+//   keda/keda.sh_scaledobjects.yaml: ScaledObject v1alpha1 (controller-gen.kubebuilder.io/version v0.21.0)
+//   prometheus-operator/monitoring.coreos.com_podmonitors.yaml: PodMonitor v1 (controller-gen.kubebuilder.io/version v0.21.0)
+//   prometheus-operator/monitoring.coreos.com_probes.yaml: Probe v1 (controller-gen.kubebuilder.io/version v0.21.0)
+//   prometheus-operator/monitoring.coreos.com_prometheusrules.yaml: PrometheusRule v1 (controller-gen.kubebuilder.io/version v0.21.0)
+//   prometheus-operator/monitoring.coreos.com_servicemonitors.yaml: ServiceMonitor v1 (controller-gen.kubebuilder.io/version v0.21.0)
+//   argo-cd/application-crd.yaml: Application v1alpha1
+//   argo-cd/appproject-crd.yaml: AppProject v1alpha1
+//   external-secrets/external-secrets.io_clustersecretstores.yaml: ClusterSecretStore v1 (controller-gen.kubebuilder.io/version v0.19.0)
+//   external-secrets/external-secrets.io_externalsecrets.yaml: ExternalSecret v1 (controller-gen.kubebuilder.io/version v0.19.0)
+//   external-secrets/external-secrets.io_secretstores.yaml: SecretStore v1 (controller-gen.kubebuilder.io/version v0.19.0)
+//   cert-manager/cert-manager.io_certificates.yaml: Certificate v1 (controller-gen.kubebuilder.io/version v0.21.0)
+//   cert-manager/cert-manager.io_clusterissuers.yaml: ClusterIssuer v1 (controller-gen.kubebuilder.io/version v0.21.0)
+//   cert-manager/cert-manager.io_issuers.yaml: Issuer v1 (controller-gen.kubebuilder.io/version v0.21.0)
+//   sealed-secrets/bitnami.com_sealedsecrets.yaml: SealedSecret v1alpha1 (controller-gen.kubebuilder.io/version v0.15.0)
+//   linkerd/external-workload.yaml: ExternalWorkload v1alpha1, v1beta1
 
 import { createRequire } from 'node:module';
 import { crdModel, type CrdModelClass, type CrdValidateFunction } from './crd-model.js';
@@ -37,13 +72,13 @@ const MODULES: Readonly<Record<string, string>> = {
   'policy.linkerd.io/v1alpha1|EgressNetwork': './models/policy.linkerd.io.v1alpha1.EgressNetwork.cjs',
   'policy.linkerd.io/v1alpha1|HTTPLocalRateLimitPolicy': './models/policy.linkerd.io.v1alpha1.HTTPLocalRateLimitPolicy.cjs',
   'policy.linkerd.io/v1alpha1|HTTPRoute': './models/policy.linkerd.io.v1alpha1.HTTPRoute.cjs',
-  'policy.linkerd.io/v1beta1|HTTPRoute': './models/policy.linkerd.io.v1beta1.HTTPRoute.cjs',
+  'policy.linkerd.io/v1beta1|HTTPRoute': './models/policy.linkerd.io.v1alpha1.HTTPRoute.cjs',
   'policy.linkerd.io/v1beta2|HTTPRoute': './models/policy.linkerd.io.v1beta2.HTTPRoute.cjs',
   'policy.linkerd.io/v1beta3|HTTPRoute': './models/policy.linkerd.io.v1beta3.HTTPRoute.cjs',
   'policy.linkerd.io/v1alpha1|MeshTLSAuthentication': './models/policy.linkerd.io.v1alpha1.MeshTLSAuthentication.cjs',
   'policy.linkerd.io/v1alpha1|NetworkAuthentication': './models/policy.linkerd.io.v1alpha1.NetworkAuthentication.cjs',
   'policy.linkerd.io/v1alpha1|ServerAuthorization': './models/policy.linkerd.io.v1alpha1.ServerAuthorization.cjs',
-  'policy.linkerd.io/v1beta1|ServerAuthorization': './models/policy.linkerd.io.v1beta1.ServerAuthorization.cjs',
+  'policy.linkerd.io/v1beta1|ServerAuthorization': './models/policy.linkerd.io.v1alpha1.ServerAuthorization.cjs',
   'policy.linkerd.io/v1alpha1|Server': './models/policy.linkerd.io.v1alpha1.Server.cjs',
   'policy.linkerd.io/v1beta1|Server': './models/policy.linkerd.io.v1beta1.Server.cjs',
   'policy.linkerd.io/v1beta2|Server': './models/policy.linkerd.io.v1beta2.Server.cjs',
@@ -62,12 +97,70 @@ const MODULES: Readonly<Record<string, string>> = {
   'kueue.x-k8s.io/v1beta1|LocalQueue': './models/kueue.x-k8s.io.v1beta1.LocalQueue.cjs',
   'kueue.x-k8s.io/v1beta2|LocalQueue': './models/kueue.x-k8s.io.v1beta2.LocalQueue.cjs',
   'kueue.x-k8s.io/v1beta1|ResourceFlavor': './models/kueue.x-k8s.io.v1beta1.ResourceFlavor.cjs',
-  'kueue.x-k8s.io/v1beta2|ResourceFlavor': './models/kueue.x-k8s.io.v1beta2.ResourceFlavor.cjs',
+  'kueue.x-k8s.io/v1beta2|ResourceFlavor': './models/kueue.x-k8s.io.v1beta1.ResourceFlavor.cjs',
   'kueue.x-k8s.io/v1beta1|Topology': './models/kueue.x-k8s.io.v1beta1.Topology.cjs',
-  'kueue.x-k8s.io/v1beta2|Topology': './models/kueue.x-k8s.io.v1beta2.Topology.cjs',
+  'kueue.x-k8s.io/v1beta2|Topology': './models/kueue.x-k8s.io.v1beta1.Topology.cjs',
   'kueue.x-k8s.io/v1beta1|WorkloadPriorityClass': './models/kueue.x-k8s.io.v1beta1.WorkloadPriorityClass.cjs',
   'kueue.x-k8s.io/v1beta2|WorkloadPriorityClass': './models/kueue.x-k8s.io.v1beta2.WorkloadPriorityClass.cjs',
   'gateway.networking.k8s.io/v1|TCPRoute': './models/gateway.networking.k8s.io.v1.TCPRoute.cjs',
+  'gateway.networking.k8s.io/v1|GatewayClass': './models/gateway.networking.k8s.io.v1.GatewayClass.cjs',
+  'gateway.networking.k8s.io/v1beta1|GatewayClass': './models/gateway.networking.k8s.io.v1.GatewayClass.cjs',
+  'gateway.networking.k8s.io/v1|Gateway': './models/gateway.networking.k8s.io.v1.Gateway.cjs',
+  'gateway.networking.k8s.io/v1beta1|Gateway': './models/gateway.networking.k8s.io.v1.Gateway.cjs',
+  'gateway.networking.k8s.io/v1|GRPCRoute': './models/gateway.networking.k8s.io.v1.GRPCRoute.cjs',
+  'gateway.networking.k8s.io/v1|HTTPRoute': './models/gateway.networking.k8s.io.v1.HTTPRoute.cjs',
+  'gateway.networking.k8s.io/v1beta1|HTTPRoute': './models/gateway.networking.k8s.io.v1.HTTPRoute.cjs',
+  'gateway.networking.k8s.io/v1|ReferenceGrant': './models/gateway.networking.k8s.io.v1.ReferenceGrant.cjs',
+  'gateway.networking.k8s.io/v1beta1|ReferenceGrant': './models/gateway.networking.k8s.io.v1.ReferenceGrant.cjs',
+  'networking.istio.io/v1|DestinationRule': './models/networking.istio.io.v1.DestinationRule.cjs',
+  'networking.istio.io/v1alpha3|DestinationRule': './models/networking.istio.io.v1.DestinationRule.cjs',
+  'networking.istio.io/v1beta1|DestinationRule': './models/networking.istio.io.v1.DestinationRule.cjs',
+  'networking.istio.io/v1alpha3|EnvoyFilter': './models/networking.istio.io.v1alpha3.EnvoyFilter.cjs',
+  'networking.istio.io/v1|Gateway': './models/networking.istio.io.v1.Gateway.cjs',
+  'networking.istio.io/v1alpha3|Gateway': './models/networking.istio.io.v1.Gateway.cjs',
+  'networking.istio.io/v1beta1|Gateway': './models/networking.istio.io.v1.Gateway.cjs',
+  'networking.istio.io/v1beta1|ProxyConfig': './models/networking.istio.io.v1beta1.ProxyConfig.cjs',
+  'networking.istio.io/v1|ServiceEntry': './models/networking.istio.io.v1.ServiceEntry.cjs',
+  'networking.istio.io/v1alpha3|ServiceEntry': './models/networking.istio.io.v1.ServiceEntry.cjs',
+  'networking.istio.io/v1beta1|ServiceEntry': './models/networking.istio.io.v1.ServiceEntry.cjs',
+  'networking.istio.io/v1|Sidecar': './models/networking.istio.io.v1.Sidecar.cjs',
+  'networking.istio.io/v1alpha3|Sidecar': './models/networking.istio.io.v1.Sidecar.cjs',
+  'networking.istio.io/v1beta1|Sidecar': './models/networking.istio.io.v1.Sidecar.cjs',
+  'networking.istio.io/v1|VirtualService': './models/networking.istio.io.v1.VirtualService.cjs',
+  'networking.istio.io/v1alpha3|VirtualService': './models/networking.istio.io.v1.VirtualService.cjs',
+  'networking.istio.io/v1beta1|VirtualService': './models/networking.istio.io.v1.VirtualService.cjs',
+  'networking.istio.io/v1|WorkloadEntry': './models/networking.istio.io.v1.WorkloadEntry.cjs',
+  'networking.istio.io/v1alpha3|WorkloadEntry': './models/networking.istio.io.v1.WorkloadEntry.cjs',
+  'networking.istio.io/v1beta1|WorkloadEntry': './models/networking.istio.io.v1.WorkloadEntry.cjs',
+  'networking.istio.io/v1|WorkloadGroup': './models/networking.istio.io.v1.WorkloadGroup.cjs',
+  'networking.istio.io/v1alpha3|WorkloadGroup': './models/networking.istio.io.v1.WorkloadGroup.cjs',
+  'networking.istio.io/v1beta1|WorkloadGroup': './models/networking.istio.io.v1.WorkloadGroup.cjs',
+  'security.istio.io/v1|AuthorizationPolicy': './models/security.istio.io.v1.AuthorizationPolicy.cjs',
+  'security.istio.io/v1beta1|AuthorizationPolicy': './models/security.istio.io.v1.AuthorizationPolicy.cjs',
+  'security.istio.io/v1|PeerAuthentication': './models/security.istio.io.v1.PeerAuthentication.cjs',
+  'security.istio.io/v1beta1|PeerAuthentication': './models/security.istio.io.v1.PeerAuthentication.cjs',
+  'security.istio.io/v1|RequestAuthentication': './models/security.istio.io.v1.RequestAuthentication.cjs',
+  'security.istio.io/v1beta1|RequestAuthentication': './models/security.istio.io.v1.RequestAuthentication.cjs',
+  'telemetry.istio.io/v1|Telemetry': './models/telemetry.istio.io.v1.Telemetry.cjs',
+  'telemetry.istio.io/v1alpha1|Telemetry': './models/telemetry.istio.io.v1.Telemetry.cjs',
+  'extensions.istio.io/v1alpha1|WasmPlugin': './models/extensions.istio.io.v1alpha1.WasmPlugin.cjs',
+  'keda.sh/v1alpha1|ScaledJob': './models/keda.sh.v1alpha1.ScaledJob.cjs',
+  'keda.sh/v1alpha1|ScaledObject': './models/keda.sh.v1alpha1.ScaledObject.cjs',
+  'monitoring.coreos.com/v1|PodMonitor': './models/monitoring.coreos.com.v1.PodMonitor.cjs',
+  'monitoring.coreos.com/v1|Probe': './models/monitoring.coreos.com.v1.Probe.cjs',
+  'monitoring.coreos.com/v1|PrometheusRule': './models/monitoring.coreos.com.v1.PrometheusRule.cjs',
+  'monitoring.coreos.com/v1|ServiceMonitor': './models/monitoring.coreos.com.v1.ServiceMonitor.cjs',
+  'argoproj.io/v1alpha1|Application': './models/argoproj.io.v1alpha1.Application.cjs',
+  'argoproj.io/v1alpha1|AppProject': './models/argoproj.io.v1alpha1.AppProject.cjs',
+  'external-secrets.io/v1|ClusterSecretStore': './models/external-secrets.io.v1.ClusterSecretStore.cjs',
+  'external-secrets.io/v1|ExternalSecret': './models/external-secrets.io.v1.ExternalSecret.cjs',
+  'external-secrets.io/v1|SecretStore': './models/external-secrets.io.v1.ClusterSecretStore.cjs',
+  'cert-manager.io/v1|Certificate': './models/cert-manager.io.v1.Certificate.cjs',
+  'cert-manager.io/v1|ClusterIssuer': './models/cert-manager.io.v1.ClusterIssuer.cjs',
+  'cert-manager.io/v1|Issuer': './models/cert-manager.io.v1.ClusterIssuer.cjs',
+  'bitnami.com/v1alpha1|SealedSecret': './models/bitnami.com.v1alpha1.SealedSecret.cjs',
+  'workload.linkerd.io/v1alpha1|ExternalWorkload': './models/workload.linkerd.io.v1alpha1.ExternalWorkload.cjs',
+  'workload.linkerd.io/v1beta1|ExternalWorkload': './models/workload.linkerd.io.v1beta1.ExternalWorkload.cjs',
 };
 
 /** apiVersion and kind of every generated validator, one per served CRD version. */

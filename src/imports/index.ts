@@ -23,6 +23,41 @@
 //   kueue/kueue.x-k8s.io_topologies.yaml: Topology v1beta1, v1beta2 (controller-gen.kubebuilder.io/version v0.20.1)
 //   kueue/kueue.x-k8s.io_workloadpriorityclasses.yaml: WorkloadPriorityClass v1beta1, v1beta2 (controller-gen.kubebuilder.io/version v0.20.1)
 //   gateway-api/gateway.networking.k8s.io_tcproutes.yaml: TCPRoute v1
+//   gateway-api/gateway.networking.k8s.io_gatewayclasses.yaml: GatewayClass v1, v1beta1
+//   gateway-api/gateway.networking.k8s.io_gateways.yaml: Gateway v1, v1beta1
+//   gateway-api/gateway.networking.k8s.io_grpcroutes.yaml: GRPCRoute v1
+//   gateway-api/gateway.networking.k8s.io_httproutes.yaml: HTTPRoute v1, v1beta1
+//   gateway-api/gateway.networking.k8s.io_referencegrants.yaml: ReferenceGrant v1, v1beta1
+//   istio/crd-all.gen.yaml: DestinationRule v1, v1alpha3, v1beta1
+//   istio/crd-all.gen.yaml: EnvoyFilter v1alpha3
+//   istio/crd-all.gen.yaml: Gateway v1, v1alpha3, v1beta1
+//   istio/crd-all.gen.yaml: ProxyConfig v1beta1
+//   istio/crd-all.gen.yaml: ServiceEntry v1, v1alpha3, v1beta1
+//   istio/crd-all.gen.yaml: Sidecar v1, v1alpha3, v1beta1
+//   istio/crd-all.gen.yaml: VirtualService v1, v1alpha3, v1beta1
+//   istio/crd-all.gen.yaml: WorkloadEntry v1, v1alpha3, v1beta1
+//   istio/crd-all.gen.yaml: WorkloadGroup v1, v1alpha3, v1beta1
+//   istio/crd-all.gen.yaml: AuthorizationPolicy v1, v1beta1
+//   istio/crd-all.gen.yaml: PeerAuthentication v1, v1beta1
+//   istio/crd-all.gen.yaml: RequestAuthentication v1, v1beta1
+//   istio/crd-all.gen.yaml: Telemetry v1, v1alpha1
+//   istio/crd-all.gen.yaml: WasmPlugin v1alpha1
+//   keda/keda.sh_scaledjobs.yaml: ScaledJob v1alpha1 (controller-gen.kubebuilder.io/version v0.21.0)
+//   keda/keda.sh_scaledobjects.yaml: ScaledObject v1alpha1 (controller-gen.kubebuilder.io/version v0.21.0)
+//   prometheus-operator/monitoring.coreos.com_podmonitors.yaml: PodMonitor v1 (controller-gen.kubebuilder.io/version v0.21.0)
+//   prometheus-operator/monitoring.coreos.com_probes.yaml: Probe v1 (controller-gen.kubebuilder.io/version v0.21.0)
+//   prometheus-operator/monitoring.coreos.com_prometheusrules.yaml: PrometheusRule v1 (controller-gen.kubebuilder.io/version v0.21.0)
+//   prometheus-operator/monitoring.coreos.com_servicemonitors.yaml: ServiceMonitor v1 (controller-gen.kubebuilder.io/version v0.21.0)
+//   argo-cd/application-crd.yaml: Application v1alpha1
+//   argo-cd/appproject-crd.yaml: AppProject v1alpha1
+//   external-secrets/external-secrets.io_clustersecretstores.yaml: ClusterSecretStore v1 (controller-gen.kubebuilder.io/version v0.19.0)
+//   external-secrets/external-secrets.io_externalsecrets.yaml: ExternalSecret v1 (controller-gen.kubebuilder.io/version v0.19.0)
+//   external-secrets/external-secrets.io_secretstores.yaml: SecretStore v1 (controller-gen.kubebuilder.io/version v0.19.0)
+//   cert-manager/cert-manager.io_certificates.yaml: Certificate v1 (controller-gen.kubebuilder.io/version v0.21.0)
+//   cert-manager/cert-manager.io_clusterissuers.yaml: ClusterIssuer v1 (controller-gen.kubebuilder.io/version v0.21.0)
+//   cert-manager/cert-manager.io_issuers.yaml: Issuer v1 (controller-gen.kubebuilder.io/version v0.21.0)
+//   sealed-secrets/bitnami.com_sealedsecrets.yaml: SealedSecret v1alpha1 (controller-gen.kubebuilder.io/version v0.15.0)
+//   linkerd/external-workload.yaml: ExternalWorkload v1alpha1, v1beta1
 
 export * as vpa from './autoscaling.k8s.io.js';
 export * as linkerdPolicy from './policy.linkerd.io.js';

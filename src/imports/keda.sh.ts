@@ -1,8 +1,10 @@
-// Typed kinds of KEDA (keda.sh/v1alpha1) for KubeObject.create; the field types are those of
-// @kubernetes-models/keda, whose validators check the objects at synth.
+// Typed kinds of KEDA (keda.sh/v1alpha1) for KubeObject.create. ScaledObject and ScaledJob: field types
+// generated from KEDA's CRDs, whose validators check the objects at synth; TriggerAuthentication, whose CRD
+// is not among the upstream files: field types and validator of @kubernetes-models/keda.
 import type { k8s } from 'cdk8s-plus-28';
-import type { IScaledJob, IScaledObject, ITriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1';
+import type { ITriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import type { KubeType } from '../core/kube-object.js';
+import type { ScaledJob as IScaledJob, ScaledObject as IScaledObject } from './types/keda.sh.v1alpha1.js';
 
 /** Props of a KEDA object: metadata and its spec. */
 export interface KedaProps<S> {

@@ -1,10 +1,10 @@
-import type { IDestinationRule, IGateway, IServiceEntry, IVirtualService } from '@kubernetes-models/istio/networking.istio.io/v1';
-import type { IAuthorizationPolicy, IPeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v1';
 import { Construct } from 'constructs';
 import { KubeObject } from '../core/kube-object.js';
 import { LABEL } from '../core/labels.js';
 import type { MeshProfile } from '../core/mesh-profile.js';
 import type { Workload } from '../core/workload.js';
+import type { DestinationRule as IDestinationRule, Gateway as IGateway, ServiceEntry as IServiceEntry, VirtualService as IVirtualService } from '../imports/types/networking.istio.io.v1.js';
+import type { AuthorizationPolicy as IAuthorizationPolicy, PeerAuthentication as IPeerAuthentication } from '../imports/types/security.istio.io.v1.js';
 import type { Canary, MeshService } from './canary.js';
 import { crdType } from './crd-type.js';
 import { SPLIT_ROUTE, SPLIT_SUBSETS, type ManagedSplit } from './managed-split.js';

@@ -1,4 +1,3 @@
-import type { IHTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import { KubeObject } from '../core/kube-object.js';
@@ -16,6 +15,7 @@ import {
   type HttpRouteSpecRulesMatches,
   type MeshTlsAuthenticationSpecIdentityRefs,
 } from '../imports/policy.linkerd.io.js';
+import type { HTTPRoute as IHTTPRoute } from '../imports/types/gateway.networking.k8s.io.v1.js';
 import { TRACK_LABEL, type Canary, type MeshService } from './canary.js';
 import { crdType } from './crd-type.js';
 import type { ManagedSplit } from './managed-split.js';

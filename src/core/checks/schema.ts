@@ -8,8 +8,10 @@ import { kubernetesGroups, kubernetesValidator, type SchemaError, type ValidateF
  * - Kubernetes' own kinds: which apiVersion/kind pairs 1.28 serves, field types,
  *   required fields, and no unknown fields (as `kubectl apply --validate=strict`):
  *   validators generated from the upstream 1.28 OpenAPI spec (kubernetes-schema.ts).
- * - Custom resources: the validator of the kind's registry entry (generated from
- *   the upstream CRD's schema, or registered by the app).
+ * - Custom resources: the validator of the kind's registry entry or the registry's
+ *   SchemaSource (generated from the upstream CRD's schema into src/imports, an
+ *   `@kubernetes-models/*` package's for versions without an upstream file, or
+ *   registered by the app).
  */
 export const SCHEMA_RULES = {
   typeMeta: { id: 'schema-type-meta', severity: 'error', family: 'schema', summary: 'apiVersion and kind are present and strings', fix: 'Add apiVersion and kind, e.g. apiVersion: apps/v1, kind: Deployment' },

@@ -2,7 +2,8 @@
 // Regenerate with: npm run import -- <crd-folder>
 // Upstream CRD files:
 //   kueue/kueue.x-k8s.io_resourceflavors.yaml: ResourceFlavor v1beta1 (controller-gen.kubebuilder.io/version v0.20.1)
-// Validates kueue.x-k8s.io/v1beta1 ResourceFlavor objects: ajv standalone code compiled from the CRD schema.
+//   kueue/kueue.x-k8s.io_resourceflavors.yaml: ResourceFlavor v1beta2 (controller-gen.kubebuilder.io/version v0.20.1)
+// Validates kueue.x-k8s.io/v1beta1 ResourceFlavor, kueue.x-k8s.io/v1beta2 ResourceFlavor objects: ajv standalone code compiled from the CRD schema.
 
 'use strict';
 const { ucs2length } = require('./ajv-runtime.cjs');

@@ -2,7 +2,8 @@
 // Regenerate with: npm run import -- <crd-folder>
 // Upstream CRD files:
 //   linkerd/policy-httproute.yaml: HTTPRoute v1alpha1
-// Validates policy.linkerd.io/v1alpha1 HTTPRoute objects: ajv standalone code compiled from the CRD schema.
+//   linkerd/policy-httproute.yaml: HTTPRoute v1beta1
+// Validates policy.linkerd.io/v1alpha1 HTTPRoute, policy.linkerd.io/v1beta1 HTTPRoute objects: ajv standalone code compiled from the CRD schema.
 
 'use strict';
 const { ucs2length } = require('./ajv-runtime.cjs');

@@ -2,7 +2,8 @@
 // Regenerate with: npm run import -- <crd-folder>
 // Upstream CRD files:
 //   linkerd/policy-server-authorization.yaml: ServerAuthorization v1alpha1
-// Validates policy.linkerd.io/v1alpha1 ServerAuthorization objects: ajv standalone code compiled from the CRD schema.
+//   linkerd/policy-server-authorization.yaml: ServerAuthorization v1beta1
+// Validates policy.linkerd.io/v1alpha1 ServerAuthorization, policy.linkerd.io/v1beta1 ServerAuthorization objects: ajv standalone code compiled from the CRD schema.
 
 'use strict';
 
