@@ -77,6 +77,7 @@ export type { Endpoint, ExtraRoutes, Route, RoutePort, WorkloadRoutes } from './
 export * from './network/connection-graph.js';
 export * from './network/connectivity-report.js';
 export * from './mesh/mesh.js';
+export { DEFAULT_PROXY_RESOURCES, type ProxyAmounts, type ProxyResourceOptions } from './mesh/proxy-resources.js';
 export * from './mesh/canary.js';
 export * from './mesh/traffic.js';
 export * from './mesh/managed-split.js';

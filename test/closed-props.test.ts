@@ -320,6 +320,13 @@ const cases: { object: string; run: () => unknown; path: string; field: string; 
   },
   { object: 'MeshIngressGateway', run: () => Mesh.istio({ ingressGateway: { selecter: { istio: 'gw' } } } as never), path: 'Mesh.istio', field: 'ingressGateway.selecter', value: { istio: 'gw' }, near: 'selector' },
   { object: 'MeshProfile', run: () => new Stack(new App(), 'shop', { env: production, mesh: { ...Mesh.istio(), trustDomian: 'x' } } as never), path: 'shop', field: 'mesh.trustDomian', value: 'x', near: 'trustDomain' },
+  { object: 'ProxyResourceOptions', run: () => Mesh.istio({ proxyResources: { limts: { cpu: '1' } } } as never), path: 'Mesh.istio', field: 'proxyResources.limts', value: { cpu: '1' }, near: 'limits' },
+  { object: 'ProxyAmounts', run: () => Mesh.linkerd({ proxyResources: { requests: { cpus: '1' } } } as never), path: 'Mesh.linkerd', field: 'proxyResources.requests.cpus', value: '1', near: 'cpu' },
+  {
+    object: 'MeshProxyResources',
+    run: () => new Stack(new App(), 'shop', { env: production, mesh: { ...Mesh.linkerd(), proxyResources: { request: {} } } } as never),
+    path: 'shop', field: 'mesh.proxyResources.request', value: {}, near: 'requests',
+  },
   { object: 'CanaryProps', run: () => meshed().canary({ image: 'acme/api:v1.1.0', wieght: 10 } as never), path: 'shop/api/canary', field: 'canary.wieght', value: 10, near: 'weight' },
   { object: 'TrafficProps', run: () => meshed().traffic({ timout: '5s' } as never), path: 'shop/api/traffic', field: 'traffic.timout', value: '5s', near: 'timeout' },
   { object: 'RetryProps', run: () => meshed().traffic({ retries: { attempts: 2, perTryTimout: '1s' } } as never), path: 'shop/api/traffic', field: 'traffic.retries.perTryTimout', value: '1s', near: 'perTryTimeout' },

@@ -229,9 +229,10 @@ describe('quota fit', () => {
     const platform = new Stack(app, 'platform', { env: production, createNamespace: false });
     new Team(platform, 'shop', { quota: 'small' });
     const found = quotaFindings(synthFindings(app).findings);
-    expect(found.map((f) => f.field)).toEqual(['spec.hard["requests.cpu"]']);
-    expect(found[0]!.message).toContain('needs requests.cpu 10 at its peak, above the quota\'s "8"');
-    expect(found[0]!.message).toContain('Rollout api 10 (20 pods = 10 + 10 canary at full size, 0.5 each)');
+    expect(found.map((f) => f.field)).toEqual(['spec.hard["limits.cpu"]', 'spec.hard["requests.cpu"]']);
+    expect(found[1]!.message).toContain('needs requests.cpu 12 at its peak, above the quota\'s "8"');
+    expect(found[1]!.message).toContain('Rollout api 12 (20 pods = 10 + 10 canary at full size, 0.6 each, 0.1 of it the mesh proxy)');
+    expect(found[0]!.message).toContain('needs limits.cpu 25 at its peak, above the quota\'s "16"');
   });
 
   it('a waiver on the Team lets synth go on and keeps the finding with its reason', () => {

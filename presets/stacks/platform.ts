@@ -18,7 +18,7 @@ export function platformStack(scope: Construct, env: EnvironmentProfile): Stack 
     groups: { edit: ['shop-devs'], admin: ['shop-leads'] },
     namespaces: {
       'shop-staging': { quota: 'medium' },
-      'shop-production': { quota: 'large', groups: { view: ['shop-devs'], admin: ['shop-leads'] } },
+      'shop-production': { quota: 'xlarge', groups: { view: ['shop-devs'], admin: ['shop-leads'] } },
     },
   });
   new Team(platform, 'orders', {

@@ -22,6 +22,34 @@ export interface MeshIngressGateway {
   readonly serviceAccount: string;
 }
 
+/** Requests and limits of the proxy the mesh injects into every meshed pod, as Kubernetes quantities. */
+export interface MeshProxyResources {
+  /** What the proxy container requests. */
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  /** The proxy container's limits. */
+  readonly limits: { readonly cpu: string; readonly memory: string };
+}
+
+/**
+ * The pod annotations through which each mesh's injector takes the proxy's requests and
+ * limits, by quota key. The mesh area writes them; the quota check reads them back and counts
+ * the proxy as one more container of the pod.
+ */
+export const PROXY_RESOURCE_ANNOTATIONS = {
+  istio: {
+    'requests.cpu': 'sidecar.istio.io/proxyCPU',
+    'limits.cpu': 'sidecar.istio.io/proxyCPULimit',
+    'requests.memory': 'sidecar.istio.io/proxyMemory',
+    'limits.memory': 'sidecar.istio.io/proxyMemoryLimit',
+  },
+  linkerd: {
+    'requests.cpu': 'config.linkerd.io/proxy-cpu-request',
+    'limits.cpu': 'config.linkerd.io/proxy-cpu-limit',
+    'requests.memory': 'config.linkerd.io/proxy-memory-request',
+    'limits.memory': 'config.linkerd.io/proxy-memory-limit',
+  },
+} as const;
+
 /** The service mesh of a stack. Build it with `Mesh.istio()` or `Mesh.linkerd()`. */
 export interface MeshProfile {
   /** The mesh. */
@@ -38,6 +66,12 @@ export interface MeshProfile {
   readonly ingressController: MeshIdentityRef;
   /** Istio only: send `ingress` through this gateway (Istio `Gateway` + `VirtualService`) instead of an Ingress. @default - an Ingress for the ingress controller */
   readonly ingressGateway?: MeshIngressGateway;
+  /**
+   * Requests and limits of the injected proxy, written on every meshed pod template (sidecar
+   * mode only: ambient mode injects no proxy).
+   * @default - none in ambient mode
+   */
+  readonly proxyResources?: MeshProxyResources;
   /**
    * What the cluster must run for the pods to stay Pod Security "restricted": the mesh's CNI
    * plugin (Istio CNI, Linkerd CNI) or ambient mode, so no injected init container needs

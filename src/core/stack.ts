@@ -4,7 +4,7 @@ import { Construct, type IConstruct } from 'constructs';
 import { checkEnvironment, type EnvironmentProfile } from './environment.js';
 import { ErrorContext } from './errors.js';
 import { LABEL } from './labels.js';
-import type { MeshProfile } from './mesh-profile.js';
+import type { MeshProfile, MeshProxyResources } from './mesh-profile.js';
 import { KubeObject } from './kube-object.js';
 import { checkDnsLabel } from './names.js';
 import { checkKnownKeys, propKeys } from './props.js';
@@ -34,7 +34,8 @@ export interface StackProps {
   readonly mesh?: MeshProfile | 'none';
 }
 
-const MESH_KEYS = propKeys<MeshProfile>()('provider', 'mode', 'revision', 'controlPlaneNamespace', 'trustDomain', 'ingressController', 'ingressGateway', 'assumes');
+const MESH_KEYS = propKeys<MeshProfile>()('provider', 'mode', 'revision', 'controlPlaneNamespace', 'trustDomain', 'ingressController', 'ingressGateway', 'proxyResources', 'assumes');
+const PROXY_KEYS = propKeys<MeshProxyResources>()('requests', 'limits');
 
 /**
  * A cdk8s Chart that carries an environment profile and a namespace. One Stack
@@ -95,7 +96,9 @@ export class Stack extends Chart {
     const mesh = props.mesh ?? props.env.mesh;
     if (mesh !== undefined && mesh !== 'none') {
       ctx.check(typeof mesh === 'object' && mesh !== null && (mesh.provider === 'istio' || mesh.provider === 'linkerd'), 'mesh', mesh, 'is not a mesh profile', 'Use Mesh.istio(), Mesh.linkerd() or \'none\'');
-      checkKnownKeys(ctx, props.mesh === undefined ? 'env.mesh' : 'mesh', mesh, MESH_KEYS);
+      const field = props.mesh === undefined ? 'env.mesh' : 'mesh';
+      checkKnownKeys(ctx, field, mesh, MESH_KEYS);
+      checkKnownKeys(ctx, `${field}.proxyResources`, mesh.proxyResources, PROXY_KEYS);
       this.mesh = mesh;
     }
     if (props.createNamespace ?? true) {

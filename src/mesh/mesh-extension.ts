@@ -4,7 +4,7 @@ import { nativeSidecars } from '../core/environment.js';
 import { ErrorContext, type KeelsonError } from '../core/errors.js';
 import { KubeObject } from '../core/kube-object.js';
 import { LABEL } from '../core/labels.js';
-import type { MeshProfile } from '../core/mesh-profile.js';
+import { PROXY_RESOURCE_ANNOTATIONS, type MeshProfile } from '../core/mesh-profile.js';
 import { Stack } from '../core/stack.js';
 import { Workload } from '../core/workload.js';
 import { ContextSlot, type StackFindings, type StackManifest, type SynthContext, type SynthExtension } from '../core/synth-context.js';
@@ -91,10 +91,20 @@ function setPodMeta(templates: readonly OwnedTemplate[], field: 'labels' | 'anno
   }
 }
 
-/** Namespace enrolment, or per-pod enrolment when the stack does not own its Namespace. */
+/** The pod annotations that give the injected proxy its requests and limits (none in ambient mode). */
+function proxyAnnotations(mesh: MeshProfile): Record<string, string> {
+  const r = mesh.proxyResources;
+  if (!r) return {};
+  const keys = PROXY_RESOURCE_ANNOTATIONS[mesh.provider];
+  return { [keys['requests.cpu']]: r.requests.cpu, [keys['limits.cpu']]: r.limits.cpu, [keys['requests.memory']]: r.requests.memory, [keys['limits.memory']]: r.limits.memory };
+}
+
+/** Namespace enrolment, or per-pod enrolment when the stack does not own its Namespace; the proxy's resources on every meshed pod. */
 function enrol(stack: Stack, mesh: MeshProfile, members: readonly MeshMember[]): void {
   const ns = stack.namespaceObject;
   const meshed = members.filter((m) => m.excluded === undefined);
+  const proxy = proxyAnnotations(mesh);
+  if (Object.keys(proxy).length) for (const m of meshed) setPodMeta(m.templates, 'annotations', proxy);
   if (mesh.provider === 'istio') {
     const label: [string, string] = mesh.mode === 'ambient' ? ['istio.io/dataplane-mode', 'ambient'] : mesh.revision ? ['istio.io/rev', mesh.revision] : ['istio-injection', 'enabled'];
     if (ns) ns.metadata.addLabel(...label);

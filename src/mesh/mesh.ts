@@ -4,6 +4,7 @@ import { checkDnsLabel } from '../core/names.js';
 import { checkKnownKeys, propKeys } from '../core/props.js';
 import { checkLabels } from '../core/scheduling.js';
 import type { Workload } from '../core/workload.js';
+import { proxyResources, type ProxyResourceOptions } from './proxy-resources.js';
 
 /** Options of {@link Mesh.istio}. */
 export interface IstioMeshOptions {
@@ -31,6 +32,13 @@ export interface IstioMeshOptions {
    * @default - an Ingress served by the (meshed) ingress controller
    */
   readonly ingressGateway?: Partial<MeshIngressGateway>;
+  /**
+   * Requests and limits of the injected Envoy sidecar, written on every meshed pod template as
+   * `sidecar.istio.io/proxyCPU`, `proxyCPULimit`, `proxyMemory` and `proxyMemoryLimit` and
+   * counted by the quota check. Sidecar mode only.
+   * @default { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } }
+   */
+  readonly proxyResources?: ProxyResourceOptions;
 }
 
 /** Options of {@link Mesh.linkerd}. */
@@ -41,10 +49,17 @@ export interface LinkerdMeshOptions {
   readonly trustDomain?: string;
   /** ServiceAccount of the ingress controller, which runs in the mesh. @default { namespace: 'ingress-nginx', serviceAccount: 'ingress-nginx' } */
   readonly ingressController?: MeshIdentityRef;
+  /**
+   * Requests and limits of the injected linkerd-proxy, written on every meshed pod template as
+   * `config.linkerd.io/proxy-cpu-request`, `proxy-cpu-limit`, `proxy-memory-request` and
+   * `proxy-memory-limit` and counted by the quota check.
+   * @default { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } }
+   */
+  readonly proxyResources?: ProxyResourceOptions;
 }
 
-const ISTIO_KEYS = propKeys<IstioMeshOptions>()('mode', 'revision', 'controlPlaneNamespace', 'trustDomain', 'ingressController', 'ingressGateway');
-const LINKERD_KEYS = propKeys<LinkerdMeshOptions>()('controlPlaneNamespace', 'trustDomain', 'ingressController');
+const ISTIO_KEYS = propKeys<IstioMeshOptions>()('mode', 'revision', 'controlPlaneNamespace', 'trustDomain', 'ingressController', 'ingressGateway', 'proxyResources');
+const LINKERD_KEYS = propKeys<LinkerdMeshOptions>()('controlPlaneNamespace', 'trustDomain', 'ingressController', 'proxyResources');
 const IDENTITY_KEYS = propKeys<MeshIdentityRef>()('namespace', 'serviceAccount');
 const GATEWAY_KEYS = propKeys<MeshIngressGateway>()('namespace', 'selector', 'serviceAccount');
 const EXCLUDED = 'keelson.dev/mesh-excluded';
@@ -66,10 +81,12 @@ export class Mesh {
     ctx.check(mode === 'sidecar' || mode === 'ambient', 'mode', mode, 'must be "sidecar" or "ambient"');
     if (options.revision !== undefined) checkDnsLabel(ctx, 'revision', options.revision);
     ctx.check(!(mode === 'ambient' && options.revision !== undefined), 'revision', options.revision, 'applies to sidecar injection only', 'Leave revision out in ambient mode');
+    ctx.check(!(mode === 'ambient' && options.proxyResources !== undefined), 'proxyResources', options.proxyResources, 'applies to sidecar injection only: ambient mode injects no proxy', 'Leave proxyResources out in ambient mode');
     return Object.freeze({
       provider: 'istio',
       mode,
       ...(options.revision ? { revision: options.revision } : {}),
+      ...(mode === 'sidecar' ? { proxyResources: proxyResources(ctx, options.proxyResources) } : {}),
       ...(options.ingressGateway !== undefined ? { ingressGateway: ingressGateway(ctx, options.ingressGateway) } : {}),
       ...common(ctx, options, 'istio-system'),
       assumes:
@@ -86,6 +103,7 @@ export class Mesh {
     return Object.freeze({
       provider: 'linkerd',
       mode: 'sidecar',
+      proxyResources: proxyResources(ctx, options.proxyResources),
       ...common(ctx, options, 'linkerd'),
       assumes: 'the linkerd-cni plugin (installed with cniEnabled=true): injected pods get no linkerd-init container with NET_ADMIN and NET_RAW, so Pod Security "restricted" holds.',
     });

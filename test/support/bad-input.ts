@@ -12,9 +12,11 @@ export interface BadInputCase {
   readonly field: string;
   readonly value: string;
   readonly rule: string;
+  /** The error's path when it is not a construct in `shop`, e.g. `Mesh.istio` for a factory's options. @default - a construct path in `shop` */
+  readonly path?: string;
 }
 
-/** One test per case: building it throws a KeelsonError at a path in `shop` that names the field, the value and the rule. */
+/** One test per case: building it throws a KeelsonError at a path in `shop` (or the case's `path`) that names the field, the value and the rule. */
 export function itRefuses(cases: readonly BadInputCase[]): void {
   for (const c of cases) {
     it(c.title, () => {
@@ -26,7 +28,8 @@ export function itRefuses(cases: readonly BadInputCase[]): void {
       }
       expect(error, 'no error was thrown').toBeInstanceOf(KeelsonError);
       const e = error as KeelsonError;
-      expect(e.path).toMatch(/^shop\//);
+      if (c.path !== undefined) expect(e.path).toBe(c.path);
+      else expect(e.path).toMatch(/^shop\//);
       expect(e.field).toBe(c.field);
       expect(e.message).toContain(c.value);
       expect(e.message).toContain(c.rule);

@@ -1,4 +1,5 @@
 import { valueAt, type PodTemplate } from '../kinds.js';
+import { PROXY_RESOURCE_ANNOTATIONS } from '../mesh-profile.js';
 import { quantityAmount } from './autoscalers.js';
 import { fieldPath, findingOf, type CheckedObject, type Finding, type Rule } from './finding.js';
 import { containersOf, isObject, namespaceOf, type ObjectIndex } from './objects.js';
@@ -9,12 +10,12 @@ const rule = (id: string, summary: string, fix: string): Rule => ({ id, severity
 export const QUOTA_RULES = {
   fit: rule(
     'quota-fit',
-    'a namespace\'s ResourceQuota holds what its workloads run at their peak: the autoscaler\'s maximum replicas, the rolling-update surge, a rollout\'s second version, Jobs\' parallelism',
+    'a namespace\'s ResourceQuota holds what its workloads run at their peak: the autoscaler\'s maximum replicas, the rolling-update surge, a rollout\'s second version, Jobs\' parallelism, and the mesh proxy the pods\' annotations give resources to',
     'Give the namespace a larger quota (the Team\'s quota size), or lower replicas, autoscaler maximums or sizes',
   ),
   limitRange: rule(
     'limit-range-max',
-    'a container\'s limits are within the maximum of its namespace\'s LimitRange',
+    'a container\'s limits (and the injected mesh proxy\'s) are within the maximum of its namespace\'s LimitRange',
     'Use a smaller size, or give the namespace a larger LimitRange maximum (the Team\'s quota size)',
   ),
 } as const;
@@ -29,8 +30,10 @@ interface Demand {
   readonly pods: number;
   /** How the pods add up, e.g. `10 + 3 surge`. */
   readonly why: string;
-  /** Requests and limits of one pod, by quota key (`requests.cpu`, `limits.memory`, …). */
+  /** Requests and limits of one pod, by quota key (`requests.cpu`, `limits.memory`, …), its mesh proxy included. */
   readonly perPod: Amounts;
+  /** The share of `perPod` that the injected mesh proxy takes. */
+  readonly proxy: Amounts;
 }
 
 /** The `type: Container` entries of the LimitRanges of a namespace. */
@@ -59,10 +62,32 @@ function containerAmounts(c: Record<string, any>, defaults: readonly Record<stri
   return out;
 }
 
-/** A pod's effective requests and limits: its containers (and sidecars) together, or its largest init container if that is more. */
-function podAmounts(pod: PodTemplate, defaults: readonly Record<string, any>[]): Amounts {
+/**
+ * The mesh proxy a pod's annotations give requests and limits to (Istio's `sidecar.istio.io/proxyCPU`…,
+ * Linkerd's `config.linkerd.io/proxy-cpu-request`…), as the container the injector adds; undefined without them.
+ */
+function proxyContainer(pod: PodTemplate): { container: Record<string, any>; annotations: Record<string, string | undefined> } | undefined {
+  const annotations = isObject(pod.metadata?.annotations) ? pod.metadata.annotations : {};
+  for (const keys of Object.values(PROXY_RESOURCE_ANNOTATIONS)) {
+    const found = Object.entries(keys).filter(([, a]) => annotations[a] !== undefined);
+    if (!found.length) continue;
+    const resources: Record<string, Record<string, unknown>> = { requests: {}, limits: {} };
+    for (const [key, a] of found) {
+      const [side, r] = key.split('.') as [string, string];
+      resources[side]![r] = annotations[a];
+    }
+    return { container: { resources }, annotations: Object.fromEntries(found) };
+  }
+  return undefined;
+}
+
+/** A pod's effective requests and limits: its containers (and sidecars, and the mesh proxy) together, or its largest init container if that is more. */
+function podAmounts(pod: PodTemplate, defaults: readonly Record<string, any>[]): { perPod: Amounts; proxy: Amounts } {
   const sum: Amounts = new Map();
   const init: Amounts = new Map();
+  const injected = proxyContainer(pod);
+  const proxy = injected ? containerAmounts(injected.container, defaults) : new Map<string, number>();
+  for (const [k, v] of proxy) sum.set(k, v);
   for (const c of containersOf(pod)) {
     if (c.field.includes('.ephemeralContainers[')) continue;
     const sidecar = c.init && c.container.restartPolicy === 'Always';
@@ -72,7 +97,7 @@ function podAmounts(pod: PodTemplate, defaults: readonly Record<string, any>[]):
     }
   }
   for (const [k, v] of init) sum.set(k, Math.max(sum.get(k) ?? 0, v));
-  return sum;
+  return { perPod: sum, proxy };
 }
 
 /** `25%` of `of`, rounded up, or a whole number as it is. */
@@ -219,7 +244,7 @@ export function checkQuotas(index: ObjectIndex): Finding[] {
       const pods = index.kinds.podTemplates(obj.json);
       for (const pod of pods) {
         const { pods: count, why } = templatePods(index, obj, pod, pods.length === 1);
-        demands.push({ obj, pods: count, why, perPod: podAmounts(pod, defaults) });
+        demands.push({ obj, pods: count, why, ...podAmounts(pod, defaults) });
         out.push(...checkLimitRange(obj, pod, limitItems));
       }
     }
@@ -254,16 +279,21 @@ export function checkQuotas(index: ObjectIndex): Finding[] {
         if (peak <= hard * (1 + 1e-9)) continue;
         const name = (d: Demand) => `${d.obj.json.kind} ${d.obj.json.metadata?.name}`;
         const podCount = (d: Demand) => `${d.pods} pod${d.pods === 1 ? '' : 's'}${d.why === String(d.pods) ? '' : ` = ${d.why}`}`;
+        const proxyOf = (d: Demand) => (resource === 'pods' ? 0 : (d.proxy.get(resource) ?? 0));
         const top = parts.slice(0, 3).map(({ d, amount }) =>
-          resource === 'pods' ? `${name(d)} ${podCount(d)}` : `${name(d)} ${shown(resource, amount)} (${podCount(d)}, ${shown(resource, d.perPod.get(resource)!)} each)`,
+          resource === 'pods'
+            ? `${name(d)} ${podCount(d)}`
+            : `${name(d)} ${shown(resource, amount)} (${podCount(d)}, ${shown(resource, d.perPod.get(resource)!)} each${proxyOf(d) ? `, ${shown(resource, proxyOf(d))} of it the mesh proxy` : ''})`,
         );
         const more = parts.length > 3 ? `, and ${parts.length - 3} more` : '';
+        const proxies = parts.reduce((s, p) => s + p.d.pods * proxyOf(p.d), 0);
+        const proxyShare = proxies ? `; the injected mesh proxies take ${shown(resource, proxies)} of the peak` : '';
         out.push(
           findingOf(
             QUOTA_RULES.fit,
             quota,
             fieldPath(['spec', 'hard', key]),
-            `namespace ${ns} needs ${resource === 'pods' ? `${peak} pods` : `${key} ${shown(resource, peak)}`} at its peak, above the quota's ${JSON.stringify(hardValue)}, so admission refuses the pods beyond it: ${top.join(', ')}${more}`,
+            `namespace ${ns} needs ${resource === 'pods' ? `${peak} pods` : `${key} ${shown(resource, peak)}`} at its peak, above the quota's ${JSON.stringify(hardValue)}, so admission refuses the pods beyond it: ${top.join(', ')}${more}${proxyShare}`,
           ),
         );
       }
@@ -275,6 +305,7 @@ export function checkQuotas(index: ObjectIndex): Finding[] {
 /** Limits of a pod's containers above a LimitRange's `max`: the LimitRanger refuses the pod. */
 function checkLimitRange(obj: CheckedObject, pod: PodTemplate, items: readonly { obj: CheckedObject; item: Record<string, any>; i: number }[]): Finding[] {
   const out: Finding[] = [];
+  const injected = proxyContainer(pod);
   for (const { obj: range, item } of items) {
     if (!isObject(item.max)) continue;
     for (const c of containersOf(pod)) {
@@ -292,6 +323,21 @@ function checkLimitRange(obj: CheckedObject, pod: PodTemplate, items: readonly {
           ),
         );
       }
+    }
+    for (const [r, maxValue] of Object.entries(item.max)) {
+      const annotation = injected?.annotations[`limits.${r}`];
+      const value = annotation ? injected!.container.resources.limits[r] : undefined;
+      const max = quantityAmount(maxValue);
+      const limit = quantityAmount(value);
+      if (!annotation || max === undefined || limit === undefined || limit <= max) continue;
+      out.push(
+        findingOf(
+          QUOTA_RULES.limitRange,
+          obj,
+          `${pod.templateField ? `${pod.templateField}.` : ''}${fieldPath(['metadata', 'annotations', annotation])}`,
+          `${JSON.stringify(value)}, the injected mesh proxy's limit, is above the maximum ${JSON.stringify(maxValue)} of LimitRange ${namespaceOf(range.json)}/${range.json.metadata?.name}, so admission refuses the pods`,
+        ),
+      );
     }
   }
   return out;
