@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { readTree } from '../src/index.js';
-import { validateWithModels } from './support/k8s-schema.js';
+import { kubernetesValidator } from '../src/core/checks/kubernetes-schema.js';
+import { validateWithKubernetesModels, validateWithModels } from './support/k8s-schema.js';
 
 const root = path.resolve(__dirname, '..');
 let tmp: string;
@@ -62,6 +63,20 @@ describe('committed dist/', () => {
       for (const message of validateWithModels(obj)) failures.push(`${file} ${obj.kind}/${obj.metadata?.name}: ${message}`);
     }
     expect(failures).toEqual([]);
+  });
+
+  it('holds only objects of Kubernetes\' own kinds that kubernetes-models, an independent validator, accepts', () => {
+    const failures: string[] = [];
+    let checked = 0;
+    for (const { file, obj } of distDocuments()) {
+      if (!kubernetesValidator(obj.apiVersion, obj.kind)) continue; // custom resources
+      const messages = validateWithKubernetesModels(obj);
+      if (messages === undefined) failures.push(`${file} ${obj.apiVersion} ${obj.kind}: kubernetes-models has no model for it`);
+      else checked++;
+      for (const message of messages ?? []) failures.push(`${file} ${obj.kind}/${obj.metadata?.name}: ${message}`);
+    }
+    expect(failures).toEqual([]);
+    expect(checked).toBeGreaterThan(200);
   });
 
   it('runs every pod as non-root with a read-only root, no privilege escalation and all capabilities dropped', () => {
