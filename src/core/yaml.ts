@@ -27,6 +27,10 @@ function isPlainSafe(s: string): boolean {
   return QUANTITY_LIKE.test(s) && !NUMBER_LIKE.test(s);
 }
 
+/** Written forms of strings seen so far: names, labels and field names repeat thousands of times. */
+const WRITTEN = new Map<string, string>();
+const WRITTEN_LIMIT = 100_000;
+
 function scalar(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'number') {
@@ -35,7 +39,12 @@ function scalar(value: unknown): string {
   }
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   const s = String(value);
-  return isPlainSafe(s) ? s : JSON.stringify(s);
+  let written = WRITTEN.get(s);
+  if (written === undefined) {
+    written = isPlainSafe(s) ? s : JSON.stringify(s);
+    if (WRITTEN.size < WRITTEN_LIMIT && s.length <= 256) WRITTEN.set(s, written);
+  }
+  return written;
 }
 
 /** A literal block (`|` / `|-`) for readable multi-line strings, or undefined when one cannot hold `s` exactly. */
@@ -52,8 +61,9 @@ function literalBlock(s: string, indent: string): string | undefined {
 
 function isEmptyCollection(v: unknown): string | undefined {
   if (Array.isArray(v) && v.length === 0) return '[]';
-  if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).every((k) => (v as Record<string, unknown>)[k] === undefined)) return '{}';
-  return undefined;
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  for (const k in v) if (Object.hasOwn(v, k) && (v as Record<string, unknown>)[k] !== undefined) return undefined;
+  return '{}';
 }
 
 function writeMap(obj: Record<string, unknown>, indent: string, out: string[], firstPrefix?: string): void {
