@@ -1,16 +1,18 @@
 #!/usr/bin/env node
 // Runs a TypeScript app entry (e.g. main.ts) in one plain node process: esbuild bundles the
 // entry, its local imports and the construct libraries (cdk8s, cdk8s-plus-28, constructs,
-// keelson) into one file, then the bundle is imported. Other packages stay external, loaded
-// from node_modules as they are. The bundle is cached beside node_modules and rebuilt only
-// when one of its input files changes, so a synth pays neither for bundling nor for resolving
-// hundreds of package files. Starting this way is faster and lighter than a TypeScript loader.
+// keelson) into one file, then runs it. Other packages stay external, loaded from node_modules
+// as they are. The bundle is cached beside node_modules and rebuilt only when one of its input
+// files changes, so a synth pays neither for bundling nor for resolving hundreds of package
+// files; it is CommonJS where the app allows, so later runs also start from V8's code cache
+// instead of compiling it again. Starting this way is faster and lighter than a TypeScript loader.
 // Usage: keelson-app main.ts [args...]   (KEELSON_DEBUG=1 maps stack traces to the sources)
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { builtinModules, createRequire } from 'node:module';
+import { builtinModules, createRequire, Module } from 'node:module';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import * as vm from 'node:vm';
 
 const entry = process.argv[2];
 if (!entry) {
@@ -82,55 +84,100 @@ const banner = "import { createRequire as __keelsonCreateRequire } from 'node:mo
 // esbuild itself is loaded only to rebuild: a cached bundle starts without it.
 const esbuildVersion = JSON.parse(fs.readFileSync(createRequire(import.meta.url).resolve('esbuild/package.json'), 'utf8')).version;
 
-/** What a cached bundle was built from: each input file with its size and modification time. */
 const cacheKey = createHash('sha256').update(JSON.stringify([entryPath, esbuildVersion, debug, fs.statSync(new URL(import.meta.url)).mtimeMs])).digest('hex').slice(0, 16);
-const bundleFile = path.join(cacheDir, `bundle-${cacheKey}.mjs`);
-const inputsFile = `${bundleFile}.inputs.json`;
+const bundleBase = path.join(cacheDir, `bundle-${cacheKey}`);
 
-function isFresh() {
-  try {
-    const { inputs } = JSON.parse(fs.readFileSync(inputsFile, 'utf8'));
-    if (!fs.existsSync(bundleFile)) return false;
-    return Object.entries(inputs).every(([file, [size, mtimeMs]]) => {
-      const stat = fs.statSync(file, { throwIfNoEntry: false });
-      return stat !== undefined && stat.size === size && stat.mtimeMs === mtimeMs;
-    });
-  } catch {
-    return false;
+/**
+ * The cached bundle of this entry (`.cjs` or `.mjs`) when every input file it was built from
+ * (listed with size and modification time in `<bundle>.inputs.json`) is unchanged.
+ */
+function freshBundle() {
+  for (const file of [`${bundleBase}.cjs`, `${bundleBase}.mjs`]) {
+    try {
+      const { inputs } = JSON.parse(fs.readFileSync(`${file}.inputs.json`, 'utf8'));
+      if (!fs.existsSync(file)) continue;
+      const fresh = Object.entries(inputs).every(([input, [size, mtimeMs]]) => {
+        const stat = fs.statSync(input, { throwIfNoEntry: false });
+        return stat !== undefined && stat.size === size && stat.mtimeMs === mtimeMs;
+      });
+      if (fresh) return file;
+    } catch {
+      // no bundle of this format
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Bundles the entry: as CommonJS when the app allows it (it then starts from V8's code cache),
+ * else (top-level await, `import.meta` beyond `url`) as an ES module. Returns the bundle file.
+ */
+async function rebuild() {
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const { build } = await import('esbuild');
+  for (const format of debug ? ['esm'] : ['cjs', 'esm']) {
+    const file = `${bundleBase}.${format === 'cjs' ? 'cjs' : 'mjs'}`;
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      const result = await build({
+        entryPoints: [entryPath],
+        bundle: true,
+        platform: 'node',
+        format,
+        target: 'node20',
+        outfile: tmp,
+        banner: format === 'esm' ? { js: banner } : undefined,
+        sourcemap: debug ? 'inline' : false,
+        logLevel: format === 'cjs' ? 'silent' : 'error',
+        metafile: true,
+        plugins: [bundleChoice, ownLocation],
+      });
+      if (format === 'cjs' && result.warnings.some((w) => /import\.meta/.test(w.text))) throw new Error('import.meta needs an ES module');
+      const inputs = {};
+      for (const input of Object.keys(result.metafile.inputs)) {
+        const full = path.resolve(input);
+        const stat = fs.statSync(full, { throwIfNoEntry: false });
+        if (stat) inputs[full] = [stat.size, stat.mtimeMs];
+      }
+      fs.renameSync(tmp, file);
+      fs.writeFileSync(`${file}.inputs.json.${process.pid}.tmp`, JSON.stringify({ entry: entryPath, inputs }));
+      fs.renameSync(`${file}.inputs.json.${process.pid}.tmp`, `${file}.inputs.json`);
+      return file;
+    } catch {
+      fs.rmSync(tmp, { force: true });
+      // A CommonJS bundle that cannot be made is made as an ES module; esbuild prints what stops that.
+      if (format === 'esm') process.exit(1);
+    }
   }
 }
 
-async function rebuild() {
-  fs.mkdirSync(cacheDir, { recursive: true });
-  const tmp = `${bundleFile}.${process.pid}.tmp`;
+/**
+ * Runs a CommonJS bundle as node would, compiled from V8's code cache (`<bundle>.code`) when
+ * there is one for exactly this source and node; otherwise the code is stored at exit.
+ */
+function runCommonJs(file) {
+  const source = fs.readFileSync(file, 'utf8').replace(/^#!.*/, ''); // node drops an entry's shebang line too
+  const codeFile = `${file}.code`;
+  let cachedData;
   try {
-    const { build } = await import('esbuild');
-    const result = await build({
-      entryPoints: [entryPath],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      outfile: tmp,
-      banner: { js: banner },
-      sourcemap: debug ? 'inline' : false,
-      logLevel: 'error',
-      metafile: true,
-      plugins: [bundleChoice, ownLocation],
-    });
-    const inputs = {};
-    for (const input of Object.keys(result.metafile.inputs)) {
-      const file = path.resolve(input);
-      const stat = fs.statSync(file, { throwIfNoEntry: false });
-      if (stat) inputs[file] = [stat.size, stat.mtimeMs];
-    }
-    fs.renameSync(tmp, bundleFile);
-    fs.writeFileSync(`${inputsFile}.${process.pid}.tmp`, JSON.stringify({ entry: entryPath, inputs }));
-    fs.renameSync(`${inputsFile}.${process.pid}.tmp`, inputsFile);
+    cachedData = fs.readFileSync(codeFile);
   } catch {
-    fs.rmSync(tmp, { force: true });
-    process.exit(1); // esbuild has printed the errors with their locations
+    cachedData = undefined;
   }
+  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
+  if (cachedData === undefined || script.cachedDataRejected) {
+    process.once('exit', () => {
+      const tmp = `${codeFile}.${process.pid}.tmp`;
+      try {
+        fs.writeFileSync(tmp, script.createCachedData());
+        fs.renameSync(tmp, codeFile);
+      } catch {
+        fs.rmSync(tmp, { force: true });
+      }
+    });
+  }
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(file), module, file, path.dirname(file));
 }
 
 const isRunning = (pid) => {
@@ -143,7 +190,7 @@ const isRunning = (pid) => {
 };
 
 /**
- * Removes the bundles of entries that no longer exist and the temporary files of processes
+ * Removes the bundles of entries that no longer exist or were rebuilt, and the temporary files of processes
  * that died (also the per-process `app-<pid>.mjs` bundles earlier versions left when killed).
  */
 function pruneCache() {
@@ -158,17 +205,20 @@ function pruneCache() {
     } catch {
       entryOfBundle = undefined;
     }
-    if (typeof entryOfBundle !== 'string' || !fs.existsSync(entryOfBundle)) {
-      fs.rmSync(file.slice(0, -'.inputs.json'.length), { force: true });
-      fs.rmSync(file, { force: true });
+    // Gone entries, and older bundles of this entry (another format or an earlier keelson-app).
+    if (typeof entryOfBundle !== 'string' || !fs.existsSync(entryOfBundle) || (entryOfBundle === entryPath && !file.startsWith(`${bundleBase}.`))) {
+      const bundle = file.slice(0, -'.inputs.json'.length);
+      for (const f of [bundle, `${bundle}.code`, file]) fs.rmSync(f, { force: true });
     }
   }
 }
 
-if (!isFresh()) {
-  await rebuild();
+let bundleFile = freshBundle();
+if (!bundleFile) {
+  bundleFile = await rebuild();
   pruneCache();
 }
 if (debug) process.setSourceMapsEnabled(true);
 process.argv.splice(1, 1); // the app sees [node, entry, ...args], as with node or tsx
-await import(pathToFileURL(bundleFile).href);
+if (bundleFile.endsWith('.cjs')) runCommonJs(bundleFile);
+else await import(pathToFileURL(bundleFile).href);

@@ -31,7 +31,7 @@ describe('keelson-app', () => {
     fs.writeFileSync(path.join(dir, 'greeting.ts'), `export const greeting = 'hello ${token}';\n`);
     const source = "import { greeting } from './greeting.js';\nconsole.log(greeting);\n";
     expect(runApp('cached.ts', source).stdout.trim()).toBe(`hello ${token}`);
-    const bundles = () => new Map(fs.readdirSync(cache).filter((f) => f.endsWith('.mjs') && fs.readFileSync(path.join(cache, f), 'utf8').includes(token)).map((f) => [f, fs.statSync(path.join(cache, f)).mtimeMs]));
+    const bundles = () => new Map(fs.readdirSync(cache).filter((f) => /\.[cm]js$/.test(f) && fs.readFileSync(path.join(cache, f), 'utf8').includes(token)).map((f) => [f, fs.statSync(path.join(cache, f)).mtimeMs]));
     const before = bundles();
     expect(before.size).toBe(1);
     expect(runFile('cached.ts').stdout.trim()).toBe(`hello ${token}`);
@@ -57,9 +57,28 @@ describe('keelson-app', () => {
     expect(run.stderr).toBe('');
     expect(run.stdout.trim()).toBe('function 2');
     const cache = path.join(root, 'node_modules/.cache/keelson');
-    const bundle = fs.readdirSync(cache).map((f) => path.join(cache, f)).filter((f) => f.endsWith('.mjs')).map((f) => fs.readFileSync(f, 'utf8')).find((t) => t.includes('diffLines'))!;
-    expect(bundle).toMatch(/from ["']diff["']/);
+    const bundle = fs.readdirSync(cache).map((f) => path.join(cache, f)).filter((f) => /\.[cm]js$/.test(f)).map((f) => fs.readFileSync(f, 'utf8')).find((t) => t.includes('diffLines'))!;
+    expect(bundle).toMatch(/require\(["']diff["']\)/);
     expect(bundle).toContain('node_modules/cdk8s/lib/app.js');
+  });
+
+  it('runs a CommonJS bundle from V8\'s code cache after the first run', () => {
+    const cache = path.join(root, 'node_modules/.cache/keelson');
+    const token = `c${process.pid}x${Date.now()}`;
+    expect(runApp('code-cache.ts', `console.log('${token}');\n`).stdout.trim()).toBe(token);
+    const bundle = fs.readdirSync(cache).find((f) => f.endsWith('.cjs') && fs.readFileSync(path.join(cache, f), 'utf8').includes(token))!;
+    expect(bundle).toBeDefined();
+    const code = path.join(cache, `${bundle}.code`);
+    expect(fs.existsSync(code)).toBe(true);
+    const stored = fs.statSync(code).mtimeMs;
+    expect(runFile('code-cache.ts').stdout.trim()).toBe(token);
+    expect(fs.statSync(code).mtimeMs).toBe(stored);
+  });
+
+  it('bundles an entry with top-level await as an ES module', () => {
+    const run = runApp('await.ts', "const value = await Promise.resolve(42);\nconsole.log(value, typeof import.meta.url);\n");
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('42 string');
   });
 
   it('finds the packages from the entry, whatever folder it runs in', () => {

@@ -1,4 +1,7 @@
 #!/usr/bin/env node
 import { runCli } from './program.js';
 
-process.exitCode = await runCli(process.argv);
+// No top-level await, so keelson-app can run the CLI as a CommonJS bundle from V8's code cache.
+void runCli(process.argv).then((code) => {
+  process.exitCode = code;
+});
