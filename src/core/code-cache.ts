@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
+import { processRuns } from './output-dir.js';
 
 /**
  * Loads the generated validator modules (megabytes of plain CommonJS) with V8's code
@@ -38,15 +39,6 @@ function cacheDirFor(file: string): string | undefined {
   }
 }
 
-const isRunning = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 /**
  * Writes the code of every module this process compiled without a usable cache, and
  * removes what it replaces: older caches of the same module, and temporary files of
@@ -65,7 +57,7 @@ function storeCaches(): void {
       for (const name of fs.readdirSync(dir)) {
         const pid = /\.(\d+)\.tmp$/.exec(name)?.[1];
         const stale = name.startsWith(prefix) && name.endsWith('.bin') && name !== path.basename(cacheFile);
-        if (stale || (pid && !isRunning(Number(pid)))) fs.rmSync(path.join(dir, name), { force: true });
+        if (stale || (pid && !processRuns(Number(pid)))) fs.rmSync(path.join(dir, name), { force: true });
       }
     } catch {
       fs.rmSync(tmp, { force: true });
