@@ -57,9 +57,22 @@ describe('keelson-app', () => {
     expect(run.stderr).toBe('');
     expect(run.stdout.trim()).toBe('function 2');
     const cache = path.join(root, 'node_modules/.cache/keelson');
-    const bundle = fs.readdirSync(cache).map((f) => path.join(cache, f)).filter((f) => /\.[cm]js$/.test(f)).map((f) => fs.readFileSync(f, 'utf8')).find((t) => t.includes('diffLines'))!;
-    expect(bundle).toMatch(/require\(["']diff["']\)/);
-    expect(bundle).toContain('node_modules/cdk8s/lib/app.js');
+    const file = fs.readdirSync(cache).map((f) => path.join(cache, f)).filter((f) => /\.[cm]js$/.test(f)).find((f) => fs.readFileSync(f, 'utf8').includes('diffLines'))!;
+    expect(fs.readFileSync(file, 'utf8')).toMatch(/require\(["']diff["']\)/);
+    const inputs = Object.keys(JSON.parse(fs.readFileSync(`${file}.inputs.json`, 'utf8')).inputs);
+    expect(inputs).toContain(path.join(root, 'node_modules/cdk8s/lib/app.js'));
+    expect(inputs.some((f) => f.includes(`${path.sep}node_modules${path.sep}diff${path.sep}`))).toBe(false);
+  });
+
+  it('writes the bundle without comments, so V8 holds its source in one byte per character', () => {
+    const run = runApp('one-byte.ts', "import { App } from 'cdk8s';\n/** A comment with a curly quote: it’s gone from the bundle. */\nconsole.log(typeof App);\n");
+    expect(run.stdout.trim()).toBe('function');
+    const cache = path.join(root, 'node_modules/.cache/keelson');
+    const bundle = fs.readdirSync(cache).find((f) => f.endsWith('.cjs') && JSON.parse(fs.readFileSync(path.join(cache, `${f}.inputs.json`), 'utf8')).entry === path.join(dir, 'one-byte.ts'))!;
+    expect(bundle).toBeDefined();
+    const source = fs.readFileSync(path.join(cache, bundle), 'utf8');
+    expect(source).not.toContain('curly quote');
+    expect([...source].filter((c) => c.charCodeAt(0) > 0xff)).toEqual([]);
   });
 
   it('runs a CommonJS bundle from V8\'s code cache after the first run', () => {

@@ -1,8 +1,11 @@
+import { App } from 'cdk8s';
 import { Construct } from 'constructs';
+import * as v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import * as keelson from '../src/index.js';
 import { isReportingEveryError } from '../src/index.js';
 import * as testing from '../src/testing.js';
+import { newStack } from './support/app.js';
 
 /** Construct classes the public API exports unwrapped, and why. */
 const EXEMPT: Record<string, string> = {
@@ -39,5 +42,26 @@ describe('every public construct reports all its errors', () => {
     expect(isReportingEveryError(Probe)).toBe(false);
     expect(isReportingEveryError(keelson.reportsEveryError(Probe))).toBe(true);
     expect(isReportingEveryError({})).toBe(false);
+  });
+
+  it('builds its objects with the class itself, so thousands of them share one hidden class', () => {
+    v8.setFlagsFromString('--allow-natives-syntax');
+    const haveSameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
+    class Probe extends Construct {
+      public readonly seen: unknown;
+      constructor(scope: Construct, id: string) {
+        super(scope, id);
+        this.seen = new.target;
+      }
+    }
+    const Wrapped = keelson.reportsEveryError(Probe);
+    const app = new App();
+    const [a, b] = [new Wrapped(app, 'a'), new Wrapped(app, 'b')];
+    expect(a).toBeInstanceOf(Wrapped);
+    expect(a.seen).toBe(Probe);
+    expect(haveSameMap(a, b)).toBe(true);
+    const stack = newStack();
+    const services = ['one', 'two'].map((id) => new keelson.WebService(stack, id, { image: 'acme/api:v1.0.0', port: 8080 }));
+    expect(haveSameMap(services[0]!, services[1]!)).toBe(true);
   });
 });
