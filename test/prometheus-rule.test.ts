@@ -121,6 +121,17 @@ describe('PromQL checks', () => {
   it('gives the line and column of a problem', () => {
     expect(checkPromql('sum(\n  rate(x)\n)')[0]).toMatchObject({ line: 2, column: 8, message: expect.stringMatching(/^rate\(\) needs a range vector/) });
   });
+
+  it('checks a repeated expression once, and per wanted type', () => {
+    const metric = `x_${Date.now()}`;
+    const expr = `rate(${metric}[5m]) > 1`;
+    const first = checkPromql(expr);
+    expect(first).toEqual([]);
+    expect(checkPromql(expr)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(checkPromql(`${metric}[5m]`, ['range vector'])).toEqual([]);
+    expect(checkPromql(`${metric}[5m]`)[0]?.message).toMatch(/evaluates to a range vector/);
+  });
 });
 
 describe('alert templates', () => {

@@ -368,7 +368,22 @@ function describeSyntaxError(text: string, offset: number, checker: Checker): vo
  * rule: syntax, functions, argument and operator types. `want` is the type the expression
  * must have (rules: an instant vector or a scalar). Returns the problems, first one first.
  */
-export function checkPromql(expr: string, want: readonly PromqlType[] = [V, S]): PromqlProblem[] {
+export function checkPromql(expr: string, want: readonly PromqlType[] = [V, S]): readonly PromqlProblem[] {
+  if (typeof expr !== 'string') return parsePromql(expr, want);
+  const key = `${want.join(',')}\0${expr}`;
+  let problems = checked.get(key);
+  if (!problems) checked.set(key, (problems = Object.freeze(parsePromql(expr, want))));
+  return problems;
+}
+
+/**
+ * Problems by wanted types and expression: an expression is checked when its rule is added
+ * and again by the checks of every synth, and presets repeat the same expressions per
+ * service. Parsing is the costly part of a synth of many rules.
+ */
+const checked = new Map<string, readonly PromqlProblem[]>();
+
+function parsePromql(expr: string, want: readonly PromqlType[]): PromqlProblem[] {
   const checker = new Checker(expr);
   if (typeof expr !== 'string' || expr.trim() === '') {
     checker.report(0, 'is empty', 'Write a PromQL expression, e.g. up == 0');
