@@ -1,6 +1,7 @@
 import { ApiObject, App, type JsonPatch } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { renderL1 } from './l1-json.js';
+import { renderMetadata } from './metadata-json.js';
 
 /** A typed L1 class of cdk8s-plus-28 (`k8s.KubeDeployment`, …): its kind and its props-to-JSON renderer. */
 export interface KubeType<P> {
@@ -87,6 +88,6 @@ export class KubeObject extends ApiObject {
 
   public override toJson(): any {
     if (!this.rendersDirectly) return super.toJson();
-    return { apiVersion: this.apiVersion, kind: this.kind, metadata: this.metadata.toJson(), ...this.manifest };
+    return { apiVersion: this.apiVersion, kind: this.kind, metadata: renderMetadata(this.metadata) ?? this.metadata.toJson(), ...this.manifest };
   }
 }
