@@ -364,6 +364,13 @@ function describeSyntaxError(text: string, offset: number, checker: Checker): vo
 }
 
 /**
+ * Problems by wanted types and expression: an expression is checked when its rule is added
+ * and again by the checks of every synth, and presets repeat the same expressions per
+ * service. Parsing is the costly part of a synth of many rules.
+ */
+const checked = new Map<string, readonly PromqlProblem[]>();
+
+/**
  * Parses `expr` with Prometheus' grammar and checks what Prometheus checks when it loads a
  * rule: syntax, functions, argument and operator types. `want` is the type the expression
  * must have (rules: an instant vector or a scalar). Returns the problems, first one first.
@@ -375,13 +382,6 @@ export function checkPromql(expr: string, want: readonly PromqlType[] = [V, S]):
   if (!problems) checked.set(key, (problems = Object.freeze(parsePromql(expr, want))));
   return problems;
 }
-
-/**
- * Problems by wanted types and expression: an expression is checked when its rule is added
- * and again by the checks of every synth, and presets repeat the same expressions per
- * service. Parsing is the costly part of a synth of many rules.
- */
-const checked = new Map<string, readonly PromqlProblem[]>();
 
 function parsePromql(expr: string, want: readonly PromqlType[]): PromqlProblem[] {
   const checker = new Checker(expr);
