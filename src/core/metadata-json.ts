@@ -48,6 +48,10 @@ function sanitized(value: unknown): unknown {
   return empty ? undefined : out;
 }
 
+/** The fields cdk8s sets over the additional attributes, in sorted order. */
+const OWN_FIELDS = ['annotations', 'finalizers', 'labels', 'name', 'namespace', 'ownerReferences'] as const;
+const OWN = new Set<string>(OWN_FIELDS);
+
 /**
  * `metadata.toJson()` of a cdk8s ApiObject whose metadata holds plain values (strings,
  * numbers, plain objects and lists), in one pass: the same fields, order and values,
@@ -57,16 +61,21 @@ function sanitized(value: unknown): unknown {
  */
 export function renderMetadata(metadata: ApiObjectMetadataDefinition): Record<string, unknown> | undefined {
   const fields = metadata as unknown as MetadataFields;
-  const additional = fields._additionalAttributes;
+  const additional = fields._additionalAttributes as Record<string, unknown> | undefined;
   if (typeof additional !== 'object' || additional === null || !Array.isArray(fields.finalizers) || !Array.isArray(fields.ownerReferences)) return undefined;
-  const rendered = sanitized({
-    ...additional,
-    name: fields.name,
-    namespace: fields.namespace,
-    annotations: fields.annotations,
-    finalizers: fields.finalizers,
-    ownerReferences: fields.ownerReferences,
-    labels: fields.labels,
-  });
-  return rendered === NOT_PLAIN ? undefined : (rendered as Record<string, unknown> | undefined);
+  // cdk8s renders `{ ...additional, name, namespace, annotations, finalizers, ownerReferences, labels }` with sorted keys.
+  const extra = Object.keys(additional).filter((key) => !OWN.has(key));
+  const keys: readonly string[] = extra.length ? [...OWN_FIELDS, ...extra].sort() : OWN_FIELDS;
+  const out: Record<string, unknown> = {};
+  let empty = true;
+  for (const key of keys) {
+    if (key === '__proto__') return undefined;
+    const field = sanitized(OWN.has(key) ? fields[key as keyof MetadataFields] : additional[key]);
+    if (field === NOT_PLAIN) return undefined;
+    if (field !== undefined && field !== null) {
+      out[key] = field;
+      empty = false;
+    }
+  }
+  return empty ? undefined : out;
 }
