@@ -24,6 +24,12 @@ describe('KubeObject', () => {
     cfg.addJsonPatch(JsonPatch.add('/data/extra', 'x'));
     expect(cfg.toJson().metadata.labels).toEqual({ a: '1', b: '2', team: 'payments' });
     expect(cfg.toJson().data).toEqual({ extra: 'x', key: 'value' });
+    // The patched path renders the fields in the usual order, with the metadata cdk8s keeps.
+    expect(Object.keys(cfg.toJson())).toEqual(['apiVersion', 'kind', 'metadata', 'data']);
+    expect(cfg.toJson().metadata).toEqual({ name: 'cfg', namespace: 'shop', labels: { a: '1', b: '2', team: 'payments' } });
+    // The trimmed list of ancestors is the same list.
+    expect(cfg.node.scopes).toEqual([stack.node.root, stack, cfg]);
+    expect(cfg.node.root).toBe(stack.node.root);
 
     const upper: IResolver = { resolve: (c: ResolutionContext) => (typeof c.value === 'string' && c.key.at(-1) === 'key' && c.value !== c.value.toUpperCase() ? c.replaceValue(c.value.toUpperCase()) : undefined) };
     const app = new App({ resolvers: [upper] });

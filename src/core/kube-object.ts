@@ -1,5 +1,6 @@
-import { ApiObject, App, type JsonPatch } from 'cdk8s';
+import { ApiObject, App, type ApiObjectMetadataDefinition, type JsonPatch } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { compactNode } from './compact-node.js';
 import { renderL1 } from './l1-json.js';
 import { renderMetadata } from './metadata-json.js';
 
@@ -40,6 +41,13 @@ export function plainJson(value: unknown): unknown {
   return out;
 }
 
+/** Drops the labels cdk8s copies into the metadata's attribute object, where its rendering overrides them with `labels`. */
+function dropAttributeLabels(metadata: ApiObjectMetadataDefinition): void {
+  const additional = (metadata as unknown as { _additionalAttributes?: Record<string, unknown> })._additionalAttributes;
+  // Set to undefined, not deleted: a deleted field would turn the object into a slower, larger dictionary.
+  if (typeof additional === 'object' && additional !== null && 'labels' in additional) additional.labels = undefined;
+}
+
 /** The resolvers every cdk8s App has; more means the user added their own. */
 const BUILT_IN_RESOLVERS = 3;
 
@@ -66,7 +74,14 @@ export class KubeObject extends ApiObject {
   constructor(scope: Construct, id: string, type: KubeType<any>, props: Record<string, any>) {
     const rendered = renderL1(type, props, plainJson) ?? plainJson({ ...type.GVK, ...type.manifest(props) });
     const { apiVersion, kind, metadata, ...manifest } = rendered as Record<string, any>;
-    super(scope, id, { apiVersion, kind, metadata, ...manifest });
+    const apiProps = { apiVersion, kind, metadata, ...manifest };
+    super(scope, id, apiProps);
+    // cdk8s renders metadata from `this.metadata` alone, yet keeps two more copies of it (in the
+    // props and, for the labels, in its attribute object): a few hundred bytes per object, tens of
+    // megabytes at thousands of services. The key stays in the props so patched objects render in order.
+    apiProps.metadata = undefined;
+    dropAttributeLabels(this.metadata);
+    compactNode(this);
     this.manifest = manifest;
     Object.defineProperty(this, KUBE_OBJECT, { value: true });
   }

@@ -4,6 +4,7 @@ import { ExportedValue, type EnvValue } from './env-value.js';
 import { ErrorContext } from './errors.js';
 import type { ConnectionOptions, Peer } from './peer.js';
 import { Stack } from './stack.js';
+import { compactNode } from './compact-node.js';
 
 /** What `allowFrom` and `allowTo` accept: another workload (in any stack) or a {@link Peer}. */
 export type NetworkPeer = Workload | Peer;
@@ -51,6 +52,7 @@ export abstract class Workload extends Construct {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
+    compactNode(this);
     this.stack = Stack.of(this);
     this.ctx = new ErrorContext(this.node.path);
   }

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { ErrorContext } from '../core/errors.js';
 import { KubeObject } from '../core/kube-object.js';
 import { checkKnownKeys, checkObject, propKeys } from '../core/props.js';
+import { compactNode } from '../core/compact-node.js';
 
 /** How many pods a voluntary disruption (node drain) may take down at once. */
 export interface DisruptionProps {
@@ -42,6 +43,7 @@ export class DisruptionBudget extends Construct {
 
   constructor(scope: Construct, id: string, props: DisruptionBudgetProps) {
     super(scope, id);
+    compactNode(this);
     const ctx = props?.errors?.ctx ?? new ErrorContext(this.node.path);
     checkObject(ctx, 'props', props, false);
     checkKnownKeys(ctx, '', props, propKeys<DisruptionBudgetProps>()('selector', 'minReplicas', 'budget', 'metadata', 'errors'));

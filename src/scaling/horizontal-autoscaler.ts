@@ -6,6 +6,7 @@ import { checkKnownKeys, checkObject, propKeys } from '../core/props.js';
 import { resolveMetrics } from './hpa-metrics.js';
 import type { AutoscaleProps, ReplicaRange } from './replicas.js';
 import { resolveBehavior } from './scaling-behavior.js';
+import { compactNode } from '../core/compact-node.js';
 
 /** The object an autoscaler scales: any kind with a `/scale` subresource. */
 export interface ScaleTarget {
@@ -38,6 +39,7 @@ export class HorizontalAutoscaler extends Construct {
 
   constructor(scope: Construct, id: string, props: HorizontalAutoscalerProps) {
     super(scope, id);
+    compactNode(this);
     const ctx = props?.errors?.ctx ?? new ErrorContext(this.node.path);
     // Workloads pass props they built from checked `autoscale` props; direct callers' props are checked here.
     if (!props?.errors) checkProps(ctx, props);

@@ -91,12 +91,6 @@ export class WebService extends DeploymentWorkload {
   public readonly portName: string;
   /** `metadata.name` of the Service. */
   public readonly serviceName: string;
-  /** Cluster DNS name, e.g. `api.shop.svc.cluster.local`. */
-  public readonly host: ExportedValue;
-  /** `host:port` of the main port, e.g. `api.shop.svc.cluster.local:80`. */
-  public readonly address: ExportedValue;
-  /** URL other workloads use, e.g. `http://api.shop.svc.cluster.local:80`. */
-  public readonly url: ExportedValue;
   /** The Service. */
   public readonly service: KubeObject;
   /** The Ingress, when `ingress` is set. */
@@ -162,15 +156,31 @@ export class WebService extends DeploymentWorkload {
     // Traffic from outside the cluster reaches the pods directly: admit exactly the source ranges on the serving ports.
     for (const cidr of sourceRanges) this.allowFrom(Peer.cidr(cidr));
 
-    const host = `${this.serviceName}.${this.namespace}.svc.cluster.local`;
-    this.host = ExportedValue.of([host], this);
-    this.address = ExportedValue.of([`${host}:${this.port}`], this, { port: this.port });
-    this.url = ExportedValue.of([protocol === 'grpc' ? `dns:///${host}:${this.port}` : `http://${host}:${this.port}`], this, { port: this.port });
-
     if (props.ingress) this.ingress = this.createIngress(ctx, props.ingress);
     const observed = this.observe(ctx, props);
     this.slo = observed.slo;
     this.dashboard = observed.dashboard;
+  }
+
+  // The exported values are made when read: thousands of services keep no copies of them.
+
+  /** Cluster DNS name, e.g. `api.shop.svc.cluster.local`. */
+  public get host(): ExportedValue {
+    return ExportedValue.of([this.dnsName], this);
+  }
+
+  /** `host:port` of the main port, e.g. `api.shop.svc.cluster.local:80`. */
+  public get address(): ExportedValue {
+    return ExportedValue.of([`${this.dnsName}:${this.port}`], this, { port: this.port });
+  }
+
+  /** URL other workloads use, e.g. `http://api.shop.svc.cluster.local:80`. */
+  public get url(): ExportedValue {
+    return ExportedValue.of([this.portName === 'grpc' ? `dns:///${this.dnsName}:${this.port}` : `http://${this.dnsName}:${this.port}`], this, { port: this.port });
+  }
+
+  private get dnsName(): string {
+    return `${this.serviceName}.${this.namespace}.svc.cluster.local`;
   }
 
   /** The SLO rules and the dashboard, which read the metrics the ServiceMonitor scrapes. */
