@@ -38,6 +38,8 @@ const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object'
 const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '');
 const versionOf = (apiVersion: string) => apiVersion.slice(apiVersion.indexOf('/') + 1);
 const keyOf = (group: string, kind: string) => `${group}|${kind}`;
+/** The pod templates of an object that runs no pods. */
+const NO_TEMPLATES: readonly PodTemplate[] = Object.freeze([]);
 
 /** A definition with its pod template paths split into segments. */
 interface Entry {
@@ -141,8 +143,10 @@ export class KindRegistry {
     let found = this.templates.get(json);
     if (found) return found;
     const paths = typeof json.apiVersion === 'string' && typeof json.kind === 'string' ? this.entry(json.apiVersion, json.kind)?.templatePaths : undefined;
+    // Most objects run no pods: they share one empty answer instead of an entry each in the cache.
+    if (!paths?.length) return NO_TEMPLATES;
     const out: PodTemplate[] = [];
-    for (const segments of paths ?? []) collectTemplates(json, segments, 0, '', out);
+    for (const segments of paths) collectTemplates(json, segments, 0, '', out);
     found = out;
     this.templates.set(json, found);
     return found;

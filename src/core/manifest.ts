@@ -84,6 +84,7 @@ export function collectStacks(context: SynthContext): StackManifest[] {
     return files ? { ...s, files } : s;
   });
   if (errors.length) throw new KeelsonErrors(errors);
+  context.releaseState();
   return result;
 }
 

@@ -123,6 +123,15 @@ export class SynthContext {
     this.collected = manifests;
   }
 
+  /**
+   * Drops the extensions' state once every stack is finished (called by the walk): what they
+   * derived for it (indexes of pods, connections, constructs by path) is read by nothing later,
+   * and the checks and files that follow need the memory more. A slot asked for again is rebuilt.
+   */
+  public releaseState(): void {
+    this.slots.clear();
+  }
+
   /** The state of `slot` in this synth, built on first use. */
   public state<T>(slot: ContextSlot<T>): T {
     if (!this.slots.has(slot)) this.slots.set(slot, slot.create(this));
