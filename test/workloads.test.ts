@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CronJob, defineEnvironment, Job, StatefulApp, WebService, Worker } from '../src/index.js';
+import type { Construct } from 'constructs';
+import { CronJob, defineEnvironment, Job, PodWorkload, StatefulApp, WebService, Worker, type WorkloadProps } from '../src/index.js';
 import { findObject, findObjects, podSpecOf, synthFiles, synthObjects } from '../src/testing.js';
 import { dev, production, staging } from '../presets/index.js';
 import { newStack } from './support/app.js';
@@ -102,7 +103,27 @@ describe('StatefulApp', () => {
   });
 });
 
+/** A workload that builds one pod template in its constructor and asks for another later. */
+class OneTemplate extends PodWorkload {
+  public readonly template: unknown;
+  constructor(scope: Construct, id: string, props: WorkloadProps) {
+    super(scope, id, props, { component: 'batch', longRunning: true, keys: [], serviceName: false });
+    this.template = this.podTemplate({ maxReplicas: 1 });
+    this.finishPodTemplates();
+  }
+  public late(): unknown {
+    return this.podTemplate({ maxReplicas: 1 });
+  }
+}
+
 describe('the pod model', () => {
+  it('builds pod templates until the workload says it is done, then names the workload when asked for more', () => {
+    const stack = newStack(production);
+    const one = new OneTemplate(stack, 'one', { image: 'acme/one:v1.0.0' });
+    expect(one.template).toMatchObject({ spec: { serviceAccountName: 'one', containers: [{ name: 'one', image: 'acme/one:v1.0.0' }] } });
+    expect(() => one.late()).toThrow(/one: podTemplate \{"maxReplicas":1\} was asked for after finishPodTemplates\(\)/);
+  });
+
   it('adds sidecars, init containers, ConfigMap files, volumes and pod metadata to any workload', () => {
     const stack = newStack(staging);
     new WebService(stack, 'gw', {

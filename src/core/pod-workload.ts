@@ -88,6 +88,18 @@ export interface PodWorkloadOptions {
 const POD_WORKLOAD_OPTION_KEYS = propKeys<PodWorkloadOptions>()('component', 'longRunning', 'keys', 'maxNameLength', 'serviceName', 'portsFromProps', 'claimTemplates');
 const SHM_VOLUME = 'dshm';
 const CONFIG_CHECKSUM = 'keelson.dev/config-checksum';
+/** The resolved parts a pod template is built from. */
+interface TemplateInputs {
+  readonly main: ResolvedContainer;
+  readonly extras: { readonly sidecars: ResolvedContainer[]; readonly init: ResolvedContainer[]; readonly native: boolean };
+  readonly volumes: ResolvedVolumes;
+  readonly podMeta: { readonly labels: Record<string, string>; readonly annotations: Record<string, string> };
+  readonly grace?: number;
+  readonly spreadChoice?: boolean;
+  readonly preStopSeconds: number;
+  readonly scheduling: ReturnType<typeof resolveScheduling>['scheduling'];
+}
+
 const RESERVED_LABELS: readonly string[] = Object.values(LABEL);
 
 /** The props with the GPU's resource, scheduling and `/dev/shm` merged in; a prop that says otherwise is an error. */
@@ -139,14 +151,8 @@ export abstract class PodWorkload extends Workload {
   protected readonly identity: WorkloadIdentity;
   /** Metadata every object of the workload carries. */
   protected readonly metadata: { readonly name: string; readonly labels: Record<string, string>; readonly annotations?: Record<string, string> };
-  private readonly main: ResolvedContainer;
-  private readonly extras: { readonly sidecars: ResolvedContainer[]; readonly init: ResolvedContainer[]; readonly native: boolean };
-  private readonly volumes: ResolvedVolumes;
-  private readonly podMeta: { readonly labels: Record<string, string>; readonly annotations: Record<string, string> };
-  private readonly grace?: number;
-  private readonly spreadChoice?: boolean;
-  private readonly preStopSeconds: number;
-  private readonly scheduling: ReturnType<typeof resolveScheduling>['scheduling'];
+  /** What {@link podTemplate} builds from; dropped by {@link finishPodTemplates}. */
+  private templateInputs?: TemplateInputs;
   private templates: { readonly owner: KubeObject; readonly path: readonly string[] }[] = [];
 
   protected constructor(scope: Construct, id: string, props: WorkloadProps, options: PodWorkloadOptions) {
@@ -178,13 +184,13 @@ export abstract class PodWorkload extends Workload {
       ctx.check(!props.volumes?.[SHM_VOLUME], 'volumes', SHM_VOLUME, 'is the volume name of shm');
       volumeProps = { ...props.volumes, [SHM_VOLUME]: { emptyDir: { medium: 'Memory', sizeLimit: props.shm } } };
     }
-    this.volumes = resolveVolumes(ctx, 'volumes', this.name, volumeProps, props.shm === undefined ? ['tmp', SHM_VOLUME] : ['tmp'], options.claimTemplates);
-    this.preStopSeconds = props.preStop === undefined ? (options.longRunning ? env.preStopSeconds : 0) : parseDuration(ctx, 'preStop', props.preStop, 0);
-    const containerCtx = { env, volumes: this.volumes, preStopSeconds: this.preStopSeconds, portsFromProps: options.portsFromProps };
+    const volumes = resolveVolumes(ctx, 'volumes', this.name, volumeProps, props.shm === undefined ? ['tmp', SHM_VOLUME] : ['tmp'], options.claimTemplates);
+    const preStopSeconds = props.preStop === undefined ? (options.longRunning ? env.preStopSeconds : 0) : parseDuration(ctx, 'preStop', props.preStop, 0);
+    const containerCtx = { env, volumes, preStopSeconds, portsFromProps: options.portsFromProps };
     const mainProps: ContainerProps = props.shm === undefined ? props : { ...props, mounts: [...(props.mounts ?? []), { path: '/dev/shm', volume: SHM_VOLUME, readOnly: false }] };
-    this.main = resolveContainer(ctx, '', this.name, mainProps, 'main', containerCtx);
+    const main = resolveContainer(ctx, '', this.name, mainProps, 'main', containerCtx);
     if (props.env) this.recordConsumedValues(props.env);
-    const memoryLimit = this.main.container.resources?.limits?.memory?.value;
+    const memoryLimit = main.container.resources?.limits?.memory?.value;
     if (props.shm !== undefined && typeof memoryLimit === 'string') {
       const shm = parseMemory(ctx, 'shm', props.shm);
       const fromGpu = this.gpu !== undefined;
@@ -218,9 +224,8 @@ export abstract class PodWorkload extends Workload {
     if (!options.longRunning && sidecars.length && !native) {
       throw ctx.error('sidecars', props.sidecars!.map((s) => s.name), 'need native sidecars in a workload that runs to completion: a plain sidecar keeps the pod running after the main container exits', 'Set the environment\'s kubernetesVersion to 1.29 or later (or featureGates: ["SidecarContainers"] on 1.28)');
     }
-    this.extras = { sidecars, init, native };
     const allPorts = [
-      ...this.main.ports.map((port, i) => ({ field: i < (options.portsFromProps ?? 0) ? 'port' : `ports[${i - (options.portsFromProps ?? 0)}]`, port })),
+      ...main.ports.map((port, i) => ({ field: i < (options.portsFromProps ?? 0) ? 'port' : `ports[${i - (options.portsFromProps ?? 0)}]`, port })),
       ...sidecars.flatMap((s, j) => s.ports.map((port, i) => ({ field: `sidecars[${j}].ports[${i}]`, port }))),
     ];
     checkDistinctPorts(ctx, allPorts);
@@ -234,22 +239,29 @@ export abstract class PodWorkload extends Workload {
     }));
 
     const sched = resolveScheduling(ctx, props);
-    this.scheduling = sched.scheduling;
-    this.grace = sched.terminationGracePeriodSeconds;
-    this.spreadChoice = sched.spread;
-    if (this.grace !== undefined && this.preStopSeconds > 0) {
-      ctx.check(this.grace > this.preStopSeconds, 'terminationGracePeriod', props.terminationGracePeriod, `leaves no time to stop after the ${this.preStopSeconds}s preStop sleep`, 'Make it longer than preStop');
+    const grace = sched.terminationGracePeriodSeconds;
+    if (grace !== undefined && preStopSeconds > 0) {
+      ctx.check(grace > preStopSeconds, 'terminationGracePeriod', props.terminationGracePeriod, `leaves no time to stop after the ${preStopSeconds}s preStop sleep`, 'Make it longer than preStop');
     }
 
-    this.identity = { name: this.name, partOf: this.stack.partOf, component: props.component ?? options.component, version: this.main.version };
+    this.identity = { name: this.name, partOf: this.stack.partOf, component: props.component ?? options.component, version: main.version };
     if (props.component !== undefined) checkDnsLabel(ctx, 'component', props.component);
     this.selector = selectorLabels(this.identity);
     this.metadata = { name: this.name, labels: sortLabels({ ...userLabels, ...standardLabels(this.identity) }), ...(annotations ? { annotations } : {}) };
-    this.podMeta = { labels: { ...userLabels, ...podLabels }, annotations: podAnnotations };
+    this.templateInputs = {
+      main,
+      extras: { sidecars, init, native },
+      volumes,
+      podMeta: { labels: { ...userLabels, ...podLabels }, annotations: podAnnotations },
+      grace,
+      spreadChoice: sched.spread,
+      preStopSeconds,
+      scheduling: sched.scheduling,
+    };
 
     this.serviceAccount = KubeObject.create(this, 'service-account', k8s.KubeServiceAccount, { metadata: this.metadata, automountServiceAccountToken: false });
     const configMaps: Record<string, KubeObject> = {};
-    for (const cm of this.volumes.configMaps) {
+    for (const cm of volumes.configMaps) {
       configMaps[cm.volume] = KubeObject.create(this, `config-${cm.volume}`, k8s.KubeConfigMap, { metadata: { ...this.metadata, name: cm.name }, data: cm.data });
     }
     this.configMaps = configMaps;
@@ -260,29 +272,42 @@ export abstract class PodWorkload extends Workload {
    * (spreading needs more than one); `restartPolicy` is for Jobs.
    */
   protected podTemplate(options: { readonly maxReplicas: number; readonly restartPolicy?: 'OnFailure' | 'Never' }): k8s.PodTemplateSpec {
+    const inputs = this.templateInputs;
+    if (!inputs) throw this.ctx.error('podTemplate', options, 'was asked for after finishPodTemplates() dropped what templates are built from', 'Build every pod template before calling finishPodTemplates()');
+    const { main, extras, volumes, podMeta, grace, spreadChoice, preStopSeconds, scheduling } = inputs;
     const env = this.stack.env;
-    const { sidecars, init, native } = this.extras;
-    const checksum: Record<string, string> = this.volumes.checksum ? { [CONFIG_CHECKSUM]: this.volumes.checksum } : {};
+    const { sidecars, init, native } = extras;
+    const checksum: Record<string, string> = volumes.checksum ? { [CONFIG_CHECKSUM]: volumes.checksum } : {};
     const sidecarVolumes = [...sidecars, ...init].flatMap((c) => c.security.volumes);
-    const spread = (this.spreadChoice ?? env.topologySpread) && options.maxReplicas > 1;
+    const spread = (spreadChoice ?? env.topologySpread) && options.maxReplicas > 1;
     if (!spread && options.maxReplicas > 1 && options.restartPolicy === undefined) {
-      waiveImplied(this, 'missing-anti-affinity', this.spreadChoice === false ? 'spread: false on the workload' : `the ${env.name} environment does not spread replicas (topologySpread: false)`);
+      waiveImplied(this, 'missing-anti-affinity', spreadChoice === false ? 'spread: false on the workload' : `the ${env.name} environment does not spread replicas (topologySpread: false)`);
     }
     return buildPodTemplate({
       identity: this.identity,
       env,
-      containers: [this.main.container, ...(native ? [] : sidecars.map((s) => s.container))],
+      containers: [main.container, ...(native ? [] : sidecars.map((s) => s.container))],
       initContainers: [...(native ? sidecars.map((s) => s.container) : []), ...init.map((c) => c.container)],
-      security: this.main.security,
+      security: main.security,
       serviceAccountName: this.name,
-      volumes: [...sidecarVolumes, ...this.volumes.volumes],
-      annotations: { ...this.podMeta.annotations, ...checksum },
-      labels: this.podMeta.labels,
-      terminationGracePeriodSeconds: this.grace ?? 30 + this.preStopSeconds,
+      volumes: [...sidecarVolumes, ...volumes.volumes],
+      annotations: { ...podMeta.annotations, ...checksum },
+      labels: podMeta.labels,
+      terminationGracePeriodSeconds: grace ?? 30 + preStopSeconds,
       topologySpread: spread,
-      scheduling: this.scheduling,
+      scheduling,
       restartPolicy: options.restartPolicy,
     });
+  }
+
+  /**
+   * Ends the building of pod templates: the resolved containers, volumes and scheduling they
+   * are built from are dropped (kilobytes per workload, megabytes at thousands of services).
+   * Call it at the end of the constructor that built the last template; late edits such as
+   * {@link env} work on the rendered templates and are not affected.
+   */
+  protected finishPodTemplates(): void {
+    this.templateInputs = undefined;
   }
 
   /** Records where `owner` keeps this workload's pod template, so late edits (e.g. {@link env}) reach it. */

@@ -113,5 +113,6 @@ export class InferenceGroup extends PodWorkload {
     });
     this.peers = groupPeersPolicy(this, this.metadata, this.selector);
     this.url = ExportedValue.of([`http://${this.name}.${this.namespace}.svc.cluster.local:${port}`], this, { port });
+    this.finishPodTemplates();
   }
 }

@@ -199,6 +199,7 @@ export class TrainingJob extends PodWorkload {
       for (const role of Object.keys(replicaSpecs)) this.adoptPodTemplate(this.runner, ['spec', 'pytorchReplicaSpecs', role, 'template']);
     }
     this.peers = groupPeersPolicy(this, this.metadata, this.selector);
+    this.finishPodTemplates();
   }
 
   /** Checks the training props and turns them into the pod's props: ports, env, volumes, probes. */

@@ -79,5 +79,6 @@ export class CronJob extends PodWorkload {
         labels: this.metadata.labels,
       });
     }
+    this.finishPodTemplates();
   }
 }

@@ -139,5 +139,6 @@ export abstract class DeploymentWorkload extends PodWorkload {
       const presets = checkAlertPresets(this.ctx, 'alerts', props.alerts);
       if (presets !== false) this.alerts = new WorkloadAlerts(this, 'alerts', { target, presets, labels: this.metadata.labels });
     }
+    this.finishPodTemplates();
   }
 }

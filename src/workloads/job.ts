@@ -51,5 +51,6 @@ export class Job extends PodWorkload {
     }
     const presets = props.alerts === undefined ? false : checkAlertPresets(this.ctx, 'alerts', props.alerts);
     if (presets !== false) this.alerts = new WorkloadAlerts(this, 'alerts', { target: { kind: 'Job', name: this.name, namespace: this.namespace }, presets, labels: this.metadata.labels });
+    this.finishPodTemplates();
   }
 }

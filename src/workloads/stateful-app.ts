@@ -159,6 +159,7 @@ export class StatefulApp extends PodWorkload {
       if (presets !== false) this.alerts = new WorkloadAlerts(this, 'alerts', { target: { kind: 'StatefulSet', name: this.name, namespace: this.namespace, claimTemplates: Object.keys(storage) }, presets, labels: this.metadata.labels });
     }
     if (this.monitoring?.alerts) this.alerts = this.monitoring.alerts;
+    this.finishPodTemplates();
   }
 
   /** The stable DNS name of member `ordinal`, e.g. `zk-0.zk-headless.shop.svc.cluster.local`. */
