@@ -25,6 +25,13 @@ interface Sample { seconds: number; rssMb: number }
 const here = path.dirname(new URL(import.meta.url).pathname);
 const repo = path.resolve(here, '..');
 const runner = path.join(repo, 'bin/keelson-app.mjs');
+/** The node options `npm run synth` starts keelson-app with (`node <options> bin/keelson-app.mjs main.ts`). */
+const synthScript: string = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')).scripts.synth;
+const nodeOptions: string[] = (() => {
+  const match = /^node ((?:--\S+ )*)bin\/keelson-app\.mjs /.exec(synthScript);
+  if (!match) throw new Error(`package.json: the synth script ${JSON.stringify(synthScript)} is not "node [options] bin/keelson-app.mjs …"`);
+  return match[1]!.trim().split(' ').filter(Boolean);
+})();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'keelson-bench-'));
 const helm = fetchHelm(path.join(repo, 'node_modules', '.cache', 'keelson-bench'));
 
@@ -60,8 +67,8 @@ async function run(impl: Impl, n: number): Promise<Sample> {
   if (impl === 'helm') {
     rssKb = await runHelm(n, outdir);
   } else {
-    // One process per run, started as `npm run synth` starts main.ts (cdk8s.yaml): keelson-app.
-    const child = spawnSync(process.execPath, [runner, path.join(here, 'apps', `${impl}.ts`), String(n), outdir], { cwd: repo, encoding: 'utf8', maxBuffer: 1 << 26 });
+    // One process per run, started as `npm run synth` starts main.ts (cdk8s.yaml): keelson-app, same node options.
+    const child = spawnSync(process.execPath, [...nodeOptions, runner, path.join(here, 'apps', `${impl}.ts`), String(n), outdir], { cwd: repo, encoding: 'utf8', maxBuffer: 1 << 26 });
     if (child.status !== 0) throw new Error(`${impl} N=${n} failed:\n${child.stderr}`);
     rssKb = JSON.parse(child.stdout.trim().split('\n').pop()!).maxRssKb;
   }
@@ -124,5 +131,5 @@ const growth = sizes.slice(1).map((n, i) => [sizes[i]!, n] as const).map(([a, b]
 for (const [a, b, sa, sb] of growth) {
   if (typeof sa === 'object' && typeof sb === 'object') lines.push(`${lines.length === sizes.length + 2 ? '\n' : ''}keelson growth ${a} → ${b}: ${(sb.seconds / sa.seconds).toFixed(2)}× time for ${(b / a).toFixed(0)}× services`);
 }
-console.log(`Wall seconds / peak RSS of the whole process (median of ${repeats} runs; one for runs over ten seconds), sizes alternating between the tools, on ${os.cpus().length} cores, node ${process.version}\n`);
+console.log(`Wall seconds / peak RSS of the whole process (median of ${repeats} runs; one for runs over ten seconds), sizes alternating between the tools, on ${os.cpus().length} cores, node ${process.version}${nodeOptions.length ? ` ${nodeOptions.join(' ')} (as npm run synth)` : ''}\n`);
 console.log(lines.join('\n'));

@@ -6,7 +6,7 @@ import * as fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkCommand } from '../src/cli/check.js';
 import { diffCommand } from '../src/cli/diff.js';
-import { initCommand } from '../src/cli/init.js';
+import { initCommand, SYNTH_NODE_OPTIONS } from '../src/cli/init.js';
 import { runCli } from '../src/cli/program.js';
 import { synthCommand } from '../src/cli/synth.js';
 import { readTree } from '../src/core/synth.js';
@@ -165,6 +165,22 @@ describe('keelson synth and diff', () => {
     expect(user.text()).toContain('error: user code failed while building the app');
     expect(user.text()).not.toMatch(/\n\s+at /);
     expect(readTree(out)).toEqual(before);
+  });
+});
+
+describe('the synth command', () => {
+  it('starts keelson-app with the same node options in package.json, cdk8s.yaml and the scaffolded cdk8s.yaml', () => {
+    const optionsOf = (command: string) => /^node ((?:--[a-z-]+=\S+ )*)\S*bin\/keelson-app\.mjs main\.ts$/.exec(command.trim())?.[1]?.trim().split(' ');
+    const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8'));
+    expect(optionsOf(pkg.scripts.synth)).toEqual([...SYNTH_NODE_OPTIONS]);
+    expect(optionsOf(parseYaml(fs.readFileSync('cdk8s.yaml', 'utf8')).app)).toEqual([...SYNTH_NODE_OPTIONS]);
+    const project = tmp();
+    expect(initCommand(project, {}, capture().io)).toBe(0);
+    expect(optionsOf(parseYaml(fs.readFileSync(path.join(project, 'cdk8s.yaml'), 'utf8')).app)).toEqual([...SYNTH_NODE_OPTIONS]);
+    fs.rmSync(project, { recursive: true, force: true });
+    // Options node accepts: a synth with them runs.
+    const run = spawnSync(process.execPath, [...SYNTH_NODE_OPTIONS, '-e', 'process.exit(0)'], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
   });
 });
 

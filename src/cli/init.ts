@@ -4,6 +4,14 @@ import type { Command } from 'commander';
 import { suggestDnsLabel } from '../core/names.js';
 import { CliError, ownPackage, type CliIo } from './io.js';
 
+/**
+ * The node options a synth starts with (in `cdk8s.yaml`'s app command and `npm run synth`): a
+ * young generation of 2 MB semi-spaces instead of 16 and a heap that grows by 30% between full
+ * collections instead of up to 4x. Output and speed stay the same within a few percent; peak
+ * memory at thousands of services drops by a fifth.
+ */
+export const SYNTH_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=2', '--heap-growing-percent=30'];
+
 /** Options of `keelson init`. */
 export interface InitCommandOptions {
   /** Project name. @default - the folder name */
@@ -84,7 +92,7 @@ export function scaffoldFiles(name: string, keelsonSpec: string): Record<string,
   };
   return {
     'package.json': `${JSON.stringify(pkg, null, 2)}\n`,
-    'cdk8s.yaml': 'language: typescript\napp: node node_modules/keelson/bin/keelson-app.mjs main.ts\n',
+    'cdk8s.yaml': `language: typescript\napp: node ${SYNTH_NODE_OPTIONS.join(' ')} node_modules/keelson/bin/keelson-app.mjs main.ts\n`,
     'tsconfig.json': `${JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true, noEmit: true, types: ['node'] }, include: ['*.ts', 'test'] }, null, 2)}\n`,
     '.gitignore': 'node_modules/\n.keelson-tmp-*\n.keelson-base/\n',
     'app.ts': `import type { App } from 'cdk8s';
