@@ -22,17 +22,18 @@ export function collectStacks(context: SynthContext): StackManifest[] {
   const stackDirs = new Map<string, string>();
 
   // Iterative depth-first walk; children are visited in creation order.
-  const stack: { node: IConstruct; chart?: Chart; top?: string }[] = [{ node: root }];
+  // `file` is the file of the construct's top-level ancestor in its chart, one string shared by all its objects.
+  const stack: { node: IConstruct; chart?: Chart; file?: string }[] = [{ node: root }];
   while (stack.length) {
-    const { node, chart, top } = stack.pop()!;
+    const { node, chart, file } = stack.pop()!;
     for (const message of node.node.validate()) {
       errors.push(new KeelsonError({ path: node.node.path, field: 'construct', value: node.node.id, rule: message }));
     }
     let currentChart = chart;
-    let currentTop = top;
+    let currentFile = file;
     if (node instanceof Chart) {
       currentChart = node;
-      currentTop = undefined;
+      currentFile = undefined;
       if (!stacks.has(node)) {
         for (const extension of context.extensions) extension.prepareStack?.(context, node);
         const dir = node instanceof Stack ? node.outputDir : node.node.id;
@@ -42,7 +43,7 @@ export function collectStacks(context: SynthContext): StackManifest[] {
         stacks.set(node, { dir, chart: node, objects: [] });
       }
     } else if (currentChart && node.node.scope === currentChart) {
-      currentTop = node.node.id;
+      currentFile = `${node.node.id}.yaml`;
     }
     if (node instanceof ApiObject && currentChart) {
       const json = toJsonChecked(node, errors);
@@ -61,12 +62,11 @@ export function collectStacks(context: SynthContext): StackManifest[] {
             }),
           );
         } else seen.set(key, node.node.path);
-        const file = kinds.setupFile(json) ?? `${currentTop ?? json.kind.toLowerCase()}.yaml`;
-        stacks.get(currentChart)!.objects.push({ json, path: node.node.path, file });
+        stacks.get(currentChart)!.objects.push({ json, path: node.node.path, file: kinds.setupFile(json) ?? currentFile ?? `${json.kind.toLowerCase()}.yaml` });
       }
     }
     const children = node.node.children;
-    for (let i = children.length - 1; i >= 0; i--) stack.push({ node: children[i]!, chart: currentChart, top: currentTop });
+    for (let i = children.length - 1; i >= 0; i--) stack.push({ node: children[i]!, chart: currentChart, file: currentFile });
   }
   errors.push(...checkWaiverRules(waiversOf(root), context.rules));
   if (errors.length) throw new KeelsonErrors(errors);

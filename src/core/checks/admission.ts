@@ -37,6 +37,7 @@ export const ADMISSION_RULES = {
  * the pod gives a `pss-waiver-refused` error: the API server would reject the pod.
  */
 export function admitWaivedPods(objects: readonly CheckedObject[], findings: readonly Finding[], waivers: readonly Waiver[]): Finding[] {
+  if (!findings.some((f) => f.waived !== undefined && f.podSecurityLevel !== undefined)) return [];
   const namespaces = new Map<string, CheckedObject>();
   for (const o of objects) if (o.json.kind === 'Namespace' && o.json.apiVersion === 'v1' && typeof o.json.metadata?.name === 'string') namespaces.set(o.json.metadata.name, o);
   const byPath = new Map(objects.map((o) => [o.path, o]));

@@ -76,10 +76,12 @@ export function runChecks(objects: readonly CheckedObject[], options: CheckOptio
     ...checkGpus(objects, kinds),
     ...checkQuotas(index),
   ];
-  const order = new Map(objects.map((o, i) => [o.path, i]));
   const waivers = options.waivers ?? [];
   const waived = applyWaivers(findings, objects, waivers, kinds);
-  return [...waived, ...admitWaivedPods(objects, waived, waivers), ...unusedWaivers(findings, waivers, [...RULES, ...kinds.rules])].sort(
+  const all = [...waived, ...admitWaivedPods(objects, waived, waivers), ...unusedWaivers(findings, waivers, [...RULES, ...kinds.rules])];
+  if (all.length < 2) return all;
+  const order = new Map(objects.map((o, i) => [o.path, i]));
+  return all.sort(
     (a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || (order.get(a.path) ?? 0) - (order.get(b.path) ?? 0) || (a.field < b.field ? -1 : a.field > b.field ? 1 : 0),
   );
 }

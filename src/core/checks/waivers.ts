@@ -116,6 +116,7 @@ function optOuts(json: Record<string, any>, kinds: KindRegistry): Map<string, st
 
 /** Marks findings waived by a construct waiver or an opt-out annotation. */
 export function applyWaivers(findings: readonly Finding[], objects: readonly CheckedObject[], waivers: readonly Waiver[], kinds: KindRegistry): Finding[] {
+  if (findings.length === 0) return [];
   const byPath = new Map(objects.map((o) => [o.path, o]));
   return findings.map((f) => {
     const construct = waivers.find((w) => w.rule === f.rule && covers(w, f.path));
