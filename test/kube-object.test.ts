@@ -37,6 +37,25 @@ describe('KubeObject', () => {
     expect(other.toJson().data).toEqual({ key: 'VALUE' });
   });
 
+  it('shares the parts many objects repeat, frozen, and addJsonPatch still changes one object', () => {
+    const stack = new Stack(new App(), 'shop', { env: production });
+    const [a, b] = ['a', 'b'].map((id) => new WebService(stack, id, { image: `acme/${id}:v1`, port: 8080, health: { live: '/health', ready: '/ready' } }));
+    const container = (w: WebService) => w.deployment.manifest.spec.template.spec.containers[0];
+    for (const part of ['securityContext', 'livenessProbe', 'readinessProbe', 'resources', 'lifecycle']) {
+      expect(container(a!)[part], part).toBeDefined();
+      expect(container(a!)[part], part).toBe(container(b!)[part]);
+      expect(Object.isFrozen(container(a!)[part]), part).toBe(true);
+    }
+    expect(() => {
+      container(a!).securityContext.runAsUser = 20000;
+    }).toThrow(TypeError);
+
+    a!.deployment.addJsonPatch(JsonPatch.replace('/spec/template/spec/containers/0/securityContext/runAsUser', 20000));
+    const objects = synthObjects(stack);
+    const runAsUser = (name: string) => findObject(objects, 'Deployment', name).spec.template.spec.containers[0].securityContext.runAsUser;
+    expect([runAsUser('a'), runAsUser('b')]).toEqual([20000, 10001]);
+  });
+
   it('lets WebService add env after the Deployment was rendered', () => {
     const stack = new Stack(new App(), 'shop', { env: production });
     const api = new WebService(stack, 'api', { image: 'acme/api:v1', port: 8080, env: { A: '1' } });

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { generateL1Fields } from '../scripts/generate-l1-fields.js';
 import { KubeObject, plainJson } from '../src/core/kube-object.js';
-import { renderL1 } from '../src/core/l1-json.js';
+import { renderL1, sharedConstant } from '../src/core/l1-json.js';
 import { exampleApp } from '../presets/example-app.js';
 
 const require = createRequire(import.meta.url);
@@ -81,6 +81,17 @@ describe('one-pass rendering of the typed L1 classes', () => {
       ),
       { numRuns: 100 },
     );
+  });
+
+  it('renders a frozen constant once: every object that uses it shares one frozen rendering, equal to the library\'s', () => {
+    const security = sharedConstant('test-security', () => ({ runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } }));
+    expect(sharedConstant('test-security', () => ({}))).toBe(security);
+    const props = (name: string) => ({ metadata: { name }, spec: { containers: [{ name, image: 'acme/app:v1', securityContext: security }] } });
+    const [one, two] = ['one', 'two'].map((name) => renderL1(k8s.KubePod, props(name), plainJson) as any);
+    expect(one.spec.containers[0].securityContext).toBe(two.spec.containers[0].securityContext);
+    expect(Object.isFrozen(one.spec.containers[0].securityContext.capabilities.drop)).toBe(true);
+    expect(text(one)).toBe(text(library(k8s.KubePod, props('one'))));
+    expect(Object.isFrozen(one.spec.containers[0])).toBe(false);
   });
 
   it('leaves other types to their own rendering', () => {

@@ -67,7 +67,10 @@ export class KubeObject extends ApiObject {
     return typeof x === 'object' && x !== null && KUBE_OBJECT in x;
   }
 
-  /** The rendered object without apiVersion, kind and metadata (those come from the ApiObject). */
+  /**
+   * The rendered object without apiVersion, kind and metadata (those come from the ApiObject).
+   * Parts built as shared constants (security contexts, probes, …) are frozen: change them with `addJsonPatch`.
+   */
   public readonly manifest: Record<string, any>;
   private patched = false;
 

@@ -65,17 +65,60 @@ function map(values: any, entry: (v: unknown) => unknown): Record<string, unknow
   return out;
 }
 
+/**
+ * Rendered forms of frozen props, by props object and struct: a constant many objects use
+ * (see {@link sharedConstant}, e.g. the restricted security context) is rendered once and
+ * its frozen JSON shared by all of them, instead of a copy in each.
+ */
+const renderedConstants = new WeakMap<object, Map<string, unknown>>();
+
+function shareRendered(input: object, key: string, render: () => unknown): unknown {
+  let byKey = renderedConstants.get(input);
+  if (!byKey) renderedConstants.set(input, (byKey = new Map()));
+  if (!byKey.has(key)) byKey.set(key, deepFreeze(render()));
+  return byKey.get(key);
+}
+
+const isFrozenObject = (v: unknown): v is object => typeof v === 'object' && v !== null && Object.isFrozen(v);
+
+/** Freezes a JSON value and everything in it. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+const namedConstants = new Map<string, unknown>();
+
+/**
+ * Typed L1 props built by `build` for `key`, built once and frozen with everything in them: a
+ * constant that objects repeat unchanged (a security context, a probe). Every object that uses
+ * it shares one frozen rendering, so such a part of `manifest` is read-only (`addJsonPatch`
+ * still changes an object's output). Equal settings must give equal keys.
+ */
+export function sharedConstant<T>(key: string, build: () => T): T {
+  if (!namedConstants.has(key)) namedConstants.set(key, deepFreeze(build()));
+  return namedConstants.get(key) as T;
+}
+
 function struct(name: string, obj: any, structs: L1Fields['structs'], copy: Copy): Record<string, unknown> | undefined {
   if (obj === undefined) return undefined;
+  if (isFrozenObject(obj)) return shareRendered(obj, name, () => renderStruct(name, obj, structs, copy)) as Record<string, unknown>;
+  return renderStruct(name, obj, structs, copy);
+}
+
+function renderStruct(name: string, obj: any, structs: L1Fields['structs'], copy: Copy): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [json, prop, code, child] of structs[name]!) {
     const v = obj[prop];
     let converted: unknown;
     switch (code) {
-      case 'v': converted = copy(v); break;
+      case 'v': converted = isFrozenObject(v) ? shareRendered(v, '', () => copy(v)) : copy(v); break;
       case 's': converted = struct(child!, v, structs, copy); break;
-      case 'as': converted = v === undefined || v === null ? undefined : list(v, (y) => struct(child!, y, structs, copy)); break;
-      case 'a': converted = v === undefined || v === null ? undefined : list(v, copy); break;
+      case 'as': converted = v === undefined || v === null ? undefined : isFrozenObject(v) ? shareRendered(v, `${child}[]`, () => list(v, (y) => struct(child!, y, structs, copy))) : list(v, (y) => struct(child!, y, structs, copy)); break;
+      case 'a': converted = v === undefined || v === null ? undefined : isFrozenObject(v) ? shareRendered(v, '[]', () => list(v, copy)) : list(v, copy); break;
       case 'q': converted = copy(v?.value); break;
       case 'd': converted = v?.toISOString(); break;
       case 'm': converted = v === undefined ? undefined : map(v, copy); break;

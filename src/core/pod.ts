@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import type { EnvironmentProfile } from './environment.js';
 import { ErrorContext } from './errors.js';
 import { selectorLabels, sortLabels, standardLabels, type WorkloadIdentity } from './labels.js';
+import { sharedConstant } from './l1-json.js';
 import type { ResolvedSecurity } from './security.js';
 
 /** A named container port. */
@@ -61,13 +62,13 @@ export function buildContainer(spec: ContainerSpec): k8s.Container {
     ...(spec.command ? { command: [...spec.command] } : {}),
     ...(spec.args ? { args: [...spec.args] } : {}),
     ...(spec.workingDir ? { workingDir: spec.workingDir } : {}),
-    ...(spec.ports.length ? { ports: spec.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol ?? 'TCP' })) } : {}),
+    ...(spec.ports.length ? { ports: spec.ports.map((p) => sharedConstant(`container-port|${p.name}|${p.port}|${p.protocol ?? 'TCP'}`, () => ({ name: p.name, containerPort: p.port, protocol: p.protocol ?? 'TCP' }))) } : {}),
     ...(spec.env.length ? { env: spec.env } : {}),
     ...spec.probes,
     resources: spec.resources,
     securityContext: spec.security.container,
     volumeMounts: [...spec.security.mounts, ...(spec.mounts ?? [])],
-    ...(spec.preStopSeconds ? { lifecycle: { preStop: { exec: { command: ['sleep', String(spec.preStopSeconds)] } } } } : {}),
+    ...(spec.preStopSeconds ? { lifecycle: sharedConstant(`pre-stop-sleep|${spec.preStopSeconds}`, () => ({ preStop: { exec: { command: ['sleep', String(spec.preStopSeconds)] } } })) } : {}),
     ...(spec.restartPolicy ? { restartPolicy: spec.restartPolicy } : {}),
     terminationMessagePolicy: 'FallbackToLogsOnError',
   };

@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { parseDuration, type Duration } from './duration.js';
 import { ErrorContext } from './errors.js';
+import { sharedConstant } from './l1-json.js';
 import { checkKnownKeys, propKeys } from './props.js';
 
 /** Timing shared by every probe kind; the defaults depend on the probe's role. */
@@ -182,9 +183,14 @@ function buildProbe(ctx: ErrorContext, field: string, probe: Probe, role: Role, 
   if ('http' in spec) {
     ctx.check(typeof spec.http === 'string' && spec.http.startsWith('/') && !/\s/.test(spec.http), `${field}.http`, spec.http, 'must be an absolute path starting with "/" without spaces', 'e.g. "/health"');
     if (spec.scheme !== undefined) ctx.check(spec.scheme === 'HTTP' || spec.scheme === 'HTTPS', `${field}.scheme`, spec.scheme, 'must be "HTTP" or "HTTPS"');
-    return { httpGet: { path: spec.http, port: port(spec.port, `${field}.port`), scheme: spec.scheme ?? 'HTTP' }, ...timing };
+    const httpGet = { path: spec.http, port: port(spec.port, `${field}.port`), scheme: spec.scheme ?? 'HTTP' };
+    // Probes repeat across thousands of services: equal ones share one frozen rendering.
+    return sharedConstant(`http-probe|${JSON.stringify([httpGet.path, httpGet.port.value, httpGet.scheme, timing])}`, () => ({ httpGet, ...timing }));
   }
-  if ('tcp' in spec) return { tcpSocket: { port: port(spec.tcp, `${field}.tcp`) }, ...timing };
+  if ('tcp' in spec) {
+    const tcpPort = port(spec.tcp, `${field}.tcp`);
+    return sharedConstant(`tcp-probe|${JSON.stringify([tcpPort.value, timing])}`, () => ({ tcpSocket: { port: tcpPort }, ...timing }));
+  }
   if ('grpc' in spec) {
     const grpcPort = spec.port ?? target?.port;
     if (grpcPort === undefined) throw ctx.error(`${field}.port`, undefined, 'is required because the workload declares no port');

@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { SIZES, SIZE_NAMES, type SizeName } from './sizes.js';
 import type { EnvironmentProfile } from './environment.js';
 import { ErrorContext } from './errors.js';
+import { sharedConstant } from './l1-json.js';
 import { checkKnownKeys, propKeys } from './props.js';
 import { parseCpu, parseMemory, parseStorage, type ByteQuantity, type CpuQuantity, type Quantity } from './quantity.js';
 
@@ -131,10 +132,12 @@ export function resolveResources(
     requests[name] = k8s.Quantity.fromNumber(e.limits);
     limits[name] = k8s.Quantity.fromNumber(e.limits);
   }
-  return {
+  const values = (map: Record<string, k8s.Quantity>) => Object.entries(sortKeys(map)).map(([k, q]) => [k, q.value]);
+  // Most workloads take a size preset as it is: equal requirements share one frozen rendering.
+  return sharedConstant(`resources|${JSON.stringify([values(requests), values(limits)])}`, () => ({
     ...(Object.keys(requests).length ? { requests: sortKeys(requests) } : {}),
     ...(Object.keys(limits).length ? { limits: sortKeys(limits) } : {}),
-  };
+  }));
 }
 
 function sortKeys<T>(map: Record<string, T>): Record<string, T> {

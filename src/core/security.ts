@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { ErrorContext } from './errors.js';
+import { sharedConstant } from './l1-json.js';
 import { checkKnownKeys, propKeys } from './props.js';
 
 /** Who the container runs as and what it may write. Defaults pass Pod Security "restricted". */
@@ -77,8 +78,8 @@ export function resolveSecurity(ctx: ErrorContext, props: SecurityProps | undefi
     const first = writable.findIndex((p) => p.replace(/\/+$/, '') === path.replace(/\/+$/, ''));
     ctx.check(first === i, `${field}.writablePaths[${i}]`, path, `is also ${field}.writablePaths[${first}]`, 'Each path is mounted once; remove the duplicate');
     const name = `${volumePrefix}${i === 0 && path === '/tmp' ? 'tmp' : `writable-${i}`}`;
-    volumes.push({ name, emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } });
-    mounts.push({ name, mountPath: path });
+    volumes.push(sharedConstant(`writable-volume|${name}`, () => ({ name, emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } })));
+    mounts.push(sharedConstant(`writable-mount|${name}|${path}`, () => ({ name, mountPath: path })));
   });
   const annotations: Record<string, string> = {};
   if (props?.writableRootFilesystem) {
@@ -86,25 +87,28 @@ export function resolveSecurity(ctx: ErrorContext, props: SecurityProps | undefi
     ctx.check(typeof reason === 'string' && reason.trim().length >= 10, `${field}.writableRootFilesystem.reason`, reason, 'must explain the opt-out (at least 10 characters)');
     annotations[`${OPT_OUT_ANNOTATION_PREFIX}read-only-root-filesystem`] = reason.trim();
   }
+  const readOnlyRootFilesystem = !props?.writableRootFilesystem;
+  const bindLowPorts = Boolean(props?.bindLowPorts);
+  // Shared, frozen contexts: thousands of workloads with the same settings hold one rendering of each.
   return {
-    pod: {
+    pod: sharedConstant(`pod-security|${runAsUser}|${runAsGroup}|${fsGroup}`, () => ({
       runAsNonRoot: true,
       runAsUser,
       runAsGroup,
       fsGroup,
       fsGroupChangePolicy: 'OnRootMismatch',
       seccompProfile: { type: 'RuntimeDefault' },
-    },
-    container: {
+    })),
+    container: sharedConstant(`container-security|${runAsUser}|${runAsGroup}|${readOnlyRootFilesystem}|${bindLowPorts}`, () => ({
       runAsNonRoot: true,
       runAsUser,
       runAsGroup,
       allowPrivilegeEscalation: false,
       privileged: false,
-      readOnlyRootFilesystem: !props?.writableRootFilesystem,
-      capabilities: { drop: ['ALL'], ...(props?.bindLowPorts ? { add: ['NET_BIND_SERVICE'] } : {}) },
+      readOnlyRootFilesystem,
+      capabilities: { drop: ['ALL'], ...(bindLowPorts ? { add: ['NET_BIND_SERVICE'] } : {}) },
       seccompProfile: { type: 'RuntimeDefault' },
-    },
+    })),
     volumes,
     mounts,
     annotations,

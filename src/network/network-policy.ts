@@ -4,6 +4,7 @@ import { KubeObject } from '../core/kube-object.js';
 import { LABEL } from '../core/labels.js';
 import type { Stack } from '../core/stack.js';
 import { KUBE_DNS, NAMESPACE_NAME_LABEL, type Endpoint, type Route, type RoutePort, type WorkloadRoutes } from './route.js';
+import { sharedConstant } from '../core/l1-json.js';
 
 /** The egress rule every policy carries: DNS lookups to kube-dns over UDP and TCP. */
 export const DNS_PORTS: readonly RoutePort[] = [
@@ -27,17 +28,19 @@ export function policyPeer(e: Endpoint, here: string): k8s.NetworkPolicyPeer {
     case 'cidr':
       return { ipBlock: { cidr: e.cidr, ...(e.except.length ? { except: [...e.except] } : {}) } };
     case 'dns':
-      return { namespaceSelector: namespaceSelector(KUBE_DNS.namespace), podSelector: { matchLabels: { ...KUBE_DNS.podLabels } } };
+      return sharedConstant('kube-dns-peer', () => ({ namespaceSelector: namespaceSelector(KUBE_DNS.namespace), podSelector: { matchLabels: { ...KUBE_DNS.podLabels } } }));
   }
 }
 
 function policyPorts(ports: readonly RoutePort[] | undefined): { ports?: k8s.NetworkPolicyPort[] } {
   if (!ports) return {};
   return {
-    ports: ports.map((p) => ({
-      protocol: p.protocol,
-      port: typeof p.port === 'number' ? k8s.IntOrString.fromNumber(p.port) : k8s.IntOrString.fromString(p.port),
-    })),
+    ports: ports.map((p) =>
+      sharedConstant(`policy-port|${p.protocol}|${typeof p.port}|${p.port}`, () => ({
+        protocol: p.protocol,
+        port: typeof p.port === 'number' ? k8s.IntOrString.fromNumber(p.port) : k8s.IntOrString.fromString(p.port),
+      })),
+    ),
   };
 }
 

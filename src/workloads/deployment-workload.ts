@@ -11,6 +11,7 @@ import { EVENT_KEYS, resolveEventScaling, type EventScalingProps } from '../scal
 import { addReplicaObjects } from '../scaling/replicated.js';
 import { resolveReplicaRange, type AutoscaleProps, type ReplicaRange } from '../scaling/replicas.js';
 import { templateContainers, type VerticalScalingProps } from '../scaling/vertical-autoscaler.js';
+import { sharedConstant } from '../core/l1-json.js';
 
 /** Props of a workload that runs as a Deployment. */
 export interface DeploymentWorkloadProps extends WorkloadProps {
@@ -108,7 +109,7 @@ export abstract class DeploymentWorkload extends PodWorkload {
         ...(autoscaled ? {} : { replicas: this.replicaRange.min }),
         revisionHistoryLimit: 5,
         selector: { matchLabels: { ...this.selector } },
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromString('25%'), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+        strategy: sharedConstant('rolling-update', () => ({ type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromString('25%'), maxUnavailable: k8s.IntOrString.fromNumber(0) } })),
         template: this.podTemplate({ maxReplicas: this.replicaRange.max }),
       },
     });
