@@ -121,7 +121,7 @@ function renderStruct(name: string, obj: any, structs: L1Fields['structs'], copy
       case 'a': converted = v === undefined || v === null ? undefined : isFrozenObject(v) ? shareRendered(v, '[]', () => list(v, copy)) : list(v, copy); break;
       case 'q': converted = copy(v?.value); break;
       case 'd': converted = v?.toISOString(); break;
-      case 'm': converted = v === undefined ? undefined : map(v, copy); break;
+      case 'm': converted = v === undefined ? undefined : isFrozenObject(v) ? shareRendered(v, '{}', () => map(v, copy)) : map(v, copy); break;
       case 'mq': converted = v === undefined ? undefined : map(v, (y: any) => copy(y?.value)); break;
       case 'ms': converted = v === undefined ? undefined : map(v, (y) => struct(child!, y, structs, copy)); break;
       case 'ma': converted = v === undefined ? undefined : map(v, (y: any) => (y === undefined || y === null ? undefined : list(y, copy))); break;

@@ -1,3 +1,5 @@
+import { sharedConstant } from './l1-json.js';
+
 /** The label keys Keelson puts on every object (the app.kubernetes.io recommended set). */
 export const LABEL = {
   name: 'app.kubernetes.io/name',
@@ -37,11 +39,14 @@ export function standardLabels(id: WorkloadIdentity): Record<string, string> {
  * The stable subset used in selectors: never the version (it changes every release,
  * and Deployment selectors are immutable).
  */
-export function selectorLabels(id: WorkloadIdentity): Record<string, string> {
-  return sortLabels({
-    [LABEL.name]: id.name,
-    [LABEL.instance]: id.name,
-  });
+export function selectorLabels(id: WorkloadIdentity): Readonly<Record<string, string>> {
+  // One frozen object per name: a workload's Deployment, Service, PDB and spread rules share its rendering.
+  return sharedConstant(`selector|${id.name}`, () =>
+    sortLabels({
+      [LABEL.name]: id.name,
+      [LABEL.instance]: id.name,
+    }),
+  );
 }
 
 /** The same map with its keys in alphabetical order, as every label map in the output is written. */

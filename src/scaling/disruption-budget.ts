@@ -68,7 +68,7 @@ export class DisruptionBudget extends Construct {
       }
       return typeof v === 'number' ? k8s.IntOrString.fromNumber(v) : k8s.IntOrString.fromString(v);
     };
-    const selector = { matchLabels: { ...props.selector } };
+    const selector = { matchLabels: props.selector };
     const spec: k8s.PodDisruptionBudgetSpec =
       d?.minAvailable !== undefined
         ? { minAvailable: budget(`${field}.minAvailable`, d.minAvailable, (n, pct) => (pct ? Math.ceil((n / 100) * min) >= min : n >= min)), selector, unhealthyPodEvictionPolicy: 'AlwaysAllow' }

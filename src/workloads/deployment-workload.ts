@@ -108,7 +108,7 @@ export abstract class DeploymentWorkload extends PodWorkload {
       spec: {
         ...(autoscaled ? {} : { replicas: this.replicaRange.min }),
         revisionHistoryLimit: 5,
-        selector: { matchLabels: { ...this.selector } },
+        selector: { matchLabels: this.selector },
         strategy: sharedConstant('rolling-update', () => ({ type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromString('25%'), maxUnavailable: k8s.IntOrString.fromNumber(0) } })),
         template: this.podTemplate({ maxReplicas: this.replicaRange.max }),
       },

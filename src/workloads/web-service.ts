@@ -143,7 +143,7 @@ export class WebService extends DeploymentWorkload {
         type: type === 'Headless' ? 'ClusterIP' : type,
         ...(type === 'Headless' ? { clusterIp: 'None' } : {}),
         ...(type === 'LoadBalancer' && service.sourceRanges ? { loadBalancerSourceRanges: sourceRanges } : {}),
-        selector: { ...this.selector },
+        selector: this.selector,
         ports: this.ports.map((p) => ({
           name: p.name,
           port: p.port,
