@@ -128,6 +128,8 @@ async function rebuild() {
         outfile: tmp,
         banner: format === 'esm' ? { js: banner } : undefined,
         sourcemap: debug ? 'inline' : false,
+        // No comments or indentation: V8 holds the whole source while the app runs (a third less).
+        minifyWhitespace: !debug,
         logLevel: format === 'cjs' ? 'silent' : 'error',
         metafile: true,
         plugins: [bundleChoice, ownLocation],
@@ -177,7 +179,9 @@ function runCommonJs(file) {
   // One copy of the source: the wrapped string V8 compiles (the app runs inside this function).
   const wrapped = Module.wrap(fs.readFileSync(file, 'utf8').replace(/^#!.*/, '')); // node drops an entry's shebang line too
   const script = new vm.Script(wrapped, { filename: file, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
-  if (cachedData === undefined || script.cachedDataRejected) {
+  const storeCode = cachedData === undefined || script.cachedDataRejected;
+  cachedData = undefined; // compiled: the megabytes of cached code need not stay while the app runs
+  if (storeCode) {
     process.once('exit', () => {
       const tmp = `${codeFile}.${process.pid}.tmp`;
       try {
