@@ -170,7 +170,7 @@ describe('keelson synth and diff', () => {
 
 describe('the synth command', () => {
   it('starts keelson-app with the same node options in package.json, cdk8s.yaml and the scaffolded cdk8s.yaml', () => {
-    const optionsOf = (command: string) => /^node ((?:--[a-z-]+=\S+ )*)\S*bin\/keelson-app\.mjs main\.ts$/.exec(command.trim())?.[1]?.trim().split(' ');
+    const optionsOf = (command: string) => /^node ((?:--[a-z0-9-]+=\S+ )*)\S*bin\/keelson-app\.mjs main\.ts$/.exec(command.trim())?.[1]?.trim().split(' ');
     const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8'));
     expect(optionsOf(pkg.scripts.synth)).toEqual([...SYNTH_NODE_OPTIONS]);
     expect(optionsOf(parseYaml(fs.readFileSync('cdk8s.yaml', 'utf8')).app)).toEqual([...SYNTH_NODE_OPTIONS]);
