@@ -53,6 +53,29 @@ describe('synth', () => {
     expect(result.added).toEqual([]);
   });
 
+  it('carries unchanged files over to the new output and writes changed ones anew', () => {
+    const out = path.join(tmp, 'dist');
+    synth(shopApp(['api', 'web']), { outdir: out });
+    fs.writeFileSync(path.join(out, 'shop-production/README.md'), 'kept by hand\n');
+    const inode = (file: string) => fs.statSync(path.join(out, file)).ino;
+    const before = new Map(['shop-production/api.yaml', 'shop-production/network.md', 'shop-production/README.md'].map((f) => [f, inode(f)]));
+    const result = synth(shopApp(['api', 'web', 'new']), { outdir: out });
+    expect(result.changed).toEqual(['shop-production/network.md']);
+    expect(result.added).toEqual(['shop-production/new.yaml']);
+    // The same files, not copies: nothing to create or delete for what did not change.
+    expect(inode('shop-production/api.yaml')).toBe(before.get('shop-production/api.yaml'));
+    expect(inode('shop-production/README.md')).toBe(before.get('shop-production/README.md'));
+    expect(inode('shop-production/network.md')).not.toBe(before.get('shop-production/network.md'));
+    expect(fs.readFileSync(path.join(out, 'shop-production/README.md'), 'utf8')).toBe('kept by hand\n');
+    expect(fs.statSync(path.join(out, 'shop-production/api.yaml')).nlink).toBe(1);
+    // And the output is what a synth into an empty folder writes.
+    const fresh = path.join(tmp, 'fresh');
+    synth(shopApp(['api', 'web', 'new']), { outdir: fresh });
+    const tree = readTree(out)!;
+    tree.delete('shop-production/README.md');
+    expect(tree).toEqual(readTree(fresh));
+  });
+
   it('leaves the previous output untouched when synthesis fails', () => {
     const out = path.join(tmp, 'dist');
     synth(shopApp(['api']), { outdir: out });

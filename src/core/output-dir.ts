@@ -48,24 +48,54 @@ export function prepareOutdir(outdir: string): void {
   if (stat) for (const dir of folders(outdir)) writable(dir);
 }
 
+/** How {@link replaceOutdir}'s producer puts a file into the new output. */
+export interface OutputWriter {
+  /** Writes `text` to `name` (relative to the output folder). */
+  write(name: string, text: string): void;
+  /**
+   * Carries over `name` from the current output, whose content is `text`: a hard link to the
+   * same file where the file system allows one (no new file to create, none to delete when the
+   * old output goes), else a copy written from `text`.
+   */
+  keep(name: string, text: string): void;
+}
+
 /**
  * Writes files into a new temporary folder beside `outdir` through `produce`, then swaps
  * it in with two renames. The folder gets the usual mode (0777 less the umask, e.g. 0755).
  * On an error before the swap the temporary folder is removed and `outdir` is left as it was.
  * Call {@link prepareOutdir} first.
  */
-export function replaceOutdir(outdir: string, produce: (write: (name: string, text: string) => void) => void): void {
+export function replaceOutdir(outdir: string, produce: (out: OutputWriter) => void): void {
   const tmp = path.join(path.dirname(outdir), `.keelson-tmp-${path.basename(outdir)}-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     fs.mkdirSync(tmp, { mode: 0o777 });
     const made = new Set<string>();
-    produce((name, text) => {
+    const folderOf = (name: string) => {
       const dir = path.dirname(name);
       if (dir !== '.' && !made.has(dir)) {
         fs.mkdirSync(path.join(tmp, dir), { recursive: true });
         made.add(dir);
       }
-      fs.writeFileSync(path.join(tmp, name), text);
+    };
+    let linking = true;
+    produce({
+      write: (name, text) => {
+        folderOf(name);
+        fs.writeFileSync(path.join(tmp, name), text);
+      },
+      keep: (name, text) => {
+        folderOf(name);
+        if (linking) {
+          try {
+            fs.linkSync(path.join(outdir, name), path.join(tmp, name));
+            return;
+          } catch {
+            linking = false; // a file system without hard links: copy this file and the rest
+          }
+        }
+        fs.writeFileSync(path.join(tmp, name), text);
+      },
     });
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -135,13 +135,20 @@ export function synthesize(context: SynthContext, options: SynthOptions = {}): S
   const written = new Set<string>();
   const added: string[] = [];
   const changed: string[] = [];
-  replaceOutdir(outdir, (write) => {
+  replaceOutdir(outdir, ({ write, keep }) => {
+    // A file that did not change is carried over (a hard link), not written anew: re-synthesizing
+    // thousands of services where a few changed creates and deletes a few files, not thousands.
     const emit = (name: string, text: string) => {
       written.add(name);
-      write(name, text);
-      if (name === MARKER_FILE) return;
-      if (!previous?.has(name)) added.push(name);
-      else if (fs.readFileSync(path.join(outdir, name), 'utf8') !== text) changed.push(name);
+      if (name === MARKER_FILE || !previous?.has(name)) {
+        write(name, text);
+        if (name !== MARKER_FILE) added.push(name);
+      } else if (fs.readFileSync(path.join(outdir, name), 'utf8') === text) {
+        keep(name, text);
+      } else {
+        write(name, text);
+        changed.push(name);
+      }
     };
     for (const stack of selected) for (const [name, text] of renderStack(stack)) emit(name, text);
     if (options.only && previous) {
@@ -151,7 +158,7 @@ export function synthesize(context: SynthContext, options: SynthOptions = {}): S
         if (name.includes('/') && !options.only.includes(dir) && !written.has(name) && !kept.has(name)) emit(name, fs.readFileSync(path.join(outdir, name), 'utf8'));
       }
     }
-    for (const name of kept) if (!written.has(name)) write(name, fs.readFileSync(path.join(outdir, name), 'utf8'));
+    for (const name of kept) if (!written.has(name)) keep(name, fs.readFileSync(path.join(outdir, name), 'utf8'));
     emit(MARKER_FILE, markerText([...written]));
   });
   phase('write');
