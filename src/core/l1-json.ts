@@ -79,7 +79,10 @@ function shareRendered(input: object, key: string, render: () => unknown): unkno
   return byKey.get(key);
 }
 
-const isFrozenObject = (v: unknown): v is object => typeof v === 'object' && v !== null && Object.isFrozen(v);
+/** `render()`, rendered once and shared when `input` is frozen (a {@link sharedConstant}). */
+function rendered(input: unknown, key: string, render: () => unknown): unknown {
+  return typeof input === 'object' && input !== null && Object.isFrozen(input) ? shareRendered(input, key, render) : render();
+}
 
 /** Freezes a JSON value and everything in it. */
 function deepFreeze<T>(value: T): T {
@@ -105,8 +108,7 @@ export function sharedConstant<T>(key: string, build: () => T): T {
 
 function struct(name: string, obj: any, structs: L1Fields['structs'], copy: Copy): Record<string, unknown> | undefined {
   if (obj === undefined) return undefined;
-  if (isFrozenObject(obj)) return shareRendered(obj, name, () => renderStruct(name, obj, structs, copy)) as Record<string, unknown>;
-  return renderStruct(name, obj, structs, copy);
+  return rendered(obj, name, () => renderStruct(name, obj, structs, copy)) as Record<string, unknown>;
 }
 
 function renderStruct(name: string, obj: any, structs: L1Fields['structs'], copy: Copy): Record<string, unknown> {
@@ -115,13 +117,13 @@ function renderStruct(name: string, obj: any, structs: L1Fields['structs'], copy
     const v = obj[prop];
     let converted: unknown;
     switch (code) {
-      case 'v': converted = isFrozenObject(v) ? shareRendered(v, '', () => copy(v)) : copy(v); break;
+      case 'v': converted = rendered(v, '', () => copy(v)); break;
       case 's': converted = struct(child!, v, structs, copy); break;
-      case 'as': converted = v === undefined || v === null ? undefined : isFrozenObject(v) ? shareRendered(v, `${child}[]`, () => list(v, (y) => struct(child!, y, structs, copy))) : list(v, (y) => struct(child!, y, structs, copy)); break;
-      case 'a': converted = v === undefined || v === null ? undefined : isFrozenObject(v) ? shareRendered(v, '[]', () => list(v, copy)) : list(v, copy); break;
+      case 'as': converted = v === undefined || v === null ? undefined : rendered(v, `${child}[]`, () => list(v, (y) => struct(child!, y, structs, copy))); break;
+      case 'a': converted = v === undefined || v === null ? undefined : rendered(v, '[]', () => list(v, copy)); break;
       case 'q': converted = copy(v?.value); break;
       case 'd': converted = v?.toISOString(); break;
-      case 'm': converted = v === undefined ? undefined : isFrozenObject(v) ? shareRendered(v, '{}', () => map(v, copy)) : map(v, copy); break;
+      case 'm': converted = v === undefined ? undefined : rendered(v, '{}', () => map(v, copy)); break;
       case 'mq': converted = v === undefined ? undefined : map(v, (y: any) => copy(y?.value)); break;
       case 'ms': converted = v === undefined ? undefined : map(v, (y) => struct(child!, y, structs, copy)); break;
       case 'ma': converted = v === undefined ? undefined : map(v, (y: any) => (y === undefined || y === null ? undefined : list(y, copy))); break;
