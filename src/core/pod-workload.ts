@@ -88,6 +88,7 @@ export interface PodWorkloadOptions {
 const POD_WORKLOAD_OPTION_KEYS = propKeys<PodWorkloadOptions>()('component', 'longRunning', 'keys', 'maxNameLength', 'serviceName', 'portsFromProps', 'claimTemplates');
 const SHM_VOLUME = 'dshm';
 const CONFIG_CHECKSUM = 'keelson.dev/config-checksum';
+
 /** The resolved parts a pod template is built from. */
 interface TemplateInputs {
   readonly main: ResolvedContainer;
