@@ -113,7 +113,14 @@ function struct(name: string, obj: any, structs: L1Fields['structs'], copy: Copy
 
 function renderStruct(name: string, obj: any, structs: L1Fields['structs'], copy: Copy): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [json, prop, code, child] of structs[name]!) {
+  const fieldsOfStruct = structs[name]!;
+  for (let i = 0; i < fieldsOfStruct.length; i++) {
+    // Indexed reads, not a destructuring: that allocates an iterator per field until the function is optimized.
+    const field = fieldsOfStruct[i]!;
+    const json = field[0];
+    const prop = field[1];
+    const code = field[2];
+    const child = field[3];
     const v = obj[prop];
     let converted: unknown;
     switch (code) {
