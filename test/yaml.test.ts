@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
-import { toYamlDocument } from '../src/core/yaml.js';
+import { parse, parseAllDocuments, stringify } from 'yaml';
+import { toYamlStream } from '../src/core/yaml.js';
+
+const toYamlDocument = (value: unknown) => toYamlStream([value]);
 
 /** JSON values as they appear in manifests, with strings that tempt a YAML parser. */
 const trickyString = fc.oneof(
@@ -48,5 +50,15 @@ describe('YAML emitter', () => {
     expect(toYamlDocument({ a: 'yes', b: '1.0', c: '0x1F', d: '512Mi', e: 'sleep 5', f: '' })).toBe('a: "yes"\nb: "1.0"\nc: "0x1F"\nd: 512Mi\ne: sleep 5\nf: ""\n');
     expect(toYamlDocument({ script: 'set -e\npg_isready\n' })).toBe('script: |\n  set -e\n  pg_isready\n');
     expect(toYamlDocument({ expr: 'a\nb' })).toBe('expr: |-\n  a\n  b\n');
+  });
+
+  it('writes a stream of documents with --- between them, each as it would be alone', () => {
+    fc.assert(
+      fc.property(fc.array(json, { minLength: 1, maxLength: 4 }), (values) => {
+        const text = toYamlStream(values);
+        expect(text).toBe(values.map(toYamlDocument).join('---\n'));
+        expect(parseAllDocuments(text).map((d) => d.toJS())).toEqual(JSON.parse(JSON.stringify(values)));
+      }),
+    );
   });
 });

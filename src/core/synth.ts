@@ -7,7 +7,7 @@ import { OutputError } from './errors.js';
 import { collectStacks } from './manifest.js';
 import { prepareOutdir, replaceOutdir } from './output-dir.js';
 import type { StackManifest, SynthContext } from './synth-context.js';
-import { toYamlDocument } from './yaml.js';
+import { toYamlStream } from './yaml.js';
 import { ErrorContext } from './errors.js';
 import { checkKnownKeys, checkObject, propKeys } from './props.js';
 
@@ -70,7 +70,7 @@ export function userFiles(outdir: string): Set<string> {
 
 /** Serializes objects to one YAML stream, `---` between documents. */
 export function toYaml(objects: readonly Record<string, unknown>[]): string {
-  return objects.map(toYamlDocument).join('---\n');
+  return toYamlStream(objects);
 }
 
 /** Renders one stack (objects as YAML, plus its extra files) into file contents keyed by path relative to the output directory, sorted. */

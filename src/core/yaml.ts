@@ -66,58 +66,71 @@ function isEmptyCollection(v: unknown): string | undefined {
   return '{}';
 }
 
+// The writers push a line's pieces into `out` rather than concatenating them: joined once at the
+// end, the output costs its own bytes, not a chain of partial strings for every line.
+
 function writeMap(obj: Record<string, unknown>, indent: string, out: string[], firstPrefix?: string): void {
   let first = true;
   for (const key of Object.keys(obj)) {
     const value = obj[key];
     if (value === undefined) continue;
-    const lead = first && firstPrefix !== undefined ? firstPrefix : indent;
+    out.push(first && firstPrefix !== undefined ? firstPrefix : indent, scalar(key));
     first = false;
-    writeEntry(`${lead}${scalar(key)}:`, value, indent, out);
+    writeValue(value, indent, out);
   }
 }
 
-function writeEntry(head: string, value: unknown, indent: string, out: string[]): void {
+/** Writes what follows a key (`key` and its lead are in `out` already): `: value`, or `:` and the nested block. */
+function writeValue(value: unknown, indent: string, out: string[]): void {
   const empty = isEmptyCollection(value);
-  if (empty) out.push(`${head} ${empty}\n`);
+  if (empty) out.push(': ', empty, '\n');
   else if (Array.isArray(value)) {
-    out.push(`${head}\n`);
+    out.push(':\n');
     writeSeq(value, `${indent}  `, out);
   } else if (value !== null && typeof value === 'object') {
-    out.push(`${head}\n`);
+    out.push(':\n');
     writeMap(value as Record<string, unknown>, `${indent}  `, out);
   } else {
     const block = typeof value === 'string' ? literalBlock(value, `${indent}  `) : undefined;
-    out.push(`${head} ${block ?? scalar(value)}\n`);
+    out.push(': ', block ?? scalar(value), '\n');
   }
 }
 
 function writeSeq(items: readonly unknown[], indent: string, out: string[]): void {
+  const dash = `${indent}- `;
   for (const item of items) {
     const empty = isEmptyCollection(item);
-    if (empty) out.push(`${indent}- ${empty}\n`);
+    if (empty) out.push(dash, empty, '\n');
     else if (Array.isArray(item)) {
-      out.push(`${indent}-\n`);
+      out.push(indent, '-\n');
       writeSeq(item, `${indent}  `, out);
     } else if (item !== null && typeof item === 'object') {
-      writeMap(item as Record<string, unknown>, `${indent}  `, out, `${indent}- `);
+      writeMap(item as Record<string, unknown>, `${indent}  `, out, dash);
     } else {
       const block = typeof item === 'string' ? literalBlock(item, `${indent}  `) : undefined;
-      out.push(`${indent}- ${block ?? scalar(item)}\n`);
+      out.push(dash, block ?? scalar(item), '\n');
     }
   }
 }
 
-/** Writes one YAML document (without a `---` separator) for a JSON value. */
-export function toYamlDocument(value: unknown): string {
+/** Appends one YAML document (without a `---` separator) for a JSON value to `out`. */
+function writeDocument(value: unknown, out: string[]): void {
   const empty = isEmptyCollection(value);
-  if (empty) return `${empty}\n`;
-  const out: string[] = [];
-  if (Array.isArray(value)) writeSeq(value, '', out);
+  if (empty) out.push(empty, '\n');
+  else if (Array.isArray(value)) writeSeq(value, '', out);
   else if (value !== null && typeof value === 'object') writeMap(value as Record<string, unknown>, '', out);
   else {
     const block = typeof value === 'string' ? literalBlock(value, '  ') : undefined;
-    out.push(`${block ?? scalar(value)}\n`);
+    out.push(block ?? scalar(value), '\n');
+  }
+}
+
+/** Writes a YAML stream of the values, `---` between documents. */
+export function toYamlStream(values: readonly unknown[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out.push('---\n');
+    writeDocument(values[i], out);
   }
   return out.join('');
 }
