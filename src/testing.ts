@@ -3,7 +3,8 @@ import { collectManifests } from './app.js';
 import { describeObject } from './core/checks/finding.js';
 import { KindRegistry } from './core/kinds.js';
 import type { Stack } from './core/stack.js';
-import { renderFiles, toYaml } from './core/synth.js';
+import { renderFiles } from './core/synth.js';
+import { toYaml } from './core/yaml.js';
 
 /** A synthesized object as plain JSON. */
 export type K8sObject = Record<string, any> & { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [k: string]: any } };

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { toYamlStream } from '../src/core/yaml.js';
+import { toYaml } from '../src/core/yaml.js';
 
-const toYamlDocument = (value: unknown) => toYamlStream([value]);
+const toYamlDocument = (value: unknown) => toYaml([value]);
 
 /** JSON values as they appear in manifests, with strings that tempt a YAML parser. */
 const trickyString = fc.oneof(
@@ -55,7 +55,7 @@ describe('YAML emitter', () => {
   it('writes a stream of documents with --- between them, each as it would be alone', () => {
     fc.assert(
       fc.property(fc.array(json, { minLength: 1, maxLength: 4 }), (values) => {
-        const text = toYamlStream(values);
+        const text = toYaml(values);
         expect(text).toBe(values.map(toYamlDocument).join('---\n'));
         expect(parseAllDocuments(text).map((d) => d.toJS())).toEqual(JSON.parse(JSON.stringify(values)));
       }),

@@ -7,9 +7,12 @@ import { OutputError } from './errors.js';
 import { collectStacks } from './manifest.js';
 import { prepareOutdir, replaceOutdir } from './output-dir.js';
 import type { StackManifest, SynthContext } from './synth-context.js';
-import { toYamlStream } from './yaml.js';
+import { toYaml } from './yaml.js';
 import { ErrorContext } from './errors.js';
 import { checkKnownKeys, checkObject, propKeys } from './props.js';
+
+/** Serializes objects to one YAML stream, `---` between documents (the writer synth uses). */
+export { toYaml };
 
 /** Options of {@link synth}. */
 export interface SynthOptions {
@@ -66,11 +69,6 @@ export function userFiles(outdir: string): Set<string> {
   if (header !== MARKER_HEADER.trimEnd() || list === undefined) return new Set();
   const ours = new Set(list.split('\n').filter(Boolean));
   return new Set([...files].filter((f) => f !== MARKER_FILE && !ours.has(f)));
-}
-
-/** Serializes objects to one YAML stream, `---` between documents. */
-export function toYaml(objects: readonly Record<string, unknown>[]): string {
-  return toYamlStream(objects);
 }
 
 /** Renders one stack (objects as YAML, plus its extra files) into file contents keyed by path relative to the output directory, sorted. */

@@ -125,8 +125,8 @@ function writeDocument(value: unknown, out: string[]): void {
   }
 }
 
-/** Writes a YAML stream of the values, `---` between documents. */
-export function toYamlStream(values: readonly unknown[]): string {
+/** Serializes values to one YAML stream, `---` between documents. */
+export function toYaml(values: readonly unknown[]): string {
   const out: string[] = [];
   for (let i = 0; i < values.length; i++) {
     if (i > 0) out.push('---\n');
